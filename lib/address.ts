@@ -1,0 +1,101 @@
+/**
+ * Socket endpoints and how sockit writes them: `tcp://127.0.0.1:20000`,
+ * `udp://[::1]:3000`, `unix:/tmp/echo.sock`. Pure: no socket is opened here.
+ *
+ * @module
+ */
+
+/** Where a server listens or a client connects: a host and port, or a unix socket path. */
+export type Endpoint =
+  | { transport: "tcp" | "udp"; hostname: string; port: number }
+  | { transport: "unix"; path: string };
+
+/**
+ * Writes `host:port`, bracketing an IPv6 literal.
+ *
+ * @example
+ * ```ts
+ * import { formatHostPort } from "./address.ts";
+ * console.assert(formatHostPort("::1", 80) === "[::1]:80");
+ * console.assert(formatHostPort("127.0.0.1", 80) === "127.0.0.1:80");
+ * ```
+ */
+export function formatHostPort(hostname: string, port: number): string {
+  return hostname.includes(":")
+    ? `[${hostname}]:${port}`
+    : `${hostname}:${port}`;
+}
+
+/**
+ * Writes an endpoint as a URL-like string: `tcp://HOST:PORT` or `unix:PATH`.
+ *
+ * @example
+ * ```ts
+ * import { formatEndpoint } from "./address.ts";
+ * console.assert(formatEndpoint({ transport: "tcp", hostname: "::1", port: 7 }) === "tcp://[::1]:7");
+ * console.assert(formatEndpoint({ transport: "unix", path: "/tmp/s" }) === "unix:/tmp/s");
+ * ```
+ */
+export function formatEndpoint(endpoint: Endpoint): string {
+  if (endpoint.transport === "unix") return `unix:${endpoint.path}`;
+  return `${endpoint.transport}://${
+    formatHostPort(endpoint.hostname, endpoint.port)
+  }`;
+}
+
+/**
+ * Writes the peer of a connection for logs: `host:port`, or `unix` for an
+ * unnamed unix-socket peer.
+ *
+ * @example
+ * ```ts
+ * import { formatAddr } from "./address.ts";
+ * console.assert(formatAddr({ transport: "tcp", hostname: "127.0.0.1", port: 5 }) === "127.0.0.1:5");
+ * ```
+ */
+export function formatAddr(addr: Deno.Addr): string {
+  if ("hostname" in addr) return formatHostPort(addr.hostname, addr.port);
+  return "path" in addr && addr.path ? `unix:${addr.path}` : addr.transport;
+}
+
+/**
+ * Turns a bound listener's address into an {@linkcode Endpoint}, keeping the
+ * real port the OS chose for port 0.
+ *
+ * @example
+ * ```ts
+ * import { endpointOf } from "./address.ts";
+ * const e = endpointOf({ transport: "udp", hostname: "127.0.0.1", port: 9 });
+ * console.assert(e.transport === "udp");
+ * ```
+ */
+export function endpointOf(addr: Deno.Addr): Endpoint {
+  if ("hostname" in addr) {
+    return {
+      transport: addr.transport === "udp" ? "udp" : "tcp",
+      hostname: addr.hostname,
+      port: addr.port,
+    };
+  }
+  if ("path" in addr) return { transport: "unix", path: addr.path };
+  throw new TypeError(`Unsupported address transport "${addr.transport}"`);
+}
+
+/**
+ * Whether a host names this machine's loopback interface only
+ * (127.0.0.0/8, ::1, localhost).
+ *
+ * @example
+ * ```ts
+ * import { isLoopbackHost } from "./address.ts";
+ * console.assert(isLoopbackHost("127.0.0.1") && isLoopbackHost("::1") && isLoopbackHost("localhost"));
+ * console.assert(!isLoopbackHost("0.0.0.0") && !isLoopbackHost("::"));
+ * ```
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  if (host === "localhost" || host === "::1" || host === "0:0:0:0:0:0:0:1") {
+    return true;
+  }
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

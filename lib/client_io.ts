@@ -1,0 +1,86 @@
+/**
+ * What a client reads and writes besides its socket: stdin, stdout, stderr
+ * and whether stdin is a terminal. The CLI passes the process's own; the demo
+ * and tests pass in-memory streams. Also the interactive prompt loop the
+ * seed clients had (`>>> `, `quit` or Ctrl-D ends it).
+ *
+ * @module
+ */
+
+import {
+  type ByteReader,
+  type ByteWriter,
+  LineReader,
+  writeAll,
+} from "./streams.ts";
+
+/** A client's standard streams. */
+export interface ClientIo {
+  /** Input: messages to send or bytes to stream. */
+  stdin: ByteReader;
+  /** Whether stdin is a terminal (prompt) or not (stream). */
+  stdinIsTerminal: boolean;
+  /** Replies. */
+  stdout: ByteWriter;
+  /** Diagnostics. */
+  stderr: ByteWriter;
+}
+
+/**
+ * The process's own standard streams.
+ *
+ * @example
+ * ```ts
+ * import { processIo } from "./client_io.ts";
+ * const io = processIo();
+ * console.assert(typeof io.stdinIsTerminal === "boolean");
+ * ```
+ */
+export function processIo(): ClientIo {
+  return {
+    stdin: Deno.stdin,
+    stdinIsTerminal: Deno.stdin.isTerminal(),
+    stdout: Deno.stdout,
+    stderr: Deno.stderr,
+  };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Prompts on stdout, reads lines from stdin and calls `onLine` with each
+ * non-empty one, until `quit` or end of input. Lines are capped at 64 KiB.
+ *
+ * @example
+ * ```ts
+ * import { runPrompt } from "./client_io.ts";
+ * import { MemoryReader, MemoryWriter } from "./streams.ts";
+ * const seen: string[] = [];
+ * const stdin = new MemoryReader(new TextEncoder().encode("a\n\nquit\nb\n"));
+ * const out = new MemoryWriter();
+ * await runPrompt({ stdin, stdout: out, stderr: out, stdinIsTerminal: true }, ">>> ", (l) => {
+ *   seen.push(l);
+ *   return Promise.resolve();
+ * });
+ * console.assert(seen.join() === "a");
+ * ```
+ */
+export async function runPrompt(
+  io: ClientIo,
+  prompt: string,
+  onLine: (line: string) => Promise<void>,
+): Promise<void> {
+  const lines = new LineReader(io.stdin);
+  while (true) {
+    await writeAll(io.stdout, encoder.encode(prompt));
+    const line = await lines.readLine();
+    if (line === null) {
+      await writeAll(io.stdout, encoder.encode("\n"));
+      return;
+    }
+    const trimmed = line.trim();
+    if (trimmed === "quit") return;
+    if (trimmed === "") continue;
+    await onLine(line);
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * The command table: every `sockit` service and role, its options with
+ * bounds and defaults, and how each turns validated options into a run.
+ * `main.ts` parses against this table and dispatches.
+ *
+ * @module
+ */
+
+import type { Endpoint } from "./address.ts";
+import type { CommandSpec, OptionValues, ServiceSpec } from "./cli.ts";
+import { processIo } from "./client_io.ts";
+import { runDemo } from "./demo.ts";
+import { UsageError } from "./errors.ts";
+import { ECHO_MODES, type EchoMode } from "./line_modes.ts";
+import { type LogFormat, Logger } from "./log.ts";
+import { listenOn } from "./listen.ts";
+import type { OptionSpec } from "./options.ts";
+import { runServer } from "./server_runner.ts";
+import { runTcpEchoClient, serveTcpEcho } from "./tcp_echo.ts";
+
+/** Options every server has: where to listen, logging, shutdown grace. */
+export function serverOptions(defaultPort: number): OptionSpec[] {
+  return [
+    {
+      name: "host",
+      type: { kind: "text" },
+      value: "HOST",
+      default: "127.0.0.1",
+      help: "Address to bind",
+    },
+    {
+      name: "port",
+      type: { kind: "port", min: 0 },
+      value: "PORT",
+      default: defaultPort,
+      help: "Port to listen on; 0 picks a free one",
+    },
+    {
+      name: "unix",
+      type: { kind: "text" },
+      value: "PATH",
+      help: "Listen on a unix socket instead of host and port",
+    },
+    {
+      name: "log-format",
+      type: { kind: "choice", choices: ["text", "json"] },
+      value: "FORMAT",
+      default: "text",
+      help: "Log lines on stderr as text or one JSON object each",
+    },
+    {
+      name: "quiet",
+      type: { kind: "flag" },
+      help: "Do not log each connection",
+    },
+    {
+      name: "grace",
+      type: { kind: "seconds", min: 0, max: 3600 },
+      value: "SECONDS",
+      default: 5,
+      help: "On SIGINT/SIGTERM, time in-flight work gets to finish",
+    },
+  ];
+}
+
+/** Options every client has: where to connect and how long to wait. */
+export function clientOptions(
+  defaultPort: number,
+  defaultTimeout: number,
+): OptionSpec[] {
+  return [
+    {
+      name: "host",
+      type: { kind: "text" },
+      value: "HOST",
+      default: "127.0.0.1",
+      help: "Server host name or address",
+    },
+    {
+      name: "port",
+      type: { kind: "port", min: 1 },
+      value: "PORT",
+      default: defaultPort,
+      help: "Server port",
+    },
+    {
+      name: "unix",
+      type: { kind: "text" },
+      value: "PATH",
+      help: "Connect to a unix socket instead",
+    },
+    {
+      name: "timeout",
+      type: { kind: "seconds", min: 0.001, max: 3600 },
+      value: "SECONDS",
+      default: defaultTimeout,
+      help: "Limit on the connect and on each reply",
+    },
+  ];
+}
+
+/** Options of clients that send messages and check replies. */
+export const MESSAGE_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "message",
+    type: { kind: "text", multiple: true },
+    value: "TEXT",
+    help: "Send TEXT and print the reply; without it, prompt or read stdin",
+  },
+  {
+    name: "expect",
+    type: { kind: "text", multiple: true },
+    value: "TEXT",
+    help: "Exit 1 unless the reply to the message in the same position is TEXT",
+  },
+];
+
+/**
+ * Reads the endpoint from `--host`/`--port` or `--unix`.
+ *
+ * @example
+ * ```ts
+ * import { endpointFrom } from "./commands.ts";
+ * import { OptionValues } from "./cli.ts";
+ * const values = new OptionValues(new Map([["unix", "/tmp/s"]]), []);
+ * console.assert(endpointFrom(values, "tcp", "sockit --help").transport === "unix");
+ * ```
+ */
+export function endpointFrom(
+  values: OptionValues,
+  transport: "tcp" | "udp",
+  help: string,
+): Endpoint {
+  const path = values.text("unix");
+  if (path !== undefined) {
+    if (values.has("host") || values.has("port")) {
+      throw new UsageError(
+        "Option --unix cannot be combined with --host or --port",
+        help,
+      );
+    }
+    if (path === "") throw new UsageError("Option --unix needs a path", help);
+    return { transport: "unix", path };
+  }
+  const hostname = values.text("host") ?? "";
+  if (hostname === "") {
+    throw new UsageError("Option --host needs a host name or address", help);
+  }
+  return { transport, hostname, port: values.number("port") };
+}
+
+/**
+ * Reads `--message` and `--expect`, checking they pair up.
+ *
+ * @example
+ * ```ts
+ * import { messagesFrom } from "./commands.ts";
+ * import { OptionValues } from "./cli.ts";
+ * const values = new OptionValues(new Map([["message", ["a"]], ["expect", ["A"]]]), []);
+ * console.assert(messagesFrom(values, "h").expects[0] === "A");
+ * ```
+ */
+export function messagesFrom(
+  values: OptionValues,
+  help: string,
+): { messages: string[]; expects: string[] } {
+  const messages = values.texts("message");
+  const expects = values.texts("expect");
+  if (expects.length > 0 && expects.length !== messages.length) {
+    throw new UsageError(
+      `Got ${expects.length} --expect for ${messages.length} --message: give one --expect per --message`,
+      help,
+    );
+  }
+  return { messages, expects };
+}
+
+/** Builds a server's logger from `--log-format` and `--quiet`. */
+export function loggerFrom(values: OptionValues, service: string): Logger {
+  return new Logger({
+    service,
+    format: values.text("log-format") as LogFormat,
+    quiet: values.flag("quiet"),
+  });
+}
+
+const TCP_ECHO_HELP = "sockit tcp-echo --help";
+
+const tcpEchoServer: CommandSpec = {
+  role: "server",
+  summary: "echo back what each client sends",
+  options: [
+    ...serverOptions(20000),
+    {
+      name: "mode",
+      type: { kind: "choice", choices: ECHO_MODES },
+      value: "MODE",
+      default: "echo",
+      help:
+        "echo: bytes as they are; upper, reverse: line by line, lines up to 64 KiB",
+    },
+    {
+      name: "max-conns",
+      type: { kind: "count", min: 1, max: 100000 },
+      value: "N",
+      default: 1024,
+      help: "Connections open at once; one more is closed at once",
+    },
+    {
+      name: "idle-timeout",
+      type: { kind: "seconds", min: 0, max: 86400 },
+      value: "SECONDS",
+      default: 300,
+      help: "Close a connection with no traffic this long; 0 = never",
+    },
+  ],
+  run(values) {
+    const logger = loggerFrom(values, "tcp-echo");
+    return runServer({
+      service: "tcp-echo",
+      endpoint: endpointFrom(values, "tcp", TCP_ECHO_HELP),
+      bind: listenOn,
+      serve: (listener, signal) =>
+        serveTcpEcho(listener, {
+          signal,
+          logger,
+          mode: values.text("mode") as EchoMode,
+          maxConns: values.number("max-conns"),
+          idleTimeoutMs: values.number("idle-timeout") * 1000,
+          graceMs: values.number("grace") * 1000,
+        }),
+    });
+  },
+};
+
+const tcpEchoClient: CommandSpec = {
+  role: "client",
+  summary: "send messages and print the replies",
+  options: [...clientOptions(20000, 10), ...MESSAGE_OPTIONS],
+  usage: "[--message TEXT [--expect TEXT]]... [options]",
+  run(values) {
+    return runTcpEchoClient({
+      endpoint: endpointFrom(values, "tcp", TCP_ECHO_HELP),
+      ...messagesFrom(values, TCP_ECHO_HELP),
+      timeoutMs: values.number("timeout") * 1000,
+    }, processIo());
+  },
+};
+
+const demo: CommandSpec = {
+  summary:
+    "start every server on loopback, drive every client path, print a table",
+  options: [],
+  run: () => runDemo(Deno.stdout),
+};
+
+/** Every service and command sockit has, in help order. */
+export const SERVICES: readonly ServiceSpec[] = [
+  {
+    name: "tcp-echo",
+    summary: "TCP echo server and client",
+    commands: [tcpEchoServer, tcpEchoClient],
+    notes: [
+      "The server sends back exactly the bytes it receives, to many clients at once, reading a\n" +
+      "connection only as fast as it reads the replies (64 KiB buffer per connection). With\n" +
+      "--mode upper or reverse it answers line by line; a line over 64 KiB closes that connection.",
+      "The client sends each --message followed by a newline and reads the reply up to as many\n" +
+      "newlines. Without --message it prompts '>>> ' on a terminal ('quit' or Ctrl-D ends it);\n" +
+      "otherwise it streams stdin to the server, half-closes at EOF, and copies what the server\n" +
+      "sends to stdout until the server closes.",
+    ],
+    examples: [
+      "sockit tcp-echo server --port 0",
+      "sockit tcp-echo client --port 20000 --message hi --expect hi",
+      "printf 'abc' | sockit tcp-echo client --port 20000",
+      "sockit tcp-echo server --unix /tmp/echo.sock --mode upper",
+    ],
+  },
+  {
+    name: "demo",
+    summary: "Start every server on loopback and check every client path",
+    commands: [demo],
+    examples: ["sockit demo"],
+  },
+];

@@ -1,0 +1,167 @@
+/**
+ * `sockit demo`: starts every server on free loopback ports inside this
+ * process, drives every client path against them, prints a transcript and a
+ * table (service, check, result, time), and exits 0 only if every check
+ * passed. The smoke test a user runs after downloading the binary.
+ *
+ * @module
+ */
+
+import { type ClientIo } from "./client_io.ts";
+import { tcpEchoDemo } from "./demo_tcp_echo.ts";
+import {
+  type ByteWriter,
+  MemoryReader,
+  MemoryWriter,
+  writeAll,
+} from "./streams.ts";
+
+/** One demo check: the command it stands for and what it does. */
+export interface DemoCheck {
+  /** Service column of the table. */
+  service: string;
+  /** Check column of the table. */
+  name: string;
+  /** The equivalent command line, shown in the transcript. */
+  command: string;
+  /** Runs the check; resolves to transcript text, throws if the check failed. */
+  run(): Promise<string>;
+}
+
+/** A service's part of the demo: servers it started and the checks against them. */
+export interface DemoSuite extends AsyncDisposable {
+  /** The checks, run in order. */
+  checks: DemoCheck[];
+}
+
+/** The result of one check. */
+export interface DemoResult {
+  /** The check. */
+  check: DemoCheck;
+  /** Whether it passed. */
+  ok: boolean;
+  /** How long it took, in ms. */
+  ms: number;
+  /** Transcript output, or the failure. */
+  detail: string;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Runs the whole demo, writing to `out`; resolves to 0 if every check passed,
+ * else 1.
+ *
+ * @example
+ * ```ts ignore
+ * import { runDemo } from "./demo.ts";
+ * const code = await runDemo(Deno.stdout);
+ * ```
+ */
+export async function runDemo(out: ByteWriter): Promise<number> {
+  const print = (text: string) => writeAll(out, encoder.encode(text + "\n"));
+  await print(
+    "sockit demo: servers on free loopback ports, every client path against them\n",
+  );
+  const results: DemoResult[] = [];
+  for (const start of [tcpEchoDemo]) {
+    await using suite = await start();
+    for (const check of suite.checks) {
+      const result = await runCheck(check);
+      results.push(result);
+      await print(`$ ${check.command}`);
+      await print(
+        indent(result.ok ? result.detail : `FAILED: ${result.detail}`) + "\n",
+      );
+    }
+  }
+  await print(formatTable(results));
+  const failed = results.filter((r) => !r.ok).length;
+  await print(
+    failed === 0
+      ? `\nAll ${results.length} checks passed`
+      : `\n${failed} of ${results.length} checks FAILED`,
+  );
+  return failed === 0 ? 0 : 1;
+}
+
+async function runCheck(check: DemoCheck): Promise<DemoResult> {
+  const started = performance.now();
+  try {
+    const detail = await check.run();
+    return { check, ok: true, ms: performance.now() - started, detail };
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    return { check, ok: false, ms: performance.now() - started, detail };
+  }
+}
+
+function indent(text: string): string {
+  return text.trimEnd().split("\n").map((l) => `  ${l}`).join("\n");
+}
+
+/**
+ * Formats results as an aligned table.
+ *
+ * @example
+ * ```ts
+ * import { formatTable } from "./demo.ts";
+ * const check = { service: "s", name: "n", command: "c", run: () => Promise.resolve("") };
+ * console.assert(formatTable([{ check, ok: true, ms: 1.2, detail: "" }]).includes("ok"));
+ * ```
+ */
+export function formatTable(results: readonly DemoResult[]): string {
+  const rows = [
+    ["SERVICE", "CHECK", "RESULT", "TIME"],
+    ...results.map((
+      r,
+    ) => [
+      r.check.service,
+      r.check.name,
+      r.ok ? "ok" : "FAILED",
+      `${r.ms.toFixed(1)} ms`,
+    ]),
+  ];
+  const widths = [0, 1, 2].map((i) =>
+    Math.max(...rows.map((row) => row[i]!.length))
+  );
+  return rows.map((row) =>
+    row.map((cell, i) => i < 3 ? cell.padEnd(widths[i]!) : cell).join("  ")
+  ).join("\n");
+}
+
+/**
+ * An in-memory client I/O: `stdin` text in, `stdout` and `stderr` captured.
+ *
+ * @example
+ * ```ts
+ * import { memoryIo } from "./demo.ts";
+ * const io = memoryIo("hi\n", false);
+ * console.assert(!io.stdinIsTerminal);
+ * ```
+ */
+export function memoryIo(
+  stdin: string | Uint8Array,
+  stdinIsTerminal: boolean,
+): ClientIo & { stdout: MemoryWriter; stderr: MemoryWriter } {
+  const bytes = typeof stdin === "string" ? encoder.encode(stdin) : stdin;
+  return {
+    stdin: new MemoryReader(bytes),
+    stdinIsTerminal,
+    stdout: new MemoryWriter(),
+    stderr: new MemoryWriter(),
+  };
+}
+
+/**
+ * Asserts a condition in a demo check, failing it with `message`.
+ *
+ * @example
+ * ```ts
+ * import { demand } from "./demo.ts";
+ * demand(1 + 1 === 2, "arithmetic");
+ * ```
+ */
+export function demand(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}

@@ -1,0 +1,145 @@
+/**
+ * The TCP echo server's line-oriented modes, from the seed programs: `upper`
+ * uppercases each line, `reverse` reverses it. Pure: bytes in, bytes out.
+ * A line that is valid UTF-8 is handled as Unicode text (`reverse` keeps
+ * grapheme clusters such as emoji and accented letters whole); a line that
+ * is not gets the byte-level version (ASCII letters uppercased, or bytes
+ * reversed).
+ *
+ * @module
+ */
+
+/** How the TCP echo server answers: bytes as they are, or line by line. */
+export type EchoMode = "echo" | "upper" | "reverse";
+
+/** The modes, for option validation and help. */
+export const ECHO_MODES: readonly EchoMode[] = ["echo", "upper", "reverse"];
+
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+const encoder = new TextEncoder();
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * Transforms one line's content (without its line ending) for a line mode.
+ *
+ * @example
+ * ```ts
+ * import { transformLine } from "./line_modes.ts";
+ * const text = (s: string) => new TextEncoder().encode(s);
+ * const show = (b: Uint8Array) => new TextDecoder().decode(b);
+ * console.assert(show(transformLine("upper", text("straße"))) === "STRASSE");
+ * console.assert(show(transformLine("reverse", text("abc👍🏽"))) === "👍🏽cba");
+ * ```
+ */
+export function transformLine(
+  mode: Exclude<EchoMode, "echo">,
+  line: Uint8Array,
+): Uint8Array {
+  let text: string;
+  try {
+    text = strictDecoder.decode(line);
+  } catch {
+    return mode === "upper" ? upperAsciiBytes(line) : line.slice().reverse();
+  }
+  if (mode === "upper") return encoder.encode(text.toUpperCase());
+  return encoder.encode(
+    Array.from(graphemes.segment(text), (s) => s.segment).reverse().join(""),
+  );
+}
+
+/**
+ * Uppercases ASCII letters and leaves every other byte as it is.
+ *
+ * @example
+ * ```ts
+ * import { upperAsciiBytes } from "./line_modes.ts";
+ * console.assert(upperAsciiBytes(new Uint8Array([0x61, 0xff])).join() === "65,255");
+ * ```
+ */
+export function upperAsciiBytes(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  for (let i = 0; i < out.length; i++) {
+    const b = out[i]!;
+    if (b >= 0x61 && b <= 0x7a) out[i] = b - 0x20;
+  }
+  return out;
+}
+
+/**
+ * Splits a byte stream into lines for a line mode, keeping each line's
+ * ending (`\n` or `\r\n`) so replies keep the client's line endings.
+ * Holds at most `maxLineBytes` of an unfinished line; more is a `RangeError`.
+ *
+ * @example
+ * ```ts
+ * import { LineSplitter } from "./line_modes.ts";
+ * const split = new LineSplitter(16);
+ * const lines = split.push(new TextEncoder().encode("ab\ncd"));
+ * console.assert(lines.length === 1 && split.flush()?.length === 2);
+ * ```
+ */
+export class LineSplitter {
+  readonly #maxLineBytes: number;
+  #pending: Uint8Array = new Uint8Array(0);
+
+  /** Creates a splitter that refuses lines over `maxLineBytes`. */
+  constructor(maxLineBytes: number) {
+    this.#maxLineBytes = maxLineBytes;
+  }
+
+  /** Adds a chunk; returns the lines it completed, each with its `\n`. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const data = concat(this.#pending, chunk);
+    const lines: Uint8Array[] = [];
+    let start = 0;
+    let newline: number;
+    while ((newline = data.indexOf(0x0a, start)) >= 0) {
+      if (newline - start > this.#maxLineBytes) this.#tooLong();
+      lines.push(data.subarray(start, newline + 1));
+      start = newline + 1;
+    }
+    this.#pending = data.slice(start);
+    if (this.#pending.length > this.#maxLineBytes) this.#tooLong();
+    return lines;
+  }
+
+  /** Returns the unfinished last line at end of stream, or `null` if none. */
+  flush(): Uint8Array | null {
+    const rest = this.#pending;
+    this.#pending = new Uint8Array(0);
+    return rest.length > 0 ? rest : null;
+  }
+
+  #tooLong(): never {
+    throw new RangeError(`Line longer than ${this.#maxLineBytes} bytes`);
+  }
+}
+
+/**
+ * Applies a line mode to one line that may end in `\n` or `\r\n`, keeping
+ * the ending.
+ *
+ * @example
+ * ```ts
+ * import { transformLineKeepingEnding } from "./line_modes.ts";
+ * const out = transformLineKeepingEnding("reverse", new TextEncoder().encode("ab\r\n"));
+ * console.assert(new TextDecoder().decode(out) === "ba\r\n");
+ * ```
+ */
+export function transformLineKeepingEnding(
+  mode: Exclude<EchoMode, "echo">,
+  line: Uint8Array,
+): Uint8Array {
+  let end = line.length;
+  if (line[end - 1] === 0x0a) end--;
+  if (line[end - 1] === 0x0d) end--;
+  return concat(transformLine(mode, line.subarray(0, end)), line.subarray(end));
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * Binding listeners the way sockit's servers need: always on the host given
+ * (Deno defaults to 0.0.0.0 otherwise), and for unix sockets, replacing a
+ * stale socket file left by a dead server while refusing to touch a live one
+ * or a file that is not a socket.
+ *
+ * @module
+ */
+
+import { type Endpoint, formatEndpoint } from "./address.ts";
+import { describeOsError, SockitError } from "./errors.ts";
+
+/**
+ * Binds a stream listener on `endpoint` (TCP or unix).
+ *
+ * @example
+ * ```ts
+ * import { listenOn } from "./listen.ts";
+ * const listener = await listenOn({ transport: "tcp", hostname: "127.0.0.1", port: 0 });
+ * listener.close();
+ * ```
+ */
+export async function listenOn(endpoint: Endpoint): Promise<Deno.Listener> {
+  try {
+    if (endpoint.transport === "unix") {
+      await removeStaleSocket(endpoint.path);
+      return Deno.listen({ transport: "unix", path: endpoint.path });
+    }
+    return Deno.listen({ hostname: endpoint.hostname, port: endpoint.port });
+  } catch (err) {
+    if (err instanceof SockitError) throw err;
+    throw new SockitError(
+      `Cannot listen on ${formatEndpoint(endpoint)}: ${describeOsError(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Removes `path` if it is a unix socket nobody accepts on. Throws a
+ * {@linkcode SockitError} if a server is live there, or if the path is not a
+ * socket.
+ *
+ * @example
+ * ```ts
+ * import { removeStaleSocket } from "./listen.ts";
+ * await removeStaleSocket("/tmp/sockit-does-not-exist.sock");
+ * ```
+ */
+export async function removeStaleSocket(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    throw err;
+  }
+  if (!info.isSocket) {
+    throw new SockitError(
+      `Cannot listen on unix:${path}: the path exists and is not a socket; choose another path`,
+    );
+  }
+  try {
+    const conn = await Deno.connect({ transport: "unix", path });
+    conn.close();
+  } catch {
+    await Deno.remove(path);
+    return;
+  }
+  throw new SockitError(
+    `Cannot listen on unix:${path}: another server is listening there; stop it or choose another path`,
+  );
+}

@@ -1,0 +1,151 @@
+/**
+ * Server logging: one line per event on stderr, as text (`key=value`) or as
+ * one JSON object per line. The ready line is not a log line: it goes to
+ * stdout through {@linkcode printReadyLine}.
+ *
+ * @module
+ */
+
+/** A log line's fields. Values are written as they are; strings are quoted when needed. */
+export type LogFields = Record<string, string | number | boolean | null>;
+
+/** How log lines are written: `text` for people, `json` for machines. */
+export type LogFormat = "text" | "json";
+
+/** Where finished log lines go; the default writes them to stderr. */
+export type LogSink = (line: string) => void;
+
+const encoder = new TextEncoder();
+
+/** Writes a line to stderr synchronously, so lines never interleave. */
+export function stderrSink(line: string): void {
+  try {
+    writeAllSync(Deno.stderr, encoder.encode(line + "\n"));
+  } catch {
+    // stderr is gone (closed pipe): a server keeps serving without its log.
+  }
+}
+
+function writeAllSync(
+  file: { writeSync(p: Uint8Array): number },
+  bytes: Uint8Array,
+): void {
+  let done = 0;
+  while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+}
+
+/** Options of a {@linkcode Logger}. */
+export interface LoggerOptions {
+  /** The service named in each line, e.g. `tcp-echo`. */
+  service: string;
+  /** Line format. @default {"text"} */
+  format?: LogFormat;
+  /** Silence per-event lines (`info`); warnings and errors still print. @default {false} */
+  quiet?: boolean;
+  /** Where lines go. @default {stderrSink} */
+  sink?: LogSink;
+}
+
+/**
+ * A small structured logger for servers.
+ *
+ * @example
+ * ```ts
+ * import { Logger } from "./log.ts";
+ * const lines: string[] = [];
+ * const log = new Logger({ service: "tcp-echo", format: "json", sink: (l) => lines.push(l) });
+ * log.info("open", { peer: "127.0.0.1:5000" });
+ * console.assert(JSON.parse(lines[0]!).event === "open");
+ * ```
+ */
+export class Logger {
+  readonly service: string;
+  readonly format: LogFormat;
+  readonly quiet: boolean;
+  readonly #sink: LogSink;
+
+  /** Creates a logger; see {@linkcode LoggerOptions}. */
+  constructor(options: LoggerOptions) {
+    this.service = options.service;
+    this.format = options.format ?? "text";
+    this.quiet = options.quiet ?? false;
+    this.#sink = options.sink ?? stderrSink;
+  }
+
+  /** Logs a routine event (a connection opened or closed); silenced by `quiet`. */
+  info(event: string, fields: LogFields = {}): void {
+    if (!this.quiet) this.#write("info", event, fields);
+  }
+
+  /** Logs a server's lifecycle (shutdown started, stopped); not silenced by `quiet`. */
+  notice(event: string, fields: LogFields = {}): void {
+    this.#write("info", event, fields);
+  }
+
+  /** Logs something an operator should see (a refused connection, an accept error). */
+  warn(event: string, fields: LogFields = {}): void {
+    this.#write("warn", event, fields);
+  }
+
+  /** Logs a failure. */
+  error(event: string, fields: LogFields = {}): void {
+    this.#write("error", event, fields);
+  }
+
+  #write(level: string, event: string, fields: LogFields): void {
+    this.#sink(
+      formatLogLine(
+        this.format,
+        { level, service: this.service, event },
+        fields,
+      ),
+    );
+  }
+}
+
+/**
+ * Formats one log line. Text lines read
+ * `2026-01-01T00:00:00.000Z tcp-echo close peer=127.0.0.1:5 bytes_in=3`.
+ *
+ * @example
+ * ```ts
+ * import { formatLogLine } from "./log.ts";
+ * const line = formatLogLine("text", { level: "info", service: "s", event: "e" }, { note: "a b" });
+ * console.assert(line.endsWith(' s e note="a b"'));
+ * ```
+ */
+export function formatLogLine(
+  format: LogFormat,
+  head: { level: string; service: string; event: string },
+  fields: LogFields,
+): string {
+  const time = new Date().toISOString();
+  if (format === "json") return JSON.stringify({ time, ...head, ...fields });
+  const level = head.level === "info" ? "" : ` ${head.level.toUpperCase()}`;
+  const pairs = Object.entries(fields).map(([k, v]) =>
+    ` ${k}=${formatValue(v)}`
+  ).join("");
+  return `${time}${level} ${head.service} ${head.event}${pairs}`;
+}
+
+function formatValue(value: string | number | boolean | null): string {
+  if (typeof value !== "string") return String(value);
+  return /^[\w.:\/\[\]@+-]+$/.test(value) ? value : JSON.stringify(value);
+}
+
+/**
+ * Prints a server's ready line on stdout, e.g.
+ * `sockit tcp-echo listening on tcp://127.0.0.1:20000`. Scripts wait for it.
+ *
+ * @example
+ * ```ts ignore
+ * import { printReadyLine } from "./log.ts";
+ * printReadyLine("tcp-echo", "tcp://127.0.0.1:20000");
+ * ```
+ */
+export function printReadyLine(service: string, where: string): void {
+  writeAllSync(
+    Deno.stdout,
+    encoder.encode(`sockit ${service} listening on ${where}\n`),
+  );
+}

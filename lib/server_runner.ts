@@ -1,0 +1,65 @@
+/**
+ * What every `sockit <service> server` does around its service: bind, print
+ * the ready line with the real address, serve until SIGINT or SIGTERM, and
+ * remove the unix socket file it made.
+ *
+ * @module
+ */
+
+import { type Endpoint, endpointOf, formatEndpoint } from "./address.ts";
+import { printReadyLine } from "./log.ts";
+import { ShutdownSignal } from "./signals.ts";
+
+/** What {@linkcode runServer} needs from a service. */
+export interface ServerRun<
+  T extends { readonly addr: Deno.Addr } & Disposable,
+> {
+  /** The service name in the ready line, e.g. `tcp-echo`. */
+  service: string;
+  /** Where to listen. */
+  endpoint: Endpoint;
+  /** Binds the socket; throws a `SockitError` when it cannot. */
+  bind(endpoint: Endpoint): Promise<T> | T;
+  /** Serves until `signal` aborts, then finishes in-flight work. */
+  serve(socket: T, signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * Runs a server from bind to graceful exit and resolves to exit code 0.
+ *
+ * @example
+ * ```ts ignore
+ * import { runServer } from "./server_runner.ts";
+ * await runServer({
+ *   service: "tcp-echo",
+ *   endpoint: { transport: "tcp", hostname: "127.0.0.1", port: 0 },
+ *   bind: (e) => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
+ *   serve: async (listener, signal) => {},
+ * });
+ * ```
+ */
+export async function runServer<
+  T extends { readonly addr: Deno.Addr } & Disposable,
+>(
+  run: ServerRun<T>,
+): Promise<number> {
+  using shutdown = new ShutdownSignal();
+  using socket = await run.bind(run.endpoint);
+  try {
+    printReadyLine(run.service, formatEndpoint(endpointOf(socket.addr)));
+    await run.serve(socket, shutdown.signal);
+  } finally {
+    if (run.endpoint.transport === "unix") {
+      await removeIfPresent(run.endpoint.path);
+    }
+  }
+  return 0;
+}
+
+async function removeIfPresent(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch {
+    // Already gone.
+  }
+}

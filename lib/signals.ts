@@ -1,0 +1,50 @@
+/**
+ * Turning SIGINT and SIGTERM into an `AbortSignal`, so servers can stop
+ * accepting and finish in-flight work before they exit.
+ *
+ * @module
+ */
+
+const SHUTDOWN_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
+/**
+ * An `AbortController` that aborts on SIGINT or SIGTERM while it lives.
+ * Disposing it removes the signal listeners. On Windows only SIGINT exists.
+ *
+ * @example
+ * ```ts
+ * import { ShutdownSignal } from "./signals.ts";
+ * using shutdown = new ShutdownSignal();
+ * console.assert(!shutdown.signal.aborted);
+ * ```
+ */
+export class ShutdownSignal implements Disposable {
+  readonly #controller = new AbortController();
+  readonly #listeners: Array<[Deno.Signal, () => void]> = [];
+
+  /** Listens for SIGINT and SIGTERM. */
+  constructor() {
+    for (const name of SHUTDOWN_SIGNALS) {
+      const listener = () => this.#controller.abort(name);
+      try {
+        Deno.addSignalListener(name, listener);
+        this.#listeners.push([name, listener]);
+      } catch {
+        // This OS has no such signal (SIGTERM on Windows).
+      }
+    }
+  }
+
+  /** Aborts when a shutdown signal arrives; `reason` is the signal's name. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Stops listening. */
+  [Symbol.dispose](): void {
+    for (const [name, listener] of this.#listeners) {
+      Deno.removeSignalListener(name, listener);
+    }
+    this.#listeners.length = 0;
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The accept loop every sockit TCP server shares: caps the number of open
+ * connections, survives accept errors (EMFILE) with back-off, closes idle
+ * connections, logs each connection's peer, bytes and duration, and shuts
+ * down gracefully when its signal aborts.
+ *
+ * @module
+ */
+
+import { formatAddr } from "./address.ts";
+import type { Logger } from "./log.ts";
+import { IdleWatch, sleep } from "./timers.ts";
+
+/** What a connection handler gets besides the connection. */
+export interface ConnectionContext {
+  /** Count bytes received; also counts as activity for the idle timeout. */
+  received(n: number): void;
+  /** Count bytes sent; also counts as activity for the idle timeout. */
+  sent(n: number): void;
+  /** Aborts when the server force-closes connections at the end of the grace period. */
+  readonly signal: AbortSignal;
+  /** The peer, formatted for logs. */
+  readonly peer: string;
+}
+
+/** Handles one connection; the server closes the connection when it returns. */
+export type ConnectionHandler = (
+  conn: Deno.Conn,
+  context: ConnectionContext,
+) => Promise<void>;
+
+/** Options of {@linkcode serveConnections}. */
+export interface ServeOptions {
+  /** Aborting stops accepting and starts the grace period. */
+  signal: AbortSignal;
+  /** Where connection events go. */
+  logger: Logger;
+  /** Connections open at once; one more is closed at once. @default {1024} */
+  maxConns?: number;
+  /** Close a connection with no traffic for this long, in ms; 0 = never. @default {300000} */
+  idleTimeoutMs?: number;
+  /** After `signal` aborts, how long open connections may finish, in ms. @default {5000} */
+  graceMs?: number;
+}
+
+/** The longest pause between retries after `accept()` fails, in ms. */
+export const MAX_ACCEPT_BACKOFF_MS = 1000;
+
+interface OpenConnection {
+  conn: Deno.Conn;
+  closed: boolean;
+  done: Promise<void>;
+}
+
+/**
+ * Accepts connections on `listener` until `options.signal` aborts, running
+ * `handler` for each. Resolves once every connection is closed. Never throws
+ * because of what a client did.
+ *
+ * @example
+ * ```ts
+ * import { serveConnections } from "./tcp_server.ts";
+ * import { Logger } from "./log.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const stop = new AbortController();
+ * const served = serveConnections(listener, async () => {}, {
+ *   signal: stop.signal,
+ *   logger: new Logger({ service: "doc", quiet: true }),
+ * });
+ * stop.abort();
+ * await served;
+ * ```
+ */
+export async function serveConnections(
+  listener: Deno.Listener,
+  handler: ConnectionHandler,
+  options: ServeOptions,
+): Promise<void> {
+  const { signal, logger } = options;
+  const maxConns = options.maxConns ?? 1024;
+  const open = new Set<OpenConnection>();
+  const forceClose = new AbortController();
+  const closeListener = () => closeQuietly(listener);
+  signal.addEventListener("abort", closeListener, { once: true });
+  if (signal.aborted) closeListener();
+
+  let backoffMs = 5;
+  while (!signal.aborted) {
+    let conn: Deno.Conn;
+    try {
+      conn = await listener.accept();
+    } catch (err) {
+      if (signal.aborted || err instanceof Deno.errors.BadResource) break;
+      logger.warn("accept-failed", {
+        error: errorText(err),
+        retry_ms: backoffMs,
+      });
+      await sleep(backoffMs, signal);
+      backoffMs = Math.min(backoffMs * 2, MAX_ACCEPT_BACKOFF_MS);
+      continue;
+    }
+    backoffMs = 5;
+    if (open.size >= maxConns) {
+      logger.warn("refused", {
+        peer: formatAddr(conn.remoteAddr),
+        reason: "max-conns",
+        max_conns: maxConns,
+      });
+      closeQuietly(conn);
+      continue;
+    }
+    const entry: OpenConnection = {
+      conn,
+      closed: false,
+      done: Promise.resolve(),
+    };
+    entry.done = runConnection(entry, handler, options, forceClose.signal)
+      .finally(() => open.delete(entry));
+    open.add(entry);
+  }
+  signal.removeEventListener("abort", closeListener);
+  closeQuietly(listener);
+  const graceMs = options.graceMs ?? 5000;
+  logger.notice("shutdown", {
+    reason: String(signal.reason ?? "stopped"),
+    open: open.size,
+    grace_ms: graceMs,
+  });
+  await drain(open, graceMs, logger, forceClose);
+  logger.notice("stopped");
+}
+
+async function drain(
+  open: Set<OpenConnection>,
+  graceMs: number,
+  logger: Logger,
+  forceClose: AbortController,
+): Promise<void> {
+  if (open.size === 0) return;
+  const graceOver = new AbortController();
+  const allDone = Promise.all([...open].map((e) => e.done));
+  await Promise.race([allDone, sleep(graceMs, graceOver.signal)]);
+  graceOver.abort();
+  if (open.size > 0) {
+    logger.warn("grace-expired", { closing: open.size });
+    forceClose.abort();
+    for (const entry of open) closeEntry(entry);
+  }
+  await allDone;
+}
+
+async function runConnection(
+  entry: OpenConnection,
+  handler: ConnectionHandler,
+  options: ServeOptions,
+  forceSignal: AbortSignal,
+): Promise<void> {
+  const { logger } = options;
+  const peer = formatAddr(entry.conn.remoteAddr);
+  const started = performance.now();
+  let bytesIn = 0;
+  let bytesOut = 0;
+  using idle = new IdleWatch(
+    options.idleTimeoutMs ?? 300_000,
+    () => closeEntry(entry),
+  );
+  const context: ConnectionContext = {
+    received: (n) => {
+      bytesIn += n;
+      idle.touch();
+    },
+    sent: (n) => {
+      bytesOut += n;
+      idle.touch();
+    },
+    signal: forceSignal,
+    peer,
+  };
+  logger.info("open", { peer });
+  let error: string | null = null;
+  try {
+    await handler(entry.conn, context);
+  } catch (err) {
+    if (!entry.closed) error = errorText(err);
+  } finally {
+    closeEntry(entry);
+  }
+  const reason = idle.fired
+    ? "idle-timeout"
+    : forceSignal.aborted
+    ? "shutdown"
+    : error
+    ? "error"
+    : "eof";
+  logger.info("close", {
+    peer,
+    bytes_in: bytesIn,
+    bytes_out: bytesOut,
+    duration_ms: Math.round(performance.now() - started),
+    reason,
+    ...(error ? { error } : {}),
+  });
+}
+
+function closeEntry(entry: OpenConnection): void {
+  if (entry.closed) return;
+  entry.closed = true;
+  closeQuietly(entry.conn);
+}
+
+function closeQuietly(closer: { close(): void }): void {
+  try {
+    closer.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+/** A one-line description of an error for logs. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

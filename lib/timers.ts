@@ -1,0 +1,126 @@
+/**
+ * Timers that clean up after themselves: a sleep that an `AbortSignal` cuts
+ * short, a one-shot deadline, and an idle watch that is cheap to touch on
+ * every read. None leaves a timer behind once disposed.
+ *
+ * @module
+ */
+
+/**
+ * Resolves after `ms` milliseconds, or at once when `signal` aborts.
+ *
+ * @example
+ * ```ts
+ * import { sleep } from "./timers.ts";
+ * await sleep(1);
+ * ```
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * A one-shot timer that calls `onExpire` after `ms` unless disposed first;
+ * `expired` tells afterwards whether it fired. Pair it with closing a socket
+ * so that a pending read fails, then check `expired` to word the error.
+ *
+ * @example
+ * ```ts
+ * import { Deadline } from "./timers.ts";
+ * using deadline = new Deadline(60_000, () => {});
+ * console.assert(!deadline.expired);
+ * ```
+ */
+export class Deadline implements Disposable {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #expired = false;
+
+  /** Arms the timer; `ms` of `Infinity` never fires. */
+  constructor(ms: number, onExpire: () => void) {
+    if (Number.isFinite(ms)) {
+      this.#timer = setTimeout(() => {
+        this.#expired = true;
+        this.#timer = undefined;
+        onExpire();
+      }, ms);
+    }
+  }
+
+  /** Whether the deadline passed. */
+  get expired(): boolean {
+    return this.#expired;
+  }
+
+  /** Disarms the timer. */
+  [Symbol.dispose](): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/**
+ * Calls `onIdle` once when `touch()` has not been called for `ms`
+ * milliseconds. Touching is a clock read, not a timer reset, so it is cheap
+ * enough for every read and write.
+ *
+ * @example
+ * ```ts
+ * import { IdleWatch } from "./timers.ts";
+ * using watch = new IdleWatch(60_000, () => {});
+ * watch.touch();
+ * ```
+ */
+export class IdleWatch implements Disposable {
+  readonly #ms: number;
+  readonly #onIdle: () => void;
+  #last = performance.now();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #fired = false;
+
+  /** Starts watching; `ms` of 0 or `Infinity` disables it. */
+  constructor(ms: number, onIdle: () => void) {
+    this.#ms = ms;
+    this.#onIdle = onIdle;
+    if (ms > 0 && Number.isFinite(ms)) this.#arm(ms);
+  }
+
+  /** Whether the idle callback ran. */
+  get fired(): boolean {
+    return this.#fired;
+  }
+
+  /** Records activity now. */
+  touch(): void {
+    this.#last = performance.now();
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => {
+      const idleFor = performance.now() - this.#last;
+      if (idleFor >= this.#ms) {
+        this.#timer = undefined;
+        this.#fired = true;
+        this.#onIdle();
+      } else {
+        this.#arm(this.#ms - idleFor);
+      }
+    }, ms);
+  }
+
+  /** Stops watching. */
+  [Symbol.dispose](): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,73 @@
+// deno-lint-ignore-file no-console -- main.ts is where sockit speaks to the user.
+/**
+ * sockit's entry point: parses the command line against the command table
+ * and dispatches. Exit codes: 0 ok, 1 runtime failure, 2 usage error.
+ *
+ * @module
+ */
+
+import denoConfig from "./deno.json" with { type: "json" };
+import { type Invocation, parseCommandLine } from "./lib/cli.ts";
+import { SERVICES } from "./lib/commands.ts";
+import {
+  EXIT_FAILURE,
+  formatErrorLine,
+  SockitError,
+  UsageError,
+} from "./lib/errors.ts";
+
+/**
+ * Runs sockit with `args` (without the program name) and resolves to the
+ * exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./main.ts";
+ * const code = await main(["--version"]);
+ * ```
+ */
+export async function main(args: readonly string[]): Promise<number> {
+  let invocation: Invocation;
+  try {
+    invocation = parseCommandLine(args, SERVICES);
+    if (invocation.kind === "help") return print(invocation.text);
+    if (invocation.kind === "version") return print(versionText());
+    return await invocation.command.run(
+      invocation.values,
+      invocation.positionals,
+    );
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+/** The `--version` text: sockit's version, Deno's and V8's, and the target. */
+export function versionText(): string {
+  return `sockit ${denoConfig.version} (deno ${Deno.version.deno}, v8 ${Deno.version.v8}, ${Deno.build.target})`;
+}
+
+function print(text: string): number {
+  console.log(text);
+  return 0;
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof UsageError) {
+    console.error(`${formatErrorLine(err.message)} (see '${err.help}')`);
+    return err.exitCode;
+  }
+  if (err instanceof SockitError) {
+    console.error(formatErrorLine(err.message));
+    return err.exitCode;
+  }
+  console.error(
+    `sockit: unexpected error: ${
+      err instanceof Error ? err.stack : String(err)
+    }`,
+  );
+  return EXIT_FAILURE;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
