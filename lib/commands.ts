@@ -13,14 +13,20 @@ import { runDemo } from "./demo.ts";
 import { UsageError } from "./errors.ts";
 import { ECHO_MODES, type EchoMode } from "./line_modes.ts";
 import { type LogFormat, Logger } from "./log.ts";
-import { listenOn } from "./listen.ts";
+import { bindDatagram, listenOn } from "./listen.ts";
+import { runChatClient, runChatServer } from "./chat.ts";
+import { nameProblem } from "./chat_message.ts";
+import { runUdpUpperClient, serveUdpUpper } from "./udp_upper.ts";
 import type { OptionSpec } from "./options.ts";
 import { runServer } from "./server_runner.ts";
 import { runTcpEchoClient, serveTcpEcho } from "./tcp_echo.ts";
 
 /** Options every server has: where to listen, logging, shutdown grace. */
-export function serverOptions(defaultPort: number): OptionSpec[] {
-  return [
+export function serverOptions(
+  defaultPort: number,
+  features: { unix: boolean; grace: boolean } = { unix: true, grace: true },
+): OptionSpec[] {
+  const options: OptionSpec[] = [
     {
       name: "host",
       type: { kind: "text" },
@@ -61,14 +67,19 @@ export function serverOptions(defaultPort: number): OptionSpec[] {
       help: "On SIGINT/SIGTERM, time in-flight work gets to finish",
     },
   ];
+  return options.filter((o) =>
+    (features.unix || o.name !== "unix") &&
+    (features.grace || o.name !== "grace")
+  );
 }
 
 /** Options every client has: where to connect and how long to wait. */
 export function clientOptions(
   defaultPort: number,
   defaultTimeout: number,
+  features: { unix: boolean } = { unix: true },
 ): OptionSpec[] {
-  return [
+  const options: OptionSpec[] = [
     {
       name: "host",
       type: { kind: "text" },
@@ -97,6 +108,7 @@ export function clientOptions(
       help: "Limit on the connect and on each reply",
     },
   ];
+  return options.filter((o) => features.unix || o.name !== "unix");
 }
 
 /** Options of clients that send messages and check replies. */
@@ -247,6 +259,133 @@ const tcpEchoClient: CommandSpec = {
   },
 };
 
+const UDP_UPPER_HELP = "sockit udp-upper --help";
+const NO_UNIX = { unix: false, grace: false };
+
+const udpUpperServer: CommandSpec = {
+  role: "server",
+  summary: "answer each datagram with it uppercased",
+  options: [
+    ...serverOptions(3000, NO_UNIX),
+    {
+      name: "rate",
+      type: { kind: "count", min: 0, max: 1_000_000_000 },
+      value: "N",
+      default: 1000,
+      help: "Replies per second per source address; 0 = no cap",
+    },
+  ],
+  run(values) {
+    const logger = loggerFrom(values, "udp-upper");
+    return runServer({
+      service: "udp-upper",
+      endpoint: endpointFrom(values, "udp", UDP_UPPER_HELP),
+      bind: bindDatagram,
+      serve: async (socket, signal) => {
+        await serveUdpUpper(socket, {
+          signal,
+          logger,
+          ratePerSecond: values.number("rate"),
+        });
+      },
+    });
+  },
+};
+
+const udpUpperClient: CommandSpec = {
+  role: "client",
+  summary: "send datagrams and print the replies, retransmitting on loss",
+  options: [
+    ...clientOptions(3000, 0.5, { unix: false }),
+    {
+      name: "retries",
+      type: { kind: "count", min: 0, max: 10 },
+      value: "N",
+      default: 4,
+      help: "Resends per message, each waiting twice as long as the last",
+    },
+    ...MESSAGE_OPTIONS,
+    {
+      name: "verbose",
+      type: { kind: "flag" },
+      help: "Log resends and ignored datagrams on stderr",
+    },
+  ],
+  usage: "[--message TEXT [--expect TEXT]]... [options]",
+  run(values) {
+    const endpoint = endpointFrom(values, "udp", UDP_UPPER_HELP);
+    if (endpoint.transport === "unix") {
+      throw new UsageError("UDP has no --unix", UDP_UPPER_HELP);
+    }
+    return runUdpUpperClient({
+      hostname: endpoint.hostname,
+      port: endpoint.port,
+      ...messagesFrom(values, UDP_UPPER_HELP),
+      timeoutMs: values.number("timeout") * 1000,
+      retries: values.number("retries"),
+      verbose: values.flag("verbose"),
+    }, processIo());
+  },
+};
+
+const CHAT_HELP = "sockit chat --help";
+
+const chatServer: CommandSpec = {
+  role: "server",
+  summary: "show every message; send typed lines to the last writer",
+  options: serverOptions(3001, NO_UNIX),
+  run(values) {
+    const logger = loggerFrom(values, "chat");
+    return runServer({
+      service: "chat",
+      endpoint: endpointFrom(values, "udp", CHAT_HELP),
+      bind: bindDatagram,
+      serve: async (socket, signal) => {
+        await runChatServer(socket, { signal, logger, io: processIo() });
+      },
+    });
+  },
+};
+
+const chatClient: CommandSpec = {
+  role: "client",
+  summary: "send each typed line under a name; show the server's lines",
+  options: [
+    ...clientOptions(3001, 10, { unix: false }).filter((o) =>
+      o.name !== "timeout"
+    ),
+    {
+      name: "name",
+      type: { kind: "text" },
+      value: "NAME",
+      help: "Your name in the chat (required, up to 32 characters)",
+    },
+  ],
+  usage: "--name NAME [options]",
+  run(values) {
+    const name = values.text("name");
+    if (name === undefined) {
+      throw new UsageError(
+        "Option --name is required: say who you are",
+        CHAT_HELP,
+      );
+    }
+    const problem = nameProblem(name);
+    if (problem) {
+      throw new UsageError(`Invalid --name "${name}": ${problem}`, CHAT_HELP);
+    }
+    const endpoint = endpointFrom(values, "udp", CHAT_HELP);
+    if (endpoint.transport === "unix") {
+      throw new UsageError("UDP has no --unix", CHAT_HELP);
+    }
+    return runChatClient({
+      hostname: endpoint.hostname,
+      port: endpoint.port,
+      name,
+    }, processIo());
+  },
+};
+
 const demo: CommandSpec = {
   summary:
     "start every server on loopback, drive every client path, print a table",
@@ -274,6 +413,44 @@ export const SERVICES: readonly ServiceSpec[] = [
       "sockit tcp-echo client --port 20000 --message hi --expect hi",
       "printf 'abc' | sockit tcp-echo client --port 20000",
       "sockit tcp-echo server --unix /tmp/echo.sock --mode upper",
+    ],
+  },
+  {
+    name: "udp-upper",
+    summary: "UDP uppercase server and client",
+    commands: [udpUpperServer, udpUpperClient],
+    notes: [
+      "The server answers each datagram with it uppercased: valid UTF-8 character by character,\n" +
+      "except a character whose uppercase form takes more bytes (so a reply is never longer than\n" +
+      "its request); other bytes get only ASCII letters uppercased. It never answers source port 0,\n" +
+      "ports 7, 13, 17, 19, 37, or itself, and caps replies per source address (--rate); dropped\n" +
+      "datagrams are counted and logged once a second. Datagrams up to 65,507 bytes.",
+      "The client waits --timeout for each reply, resends with the wait doubled, --retries times,\n" +
+      "then exits 1. It accepts replies only from the address it sent to, and ignores a reply that\n" +
+      "answers an earlier message (a late duplicate). A --host name resolves to IPv4 first.\n" +
+      "Without --message: a '>>> ' prompt on a terminal, else one datagram per stdin line.",
+      "Deno's UDP API is unstable in Deno 2.9: sockit runs with --unstable-net.",
+    ],
+    examples: [
+      "sockit udp-upper server --port 0",
+      "sockit udp-upper client --port 3000 --message hello --expect HELLO",
+      "sockit udp-upper client --host ::1 --port 3000 --message hi --timeout 0.2 --retries 2",
+    ],
+  },
+  {
+    name: "chat",
+    summary: "A small UDP chat: a server and named clients",
+    commands: [chatServer, chatClient],
+    notes: [
+      "Each client line goes to the server tagged with the client's name; the server prints\n" +
+      "'NAME@HOST:PORT: TEXT'. Each line the server's operator types goes to the client that\n" +
+      "wrote last; '/to NAME' sends to NAME from then on, '/to' alone goes back to the last\n" +
+      "writer. 'quit' or Ctrl-D ends either side; the server's end ends its clients too.\n" +
+      "Lines up to 4 KiB; the server remembers up to 256 clients. UDP may lose a line.",
+    ],
+    examples: [
+      "sockit chat server",
+      "sockit chat client --name alice",
     ],
   },
   {

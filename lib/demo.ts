@@ -9,6 +9,8 @@
 
 import { type ClientIo } from "./client_io.ts";
 import { tcpEchoDemo } from "./demo_tcp_echo.ts";
+import { udpDemo } from "./demo_udp.ts";
+import { SockitError } from "./errors.ts";
 import {
   type ByteWriter,
   MemoryReader,
@@ -64,7 +66,7 @@ export async function runDemo(out: ByteWriter): Promise<number> {
     "sockit demo: servers on free loopback ports, every client path against them\n",
   );
   const results: DemoResult[] = [];
-  for (const start of [tcpEchoDemo]) {
+  for (const start of [tcpEchoDemo, udpDemo]) {
     await using suite = await start();
     for (const check of suite.checks) {
       const result = await runCheck(check);
@@ -164,4 +166,28 @@ export function memoryIo(
  */
 export function demand(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(message);
+}
+
+/**
+ * Runs `run`, which must fail with a {@linkcode SockitError}; resolves to its
+ * message. Any other outcome fails the check.
+ *
+ * @example
+ * ```ts
+ * import { expectFailure } from "./demo.ts";
+ * import { SockitError } from "./errors.ts";
+ * const message = await expectFailure(() => Promise.reject(new SockitError("no")));
+ * console.assert(message === "no");
+ * ```
+ */
+export async function expectFailure(
+  run: () => Promise<unknown>,
+): Promise<string> {
+  try {
+    await run();
+  } catch (err) {
+    if (err instanceof SockitError) return err.message;
+    throw err;
+  }
+  throw new Error("the client succeeded where it should have failed");
 }

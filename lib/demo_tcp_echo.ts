@@ -7,9 +7,9 @@
 
 import { createHash, randomBytes } from "node:crypto";
 import { formatEndpoint } from "./address.ts";
-import { formatErrorLine, SockitError } from "./errors.ts";
+import { formatErrorLine } from "./errors.ts";
 import type { DemoCheck, DemoSuite } from "./demo.ts";
-import { demand, memoryIo } from "./demo.ts";
+import { demand, expectFailure, memoryIo } from "./demo.ts";
 import type { EchoMode } from "./line_modes.ts";
 import { Logger } from "./log.ts";
 import { runTcpEchoClient, serveTcpEcho } from "./tcp_echo.ts";
@@ -26,7 +26,11 @@ import { runTcpEchoClient, serveTcpEcho } from "./tcp_echo.ts";
  */
 export async function tcpEchoDemo(): Promise<DemoSuite> {
   const stop = new AbortController();
-  const logger = new Logger({ service: "tcp-echo", quiet: true });
+  const logger = new Logger({
+    service: "tcp-echo",
+    quiet: true,
+    sink: () => {},
+  });
   const tempDir = await Deno.makeTempDir({ prefix: "sockit-demo-" });
   const unixPath = `${tempDir}/echo.sock`;
   const listeners = {
@@ -206,16 +210,6 @@ export async function tcpEchoDemo(): Promise<DemoSuite> {
       },
     };
   }
-}
-
-async function expectFailure(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-  } catch (err) {
-    if (err instanceof SockitError) return err.message;
-    throw err;
-  }
-  throw new Error("the client succeeded where it should have failed");
 }
 
 function sha256(bytes: Uint8Array): string {

@@ -71,3 +71,34 @@ export async function removeStaleSocket(path: string): Promise<void> {
     `Cannot listen on unix:${path}: another server is listening there; stop it or choose another path`,
   );
 }
+
+/**
+ * Binds a UDP socket on `endpoint`'s host and port (never the 0.0.0.0
+ * default unless asked).
+ *
+ * @example
+ * ```ts
+ * import { bindDatagram } from "./listen.ts";
+ * const socket = bindDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+ * socket.close();
+ * ```
+ */
+export function bindDatagram(endpoint: Endpoint): Deno.DatagramConn {
+  if (endpoint.transport === "unix") {
+    throw new SockitError(
+      "UDP services do not listen on unix sockets; use --host and --port",
+    );
+  }
+  try {
+    return Deno.listenDatagram({
+      hostname: endpoint.hostname,
+      port: endpoint.port,
+      transport: "udp",
+    });
+  } catch (err) {
+    throw new SockitError(
+      `Cannot listen on ${formatEndpoint(endpoint)}: ${describeOsError(err)}`,
+      { cause: err },
+    );
+  }
+}

@@ -72,9 +72,12 @@ export class Logger {
     this.#sink = options.sink ?? stderrSink;
   }
 
-  /** Logs a routine event (a connection opened or closed); silenced by `quiet`. */
-  info(event: string, fields: LogFields = {}): void {
-    if (!this.quiet) this.#write("info", event, fields);
+  /**
+   * Logs a routine event (a connection opened or closed); silenced by
+   * `quiet`. `text`, when given, replaces the `key=value` pairs in text format.
+   */
+  info(event: string, fields: LogFields = {}, text?: string): void {
+    if (!this.quiet) this.#write("info", event, fields, text);
   }
 
   /** Logs a server's lifecycle (shutdown started, stopped); not silenced by `quiet`. */
@@ -92,14 +95,13 @@ export class Logger {
     this.#write("error", event, fields);
   }
 
-  #write(level: string, event: string, fields: LogFields): void {
-    this.#sink(
-      formatLogLine(
-        this.format,
-        { level, service: this.service, event },
-        fields,
-      ),
-    );
+  #write(level: string, event: string, fields: LogFields, text?: string): void {
+    if (text !== undefined && this.format === "text") {
+      this.#sink(`${new Date().toISOString()} ${this.service} ${text}`);
+      return;
+    }
+    const head = { level, service: this.service, event };
+    this.#sink(formatLogLine(this.format, head, fields));
   }
 }
 

@@ -12,7 +12,7 @@ import { ShutdownSignal } from "./signals.ts";
 
 /** What {@linkcode runServer} needs from a service. */
 export interface ServerRun<
-  T extends { readonly addr: Deno.Addr } & Disposable,
+  T extends { readonly addr: Deno.Addr; close(): void },
 > {
   /** The service name in the ready line, e.g. `tcp-echo`. */
   service: string;
@@ -39,16 +39,21 @@ export interface ServerRun<
  * ```
  */
 export async function runServer<
-  T extends { readonly addr: Deno.Addr } & Disposable,
+  T extends { readonly addr: Deno.Addr; close(): void },
 >(
   run: ServerRun<T>,
 ): Promise<number> {
   using shutdown = new ShutdownSignal();
-  using socket = await run.bind(run.endpoint);
+  const socket = await run.bind(run.endpoint);
   try {
     printReadyLine(run.service, formatEndpoint(endpointOf(socket.addr)));
     await run.serve(socket, shutdown.signal);
   } finally {
+    try {
+      socket.close();
+    } catch {
+      // The service closed it already.
+    }
     if (run.endpoint.transport === "unix") {
       await removeIfPresent(run.endpoint.path);
     }

@@ -240,3 +240,85 @@ export async function readFull(
   }
   return got;
 }
+
+/**
+ * A {@linkcode ByteReader} fed over time: `push()` text or bytes, `close()`
+ * for EOF. Reads wait for data. Lets the demo type into a client as a user
+ * would.
+ *
+ * @example
+ * ```ts
+ * import { QueueReader } from "./streams.ts";
+ * const r = new QueueReader();
+ * r.push("hi");
+ * r.close();
+ * console.assert((await r.read(new Uint8Array(8))) === 2);
+ * ```
+ */
+export class QueueReader implements ByteReader {
+  #chunks: Uint8Array[] = [];
+  #closed = false;
+  #wake: (() => void) | undefined;
+
+  /** Queues bytes (text is UTF-8 encoded). */
+  push(data: string | Uint8Array): void {
+    this.#chunks.push(
+      typeof data === "string" ? new TextEncoder().encode(data) : data,
+    );
+    this.#wake?.();
+  }
+
+  /** Ends the stream once the queue is read. */
+  close(): void {
+    this.#closed = true;
+    this.#wake?.();
+  }
+
+  /** Waits for queued bytes, or `null` once closed and empty. */
+  async read(p: Uint8Array): Promise<number | null> {
+    while (this.#chunks.length === 0) {
+      if (this.#closed) return null;
+      await new Promise<void>((resolve) => this.#wake = resolve);
+      this.#wake = undefined;
+    }
+    const chunk = this.#chunks[0]!;
+    const n = Math.min(p.length, chunk.length);
+    p.set(chunk.subarray(0, n));
+    if (n === chunk.length) this.#chunks.shift();
+    else this.#chunks[0] = chunk.subarray(n);
+    return n;
+  }
+}
+
+/**
+ * A {@linkcode MemoryWriter} that can wait for text to appear in what it
+ * was given.
+ *
+ * @example
+ * ```ts
+ * import { WatchedWriter } from "./streams.ts";
+ * const w = new WatchedWriter();
+ * const seen = w.waitFor(/hi/);
+ * await w.write(new TextEncoder().encode("hi"));
+ * await seen;
+ * ```
+ */
+export class WatchedWriter extends MemoryWriter {
+  #waiters: Array<{ re: RegExp; resolve: () => void }> = [];
+
+  /** Keeps `p` and wakes waiters whose pattern now matches. */
+  override async write(p: Uint8Array): Promise<number> {
+    const n = await super.write(p);
+    const text = this.text();
+    this.#waiters = this.#waiters.filter((w) =>
+      !(w.re.test(text) && (w.resolve(), true))
+    );
+    return n;
+  }
+
+  /** Resolves once the text written so far matches `re`. */
+  waitFor(re: RegExp): Promise<void> {
+    if (re.test(this.text())) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ re, resolve }));
+  }
+}

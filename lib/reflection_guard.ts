@@ -1,0 +1,161 @@
+/**
+ * What keeps a UDP reflection service (one that answers whoever a datagram
+ * claims to come from) from being turned against the network it runs on:
+ * never answer port 0, the classic UDP service ports, or itself, and cap
+ * replies per second per source address. Pure: no socket here; time is
+ * passed in.
+ *
+ * @module
+ */
+
+/**
+ * Source ports never answered: 0, and the classic UDP services echo (7),
+ * daytime (13), qotd (17), chargen (19) and time (37). Two reflectors that
+ * answer each other loop forever.
+ */
+export const BLOCKED_SOURCE_PORTS: ReadonlySet<number> = new Set([
+  0,
+  7,
+  13,
+  17,
+  19,
+  37,
+]);
+
+/** Addresses that mean "every interface" when bound. */
+const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "0:0:0:0:0:0:0:0"]);
+
+/**
+ * Why a datagram from `source` must get no reply, or `null` if it may.
+ *
+ * @example
+ * ```ts
+ * import { refusalReason } from "./reflection_guard.ts";
+ * const self = { hostname: "127.0.0.1", port: 3000 };
+ * console.assert(refusalReason({ hostname: "127.0.0.1", port: 19 }, self) === "blocked-port");
+ * console.assert(refusalReason({ hostname: "127.0.0.1", port: 3000 }, self) === "self");
+ * console.assert(refusalReason({ hostname: "127.0.0.1", port: 40000 }, self) === null);
+ * ```
+ */
+export function refusalReason(
+  source: { hostname: string; port: number },
+  self: { hostname: string; port: number },
+): "blocked-port" | "self" | null {
+  if (BLOCKED_SOURCE_PORTS.has(source.port)) return "blocked-port";
+  if (
+    source.port === self.port &&
+    (source.hostname === self.hostname || WILDCARD_HOSTS.has(self.hostname))
+  ) {
+    return "self";
+  }
+  return null;
+}
+
+/** Options of {@linkcode RateLimiter}. */
+export interface RateLimiterOptions {
+  /** Replies per second per source; 0 = no cap. */
+  perSecond: number;
+  /** Sources tracked at once; the oldest is forgotten past this. @default {65536} */
+  maxSources?: number;
+}
+
+/**
+ * A token bucket per source address: each source may get `perSecond`
+ * replies a second, with bursts up to `perSecond`. The table of sources is
+ * bounded.
+ *
+ * @example
+ * ```ts
+ * import { RateLimiter } from "./reflection_guard.ts";
+ * const limiter = new RateLimiter({ perSecond: 2 });
+ * console.assert(limiter.allow("a", 0) && limiter.allow("a", 0) && !limiter.allow("a", 0));
+ * console.assert(limiter.allow("a", 500));
+ * ```
+ */
+export class RateLimiter {
+  readonly #perSecond: number;
+  readonly #maxSources: number;
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+
+  /** Creates a limiter; see {@linkcode RateLimiterOptions}. */
+  constructor(options: RateLimiterOptions) {
+    this.#perSecond = options.perSecond;
+    this.#maxSources = options.maxSources ?? 65536;
+  }
+
+  /** Sources tracked now. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /** Whether `source` may get a reply at time `nowMs`; takes a token if so. */
+  allow(source: string, nowMs: number): boolean {
+    if (this.#perSecond === 0) return true;
+    let bucket = this.#buckets.get(source);
+    if (bucket) {
+      this.#buckets.delete(source); // Re-inserted below: the map stays in least-recent order.
+      bucket.tokens = Math.min(
+        this.#perSecond,
+        bucket.tokens + ((nowMs - bucket.at) / 1000) * this.#perSecond,
+      );
+      bucket.at = nowMs;
+    } else {
+      bucket = { tokens: this.#perSecond, at: nowMs };
+      if (this.#buckets.size >= this.#maxSources) {
+        this.#buckets.delete(this.#buckets.keys().next().value!);
+      }
+    }
+    this.#buckets.set(source, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}
+
+/**
+ * Counts dropped datagrams by reason and source, to be logged as one line
+ * per source once a second rather than one line per datagram. Bounded.
+ *
+ * @example
+ * ```ts
+ * import { DropCounter } from "./reflection_guard.ts";
+ * const drops = new DropCounter();
+ * drops.add("rate-limited", "10.0.0.1");
+ * drops.add("rate-limited", "10.0.0.1");
+ * console.assert(drops.take()[0]?.count === 2 && drops.take().length === 0);
+ * ```
+ */
+export class DropCounter {
+  readonly #counts = new Map<
+    string,
+    { reason: string; source: string; count: number }
+  >();
+  readonly #maxKeys: number;
+  #overflow = 0;
+
+  /** Tracks at most `maxKeys` reason-source pairs between takes. */
+  constructor(maxKeys = 1024) {
+    this.#maxKeys = maxKeys;
+  }
+
+  /** Counts one dropped datagram. */
+  add(reason: string, source: string): void {
+    const key = `${reason} ${source}`;
+    const entry = this.#counts.get(key);
+    if (entry) entry.count++;
+    else if (this.#counts.size < this.#maxKeys) {
+      this.#counts.set(key, { reason, source, count: 1 });
+    } else this.#overflow++;
+  }
+
+  /** Returns the counts so far (`source` "other" for the overflow) and resets them. */
+  take(): Array<{ reason: string; source: string; count: number }> {
+    const out = [...this.#counts.values()];
+    if (this.#overflow > 0) {
+      out.push({ reason: "dropped", source: "other", count: this.#overflow });
+    }
+    this.#counts.clear();
+    this.#overflow = 0;
+    return out;
+  }
+}
