@@ -204,7 +204,10 @@ function parseOptions(
       allowPositionals: command.positionals ?? false,
     });
   } catch (err) {
-    throw new UsageError(describeParseError(err, name), help);
+    throw new UsageError(
+      describeParseError(err, name, command.positionals ?? false),
+      help,
+    );
   }
   const values = new Map<string, OptionValue>();
   for (const spec of command.options) {
@@ -247,13 +250,19 @@ function attachNegativeValues(
   return out;
 }
 
-function describeParseError(err: unknown, command: string): string {
+function describeParseError(
+  err: unknown,
+  command: string,
+  positionals: boolean,
+): string {
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: string }).code;
   const quoted = message.match(/'([^']+)'/)?.[1] ?? "";
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return `Unknown option "${quoted}" for ${command}`;
+      return `Unknown option "${quoted}" for ${command}${
+        positionals ? "; put the remote command after --" : ""
+      }`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
       if (message.includes("does not take an argument")) {
         return `Option "${quoted}" takes no value`;

@@ -48,8 +48,9 @@ export function processIo(): ClientIo {
 const encoder = new TextEncoder();
 
 /**
- * Prompts on stdout, reads lines from stdin and calls `onLine` with each
- * non-empty one, until `quit` or end of input. Lines are capped at 64 KiB.
+ * Prompts on stdout (unless `prompt` is empty), reads lines from stdin and
+ * calls `onLine` with each non-empty one, until `quit` or end of input.
+ * Lines are capped at 64 KiB.
  *
  * @example
  * ```ts
@@ -72,10 +73,10 @@ export async function runPrompt(
 ): Promise<void> {
   const lines = new LineReader(io.stdin);
   while (true) {
-    await writeAll(io.stdout, encoder.encode(prompt));
+    if (prompt) await writeAll(io.stdout, encoder.encode(prompt));
     const line = await lines.readLine();
     if (line === null) {
-      await writeAll(io.stdout, encoder.encode("\n"));
+      if (prompt) await writeAll(io.stdout, encoder.encode("\n"));
       return;
     }
     const trimmed = line.trim();

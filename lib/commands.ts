@@ -6,18 +6,23 @@
  * @module
  */
 
-import type { Endpoint } from "./address.ts";
+import { type Endpoint, formatHostPort, isLoopbackHost } from "./address.ts";
 import type { CommandSpec, OptionValues, ServiceSpec } from "./cli.ts";
 import { processIo } from "./client_io.ts";
 import { runDemo } from "./demo.ts";
-import { UsageError } from "./errors.ts";
+import { SockitError, UsageError } from "./errors.ts";
+import { loadToken, TokenCheck } from "./exec_auth.ts";
+import { runExecClient } from "./exec_client.ts";
+import { serveExec } from "./exec_server.ts";
+import { quoteWord } from "./shell_words.ts";
+import { readFull } from "./streams.ts";
 import { ECHO_MODES, type EchoMode } from "./line_modes.ts";
 import { type LogFormat, Logger } from "./log.ts";
 import { bindDatagram, listenOn } from "./listen.ts";
 import { runChatClient, runChatServer } from "./chat.ts";
 import { nameProblem } from "./chat_message.ts";
 import { runUdpUpperClient, serveUdpUpper } from "./udp_upper.ts";
-import type { OptionSpec } from "./options.ts";
+import { formatSize, type OptionSpec } from "./options.ts";
 import { runServer } from "./server_runner.ts";
 import { runTcpEchoClient, serveTcpEcho } from "./tcp_echo.ts";
 
@@ -386,6 +391,227 @@ const chatClient: CommandSpec = {
   },
 };
 
+const EXEC_HELP = "sockit exec --help";
+const MiB = 1024 * 1024;
+
+const execServer: CommandSpec = {
+  role: "server",
+  summary: "run each client's command and reply with its output",
+  options: [
+    ...serverOptions(8083),
+    {
+      name: "token-file",
+      type: { kind: "text" },
+      value: "PATH",
+      help: "Require the token on this file's first line (or set SOCKIT_TOKEN)",
+    },
+    {
+      name: "allow",
+      type: { kind: "text", multiple: true },
+      value: "PROG",
+      help: "Run only PROG as the first word, with no shell at all",
+    },
+    {
+      name: "timeout",
+      type: { kind: "seconds", min: 0.001, max: 86400 },
+      value: "SECONDS",
+      default: 30,
+      help: "Time limit per command: SIGTERM to its group, SIGKILL 2 s later",
+    },
+    {
+      name: "max-output",
+      type: { kind: "size", min: 0, max: 1024 * MiB },
+      value: "SIZE",
+      default: 16 * MiB,
+      help:
+        "Output kept per command (stdout + stderr); past it the command is stopped",
+    },
+    {
+      name: "max-stdin",
+      type: { kind: "size", min: 0, max: 1024 * MiB },
+      value: "SIZE",
+      default: 16 * MiB,
+      help: "Stdin a request may carry",
+    },
+    {
+      name: "max-concurrent",
+      type: { kind: "count", min: 1, max: 1024 },
+      value: "N",
+      default: 4,
+      help: "Commands running at once, across all clients",
+    },
+    {
+      name: "queue",
+      type: { kind: "count", min: 0, max: 100000 },
+      value: "N",
+      default: 64,
+      help: "Requests waiting for a slot; past this the reply is busy",
+    },
+    {
+      name: "max-conns",
+      type: { kind: "count", min: 1, max: 100000 },
+      value: "N",
+      default: 1024,
+      help: "Connections open at once",
+    },
+    {
+      name: "idle-timeout",
+      type: { kind: "seconds", min: 0, max: 86400 },
+      value: "SECONDS",
+      default: 300,
+      help: "Close a connection idle between requests this long; 0 = never",
+    },
+    {
+      name: "header-timeout",
+      type: { kind: "seconds", min: 0.001, max: 3600 },
+      value: "SECONDS",
+      default: 10,
+      help: "A request's header and stdin must arrive within this once begun",
+    },
+  ],
+  async run(values) {
+    const endpoint = endpointFrom(values, "tcp", EXEC_HELP);
+    const token = await loadToken(values.text("token-file"));
+    if (
+      token === undefined && endpoint.transport === "tcp" &&
+      !isLoopbackHost(endpoint.hostname)
+    ) {
+      throw new UsageError(
+        `Cannot bind "${
+          formatHostPort(endpoint.hostname, endpoint.port)
+        }": a token is required for non-loopback addresses; set SOCKIT_TOKEN or --token-file`,
+        EXEC_HELP,
+      );
+    }
+    const allow = values.texts("allow");
+    const logger = loggerFrom(values, "exec");
+    return await runServer({
+      service: "exec",
+      endpoint,
+      bind: async (e) => {
+        const listener = await listenOn(e);
+        if (e.transport === "unix") await Deno.chmod(e.path, 0o600);
+        return listener;
+      },
+      serve: (listener, signal) =>
+        serveExec(listener, {
+          signal,
+          logger,
+          token: new TokenCheck(token),
+          ...(allow.length > 0 ? { allow } : {}),
+          timeoutMs: values.number("timeout") * 1000,
+          maxOutput: values.number("max-output"),
+          maxStdin: values.number("max-stdin"),
+          maxConcurrent: values.number("max-concurrent"),
+          queue: values.number("queue"),
+          maxConns: values.number("max-conns"),
+          idleTimeoutMs: values.number("idle-timeout") * 1000,
+          headerTimeoutMs: values.number("header-timeout") * 1000,
+          graceMs: values.number("grace") * 1000,
+        }),
+    });
+  },
+};
+
+/** The most stdin `sockit exec client --stdin` sends: 16 MiB. */
+export const MAX_CLIENT_STDIN = 16 * MiB;
+
+const execClient: CommandSpec = {
+  role: "client",
+  summary: "run a command on the server, like ssh",
+  options: [
+    ...clientOptions(8083, 30),
+    {
+      name: "cmd",
+      type: { kind: "text" },
+      value: "STRING",
+      help: "The command line to run (or give it after --)",
+    },
+    {
+      name: "stdin",
+      type: { kind: "flag" },
+      help: "Send this process's stdin as the command's stdin (up to 16 MiB)",
+    },
+    {
+      name: "json",
+      type: { kind: "flag" },
+      help: "Print one JSON object: the reply's fields, stdout and stderr",
+    },
+    {
+      name: "legacy",
+      type: { kind: "flag" },
+      help: "Speak the seeds' protocol: raw command, no frame, no token",
+    },
+    {
+      name: "token-file",
+      type: { kind: "text" },
+      value: "PATH",
+      help: "Send the token on this file's first line (or set SOCKIT_TOKEN)",
+    },
+    {
+      name: "max-output",
+      type: { kind: "size", min: 0, max: 4096 * MiB },
+      value: "SIZE",
+      default: 64 * MiB,
+      help: "The largest reply accepted",
+    },
+  ],
+  positionals: true,
+  usage:
+    "[options] -- COMMAND [ARGS...]   |   [options] --cmd 'STRING'   |   [options]",
+  async run(values, positionals) {
+    const cmd = values.text("cmd");
+    if (cmd !== undefined && positionals.length > 0) {
+      throw new UsageError(
+        "Give the command after -- or with --cmd, not both",
+        EXEC_HELP,
+      );
+    }
+    if (values.flag("legacy") && values.has("token-file")) {
+      throw new UsageError(
+        "Option --legacy sends no token: drop --token-file",
+        EXEC_HELP,
+      );
+    }
+    const command = cmd ??
+      (positionals.length > 0
+        ? positionals.map(quoteWord).join(" ")
+        : undefined);
+    if (values.flag("stdin") && command === undefined) {
+      throw new UsageError(
+        "Option --stdin needs a command: stdin is the command's input",
+        EXEC_HELP,
+      );
+    }
+    const token = values.flag("legacy")
+      ? undefined
+      : await loadToken(values.text("token-file"));
+    return runExecClient({
+      endpoint: endpointFrom(values, "tcp", EXEC_HELP),
+      ...(command === undefined ? {} : { command }),
+      ...(token === undefined ? {} : { token }),
+      ...(values.flag("stdin")
+        ? { stdin: await readStdinCapped(MAX_CLIENT_STDIN) }
+        : {}),
+      timeoutMs: values.number("timeout") * 1000,
+      json: values.flag("json"),
+      legacy: values.flag("legacy"),
+      maxOutput: values.number("max-output"),
+    }, processIo());
+  },
+};
+
+async function readStdinCapped(max: number): Promise<Uint8Array> {
+  const buffer = new Uint8Array(max + 1);
+  const n = await readFull(Deno.stdin, buffer);
+  if (n > max) {
+    throw new SockitError(
+      `Stdin is over ${formatSize(max)}: --stdin sends at most that`,
+    );
+  }
+  return buffer.slice(0, n);
+}
+
 const demo: CommandSpec = {
   summary:
     "start every server on loopback, drive every client path, print a table",
@@ -451,6 +677,33 @@ export const SERVICES: readonly ServiceSpec[] = [
     examples: [
       "sockit chat server",
       "sockit chat client --name alice",
+    ],
+  },
+  {
+    name: "exec",
+    summary:
+      "Header-framed command executor: server and client, safe by default",
+    commands: [execServer, execClient],
+    notes: [
+      "Wire format (docs/PROTOCOL.md): a 4-byte little-endian length L (2 to 65,536), L bytes of a\n" +
+      "UTF-8 JSON header, then a body of the size the header gives. The reply header has total_size,\n" +
+      "stdout_size, stderr_size, exit_code, signal, timed_out, truncated, duration_ms and sha256; the\n" +
+      "body is stdout then stderr. The seeds' raw commands (no frame) are accepted when no token is set.",
+      "Safety: the server binds loopback by default and refuses a non-loopback address without a\n" +
+      "token (exit 2). Commands run through /bin/sh -c, or with --allow PROG as plain words with no\n" +
+      "shell, in their own process group, with only PATH in their environment. At --timeout the\n" +
+      "group gets SIGTERM, then SIGKILL; when a command exits, what it left in the background is\n" +
+      "killed; when its client disconnects (even half-closes), it is killed.",
+      "The client exits with the remote exit code (124 for a timeout, 128 + N for signal N), or 1\n" +
+      "when the server refuses the command or the reply is broken. It waits up to --timeout + 5 s.",
+    ],
+    examples: [
+      "sockit exec server --port 0",
+      "sockit exec client --port 8083 -- uname -a",
+      "SOCKIT_TOKEN=s3cret sockit exec server --host 0.0.0.0",
+      "sockit exec server --allow ls --allow uname",
+      "echo hi | sockit exec client --stdin --cmd 'tr a-z A-Z'",
+      "sockit exec client --port 8083 --json --cmd 'echo hi'",
     ],
   },
   {

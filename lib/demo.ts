@@ -8,6 +8,7 @@
  */
 
 import { type ClientIo } from "./client_io.ts";
+import { execDemo } from "./demo_exec.ts";
 import { tcpEchoDemo } from "./demo_tcp_echo.ts";
 import { udpDemo } from "./demo_udp.ts";
 import { SockitError } from "./errors.ts";
@@ -66,7 +67,7 @@ export async function runDemo(out: ByteWriter): Promise<number> {
     "sockit demo: servers on free loopback ports, every client path against them\n",
   );
   const results: DemoResult[] = [];
-  for (const start of [tcpEchoDemo, udpDemo]) {
+  for (const start of [tcpEchoDemo, udpDemo, execDemo]) {
     await using suite = await start();
     for (const check of suite.checks) {
       const result = await runCheck(check);

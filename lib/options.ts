@@ -15,7 +15,8 @@ export type OptionKind =
   | { kind: "port"; min: 0 | 1 }
   | { kind: "seconds"; min: number; max: number }
   | { kind: "count"; min: number; max: number }
-  | { kind: "choice"; choices: readonly string[] };
+  | { kind: "choice"; choices: readonly string[] }
+  | { kind: "size"; min: number; max: number };
 
 /** One command-line option: its name, kind, default and help line. */
 export interface OptionSpec {
@@ -74,6 +75,17 @@ export function parseOptionValue(
       }
       return count;
     }
+    case "size": {
+      const size = parseSize(raw);
+      if (!(size >= type.min && size <= type.max)) {
+        throw bad(
+          `use a size from ${formatSize(type.min)} to ${
+            formatSize(type.max)
+          }, e.g. 16MiB`,
+        );
+      }
+      return size;
+    }
     case "choice":
       if (!type.choices.includes(raw)) {
         throw bad(`use one of ${type.choices.join(", ")}`);
@@ -105,10 +117,59 @@ export function formatOptionHelp(spec: OptionSpec): string {
     notes.push(`${type.min}-${type.max}`);
   }
   if (type.kind === "choice") notes.push(type.choices.join("|"));
+  if (type.kind === "size") {
+    notes.push(`${formatSize(type.min)}-${formatSize(type.max)}`);
+  }
   if (type.kind === "text" && type.multiple) notes.push("repeatable");
   if (spec.default !== undefined && spec.default !== false) {
     notes.push(`default ${spec.default}`);
   }
   const suffix = notes.length > 0 ? ` (${notes.join(", ")})` : "";
   return `  ${flag.padEnd(24)} ${spec.help}${suffix}`;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+
+/**
+ * Parses a byte size: a whole number with an optional `KiB`, `MiB` or
+ * `GiB` (any case); `NaN` if it is not one.
+ *
+ * @example
+ * ```ts
+ * import { parseSize } from "./options.ts";
+ * console.assert(parseSize("16MiB") === 16 * 1024 * 1024 && parseSize("100") === 100);
+ * console.assert(Number.isNaN(parseSize("1.5MB")));
+ * ```
+ */
+export function parseSize(raw: string): number {
+  const match = raw.trim().match(/^(\d+)\s*([a-z]*)$/i);
+  const unit = SIZE_UNITS[match?.[2]?.toLowerCase() ?? "x"];
+  return match && unit ? Number(match[1]) * unit : NaN;
+}
+
+/**
+ * Writes a byte size with the largest whole binary unit.
+ *
+ * @example
+ * ```ts
+ * import { formatSize } from "./options.ts";
+ * console.assert(formatSize(16 * 1024 * 1024) === "16MiB" && formatSize(1000) === "1000B");
+ * ```
+ */
+export function formatSize(bytes: number): string {
+  for (
+    const [unit, size] of [["GiB", 1024 ** 3], ["MiB", 1024 ** 2], [
+      "KiB",
+      1024,
+    ]] as const
+  ) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes}B`;
 }

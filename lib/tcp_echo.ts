@@ -53,7 +53,7 @@ export interface TcpEchoServerOptions {
  * import { Logger } from "./log.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const stop = new AbortController();
- * const served = serveTcpEcho(listener, { signal: stop.signal, logger: new Logger({ service: "doc", quiet: true }) });
+ * const served = serveTcpEcho(listener, { signal: stop.signal, logger: new Logger({ service: "doc", quiet: true, sink: () => {} }) });
  * const conn = await Deno.connect({ port: listener.addr.port });
  * await conn.write(new TextEncoder().encode("hi"));
  * const reply = new Uint8Array(2);

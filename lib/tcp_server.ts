@@ -17,6 +17,8 @@ export interface ConnectionContext {
   received(n: number): void;
   /** Count bytes sent; also counts as activity for the idle timeout. */
   sent(n: number): void;
+  /** Suspends the idle timeout until disposed: the connection is busy, not idle. */
+  hold(): Disposable;
   /** Aborts when the server force-closes connections at the end of the grace period. */
   readonly signal: AbortSignal;
   /** The peer, formatted for logs. */
@@ -65,7 +67,7 @@ interface OpenConnection {
  * const stop = new AbortController();
  * const served = serveConnections(listener, async () => {}, {
  *   signal: stop.signal,
- *   logger: new Logger({ service: "doc", quiet: true }),
+ *   logger: new Logger({ service: "doc", quiet: true, sink: () => {} }),
  * });
  * stop.abort();
  * await served;
@@ -173,6 +175,7 @@ async function runConnection(
       bytesOut += n;
       idle.touch();
     },
+    hold: () => idle.hold(),
     signal: forceSignal,
     peer,
   };

@@ -87,6 +87,7 @@ export class IdleWatch implements Disposable {
   #last = performance.now();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #fired = false;
+  #holds = 0;
 
   /** Starts watching; `ms` of 0 or `Infinity` disables it. */
   constructor(ms: number, onIdle: () => void) {
@@ -105,10 +106,26 @@ export class IdleWatch implements Disposable {
     this.#last = performance.now();
   }
 
+  /** Suspends the watch until the returned handle is disposed (e.g. while a command runs). */
+  hold(): Disposable {
+    this.#holds++;
+    let released = false;
+    return {
+      [Symbol.dispose]: () => {
+        if (released) return;
+        released = true;
+        this.#holds--;
+        this.touch();
+      },
+    };
+  }
+
   #arm(ms: number): void {
     this.#timer = setTimeout(() => {
       const idleFor = performance.now() - this.#last;
-      if (idleFor >= this.#ms) {
+      if (this.#holds > 0) {
+        this.#arm(this.#ms);
+      } else if (idleFor >= this.#ms) {
         this.#timer = undefined;
         this.#fired = true;
         this.#onIdle();

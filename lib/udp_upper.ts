@@ -55,7 +55,7 @@ export interface UdpUpperStats {
  * import { Logger } from "./log.ts";
  * const socket = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
  * const stop = new AbortController();
- * const served = serveUdpUpper(socket, { signal: stop.signal, logger: new Logger({ service: "doc", quiet: true }) });
+ * const served = serveUdpUpper(socket, { signal: stop.signal, logger: new Logger({ service: "doc", quiet: true, sink: () => {} }) });
  * stop.abort();
  * await served;
  * ```
