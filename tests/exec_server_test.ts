@@ -400,7 +400,11 @@ Deno.test("a client vanishing mid-request runs nothing; vanishing while its comm
       5000,
       "the command to start",
     );
-    assert.equal(await groupAlive(pid), true, "the check sees a running command");
+    assert.equal(
+      await groupAlive(pid),
+      true,
+      "the check sees a running command",
+    );
     running.close();
     await server.log.waitFor(/"event":"cancelled"/);
     assert.equal(await groupAlive(pid), false, "the command was killed");
@@ -426,5 +430,37 @@ Deno.test("legacy raw commands run when no token is set", async () => {
     (await readReply(conn)).stdout,
     /^bin/m,
     "short commands (under 4 bytes of prefix) too",
+  );
+});
+
+Deno.test("a client vanishing mid-response does not disturb the server", async () => {
+  await using server = startExec();
+  const leaving = await server.connect();
+  await writeAll(leaving, frame({ cmd: "head -c 20000000 /dev/zero" }));
+  await leaving.read(new Uint8Array(4));
+  leaving.close();
+  await server.log.waitFor(/"event":"close".*"reason":"error"/);
+  using ok = await server.connect();
+  assert.equal((await request(ok, { cmd: "echo alive" })).stdout, "alive\n");
+});
+
+Deno.test("the server's memory does not grow with the number of requests served", async () => {
+  await using server = startExec();
+  using conn = await server.connect();
+  const payload = "x".repeat(10_000);
+  const serve = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      await request(conn, { cmd: "cat" }, new TextEncoder().encode(payload));
+    }
+  };
+  await serve(200);
+  const after200 = Deno.memoryUsage().heapUsed;
+  await serve(800);
+  const after1000 = Deno.memoryUsage().heapUsed;
+  const grew = after1000 - after200;
+  // 800 more requests moved 16 MB through the server; a leak of even 20 KB each would show.
+  assert.ok(
+    grew < 16 * 1024 * 1024,
+    `heap grew ${grew} bytes over 800 requests`,
   );
 });
