@@ -22,6 +22,7 @@ import { bindDatagram, listenOn } from "./listen.ts";
 import { runChatClient, runChatServer } from "./chat.ts";
 import { nameProblem } from "./chat_message.ts";
 import { runUdpUpperClient, serveUdpUpper } from "./udp_upper.ts";
+import { parseWaitTarget, waitForAll } from "./wait.ts";
 import { formatSize, type OptionSpec } from "./options.ts";
 import { runServer } from "./server_runner.ts";
 import { runTcpEchoClient, serveTcpEcho } from "./tcp_echo.ts";
@@ -612,6 +613,30 @@ async function readStdinCapped(max: number): Promise<Uint8Array> {
   return buffer.slice(0, n);
 }
 
+const wait: CommandSpec = {
+  summary: "wait until every address accepts a connection",
+  options: [{
+    name: "timeout",
+    type: { kind: "seconds", min: 0.001, max: 86400 },
+    value: "SECONDS",
+    default: 30,
+    help: "Give up after this long; exit 1 listing what never came up",
+  }],
+  positionals: true,
+  usage: "ADDRESS... [--timeout SECONDS]",
+  async run(values, positionals) {
+    if (positionals.length === 0) {
+      throw new UsageError(
+        "Name at least one address: tcp://HOST:PORT or unix:PATH",
+        "sockit wait --help",
+      );
+    }
+    const targets = positionals.map(parseWaitTarget);
+    await waitForAll(targets, values.number("timeout") * 1000, Deno.stdout);
+    return 0;
+  },
+};
+
 const demo: CommandSpec = {
   summary:
     "start every server on loopback, drive every client path, print a table",
@@ -704,6 +729,21 @@ export const SERVICES: readonly ServiceSpec[] = [
       "sockit exec server --allow ls --allow uname",
       "echo hi | sockit exec client --stdin --cmd 'tr a-z A-Z'",
       "sockit exec client --port 8083 --json --cmd 'echo hi'",
+    ],
+  },
+  {
+    name: "wait",
+    summary: "Wait until servers accept connections (for CI scripts)",
+    commands: [wait],
+    notes: [
+      "Each ADDRESS is tcp://HOST:PORT (or HOST:PORT) or unix:PATH. sockit tries each every 50 ms,\n" +
+      "the pause growing by half up to 1 s, until it accepts a connection; then prints\n" +
+      "'ready: ADDRESS (SECONDS)' and exits 0 once all are up. After --timeout it exits 1 with\n" +
+      "one line listing what never came up and why.",
+    ],
+    examples: [
+      "sockit wait tcp://127.0.0.1:8083 --timeout 10",
+      "sockit wait 127.0.0.1:20000 unix:/tmp/echo.sock",
     ],
   },
   {

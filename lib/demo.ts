@@ -29,6 +29,8 @@ export interface DemoCheck {
   command: string;
   /** Runs the check; resolves to transcript text, throws if the check failed. */
   run(): Promise<string>;
+  /** Why the check cannot apply on this system; it is then shown as skipped, not run. */
+  skip?: string;
 }
 
 /** A service's part of the demo: servers it started and the checks against them. */
@@ -41,8 +43,10 @@ export interface DemoSuite extends AsyncDisposable {
 export interface DemoResult {
   /** The check. */
   check: DemoCheck;
-  /** Whether it passed. */
+  /** Whether it passed (a skipped check did not fail). */
   ok: boolean;
+  /** Whether it was skipped. */
+  skipped?: boolean;
   /** How long it took, in ms. */
   ms: number;
   /** Transcript output, or the failure. */
@@ -80,15 +84,29 @@ export async function runDemo(out: ByteWriter): Promise<number> {
   }
   await print(formatTable(results));
   const failed = results.filter((r) => !r.ok).length;
+  const skipped = results.filter((r) => r.skipped).length;
+  const ran = results.length - skipped;
+  const skippedNote = skipped > 0
+    ? ` (${skipped} skipped on ${Deno.build.os})`
+    : "";
   await print(
     failed === 0
-      ? `\nAll ${results.length} checks passed`
-      : `\n${failed} of ${results.length} checks FAILED`,
+      ? `\nAll ${ran} checks passed${skippedNote}`
+      : `\n${failed} of ${ran} checks FAILED`,
   );
   return failed === 0 ? 0 : 1;
 }
 
 async function runCheck(check: DemoCheck): Promise<DemoResult> {
+  if (check.skip) {
+    return {
+      check,
+      ok: true,
+      skipped: true,
+      ms: 0,
+      detail: `skipped: ${check.skip}`,
+    };
+  }
   const started = performance.now();
   try {
     const detail = await check.run();
@@ -121,7 +139,7 @@ export function formatTable(results: readonly DemoResult[]): string {
     ) => [
       r.check.service,
       r.check.name,
-      r.ok ? "ok" : "FAILED",
+      r.skipped ? "skipped" : r.ok ? "ok" : "FAILED",
       `${r.ms.toFixed(1)} ms`,
     ]),
   ];
@@ -192,3 +210,16 @@ export async function expectFailure(
   }
   throw new Error("the client succeeded where it should have failed");
 }
+
+/**
+ * Why POSIX-only checks cannot run here, or `undefined` on a POSIX system.
+ *
+ * @example
+ * ```ts
+ * import { posixOnly } from "./demo.ts";
+ * console.assert(posixOnly === undefined || Deno.build.os === "windows");
+ * ```
+ */
+export const posixOnly: string | undefined = Deno.build.os === "windows"
+  ? "needs a POSIX system (/bin/sh, process groups, unix sockets)"
+  : undefined;

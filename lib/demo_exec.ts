@@ -8,7 +8,7 @@
 
 import { randomBytes } from "node:crypto";
 import type { DemoCheck, DemoSuite } from "./demo.ts";
-import { demand, expectFailure, memoryIo } from "./demo.ts";
+import { demand, expectFailure, memoryIo, posixOnly } from "./demo.ts";
 import { formatErrorLine } from "./errors.ts";
 import { TokenCheck } from "./exec_auth.ts";
 import { type ExecClientOptions, runExecClient } from "./exec_client.ts";
@@ -119,7 +119,9 @@ export function execDemo(): Promise<DemoSuite> {
     },
   ];
   return Promise.resolve({
-    checks,
+    checks: checks.map((check) =>
+      posixOnly ? { ...check, skip: posixOnly } : check
+    ),
     async [Symbol.asyncDispose]() {
       stop.abort();
       await Promise.all(served);

@@ -1,144 +1,159 @@
 import assert from "node:assert/strict";
+import { requires } from "./_platform.ts";
 import { withTimeout } from "./_helpers.ts";
 import { runSockit, ServerProcess } from "./_sockit.ts";
 
+const POSIX = requires("posix", "ps"); // Commands run through /bin/sh in process groups.
+
 const decoder = new TextDecoder();
 
-Deno.test("e2e: exec client -- uname -a behaves like running uname -a locally", async () => {
-  await using server = await ServerProcess.start([
-    "exec",
-    "server",
-    "--port",
-    "0",
-  ]);
-  assert.match(server.address, /^tcp:\/\/127\.0\.0\.1:\d+$/);
-  const local = await new Deno.Command("uname", { args: ["-a"] }).output();
-  const remote = await runSockit([
-    "exec",
-    "client",
-    "--port",
-    String(server.port),
-    "--",
-    "uname",
-    "-a",
-  ]);
-  assert.equal(remote.code, local.code);
-  assert.equal(remote.stdout, decoder.decode(local.stdout));
-  const failing = await runSockit([
-    "exec",
-    "client",
-    "--port",
-    String(server.port),
-    "--",
-    "sh",
-    "-c",
-    "echo e >&2; exit 7",
-  ]);
-  assert.equal(failing.code, 7);
-  assert.equal(failing.stderr, "e\n");
-  const piped = await runSockit([
-    "exec",
-    "client",
-    "--port",
-    String(server.port),
-    "--stdin",
-    "--cmd",
-    "wc -c",
-  ], {
-    stdin: "12345",
-  });
-  assert.equal(piped.stdout.trim(), "5");
-  const json = await runSockit([
-    "exec",
-    "client",
-    "--port",
-    String(server.port),
-    "--json",
-    "--cmd",
-    "echo hi",
-  ]);
-  assert.equal(JSON.parse(json.stdout).stdout, "hi\n");
-});
-
-Deno.test("e2e: a non-loopback bind without a token is refused with exit 2", async () => {
-  const result = await runSockit([
-    "exec",
-    "server",
-    "--host",
-    "0.0.0.0",
-    "--port",
-    "0",
-  ]);
-  assert.equal(result.code, 2);
-  assert.match(
-    result.stderr,
-    /^sockit: cannot bind "0\.0\.0\.0:0": a token is required for non-loopback addresses; set SOCKIT_TOKEN or --token-file \(see 'sockit exec --help'\)\n$/,
-  );
-});
-
-Deno.test("e2e: a token from --token-file or SOCKIT_TOKEN, never in the logs", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const token = "e2e-token-4b1d";
-    await Deno.writeTextFile(`${dir}/token`, token + "\n");
+Deno.test(
+  "e2e: exec client -- uname -a behaves like running uname -a locally",
+  POSIX,
+  async () => {
     await using server = await ServerProcess.start([
       "exec",
       "server",
       "--port",
       "0",
-      "--token-file",
-      `${dir}/token`,
     ]);
-    const port = String(server.port);
-    const ok = await runSockit([
+    assert.match(server.address, /^tcp:\/\/127\.0\.0\.1:\d+$/);
+    const local = await new Deno.Command("uname", { args: ["-a"] }).output();
+    const remote = await runSockit([
       "exec",
       "client",
       "--port",
-      port,
-      "--cmd",
-      "echo ok",
-    ], { env: { SOCKIT_TOKEN: token } });
-    assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(ok.stdout, "ok\n");
-    const viaFile = await runSockit([
-      "exec",
-      "client",
-      "--port",
-      port,
-      "--token-file",
-      `${dir}/token`,
-      "--cmd",
-      "echo f",
+      String(server.port),
+      "--",
+      "uname",
+      "-a",
     ]);
-    assert.equal(viaFile.stdout, "f\n");
-    const denied = await runSockit([
+    assert.equal(remote.code, local.code);
+    assert.equal(remote.stdout, decoder.decode(local.stdout));
+    const failing = await runSockit([
       "exec",
       "client",
       "--port",
-      port,
+      String(server.port),
+      "--",
+      "sh",
+      "-c",
+      "echo e >&2; exit 7",
+    ]);
+    assert.equal(failing.code, 7);
+    assert.equal(failing.stderr, "e\n");
+    const piped = await runSockit([
+      "exec",
+      "client",
+      "--port",
+      String(server.port),
+      "--stdin",
       "--cmd",
-      "echo no",
-    ], { env: { SOCKIT_TOKEN: "nope" } });
-    assert.equal(denied.code, 1);
-    assert.match(
-      denied.stderr,
-      /^sockit: tcp:\/\/127\.0\.0\.1:\d+ refused the command: unauthorized: The token is wrong\n$/,
-    );
-    await server.stop();
-    assert.ok(
-      server.stderrLines.every((l) =>
-        !l.includes(token) && !l.includes("nope")
-      ),
-    );
-    assert.ok(
-      server.stderrLines.some((l) => /refused .*error=unauthorized/.test(l)),
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+      "wc -c",
+    ], {
+      stdin: "12345",
+    });
+    assert.equal(piped.stdout.trim(), "5");
+    const json = await runSockit([
+      "exec",
+      "client",
+      "--port",
+      String(server.port),
+      "--json",
+      "--cmd",
+      "echo hi",
+    ]);
+    assert.equal(JSON.parse(json.stdout).stdout, "hi\n");
+  },
+);
 
-Deno.test("e2e: the exec unix socket is created mode 0600", async () => {
+Deno.test(
+  "e2e: a non-loopback bind without a token is refused with exit 2",
+  POSIX,
+  async () => {
+    const result = await runSockit([
+      "exec",
+      "server",
+      "--host",
+      "0.0.0.0",
+      "--port",
+      "0",
+    ]);
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /^sockit: cannot bind "0\.0\.0\.0:0": a token is required for non-loopback addresses; set SOCKIT_TOKEN or --token-file \(see 'sockit exec --help'\)\n$/,
+    );
+  },
+);
+
+Deno.test(
+  "e2e: a token from --token-file or SOCKIT_TOKEN, never in the logs",
+  POSIX,
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const token = "e2e-token-4b1d";
+      await Deno.writeTextFile(`${dir}/token`, token + "\n");
+      await using server = await ServerProcess.start([
+        "exec",
+        "server",
+        "--port",
+        "0",
+        "--token-file",
+        `${dir}/token`,
+      ]);
+      const port = String(server.port);
+      const ok = await runSockit([
+        "exec",
+        "client",
+        "--port",
+        port,
+        "--cmd",
+        "echo ok",
+      ], { env: { SOCKIT_TOKEN: token } });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.stdout, "ok\n");
+      const viaFile = await runSockit([
+        "exec",
+        "client",
+        "--port",
+        port,
+        "--token-file",
+        `${dir}/token`,
+        "--cmd",
+        "echo f",
+      ]);
+      assert.equal(viaFile.stdout, "f\n");
+      const denied = await runSockit([
+        "exec",
+        "client",
+        "--port",
+        port,
+        "--cmd",
+        "echo no",
+      ], { env: { SOCKIT_TOKEN: "nope" } });
+      assert.equal(denied.code, 1);
+      assert.match(
+        denied.stderr,
+        /^sockit: tcp:\/\/127\.0\.0\.1:\d+ refused the command: unauthorized: The token is wrong\n$/,
+      );
+      await server.stop();
+      assert.ok(
+        server.stderrLines.every((l) =>
+          !l.includes(token) && !l.includes("nope")
+        ),
+      );
+      assert.ok(
+        server.stderrLines.some((l) => /refused .*error=unauthorized/.test(l)),
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test("e2e: the exec unix socket is created mode 0600", POSIX, async () => {
   const dir = await Deno.makeTempDir();
   try {
     await using _server = await ServerProcess.start([
@@ -162,7 +177,7 @@ Deno.test("e2e: the exec unix socket is created mode 0600", async () => {
   }
 });
 
-Deno.test("e2e: exec usage errors exit 2", async () => {
+Deno.test("e2e: exec usage errors exit 2", POSIX, async () => {
   for (
     const [args, pattern] of [
       [
@@ -194,14 +209,17 @@ Deno.test("e2e: exec usage errors exit 2", async () => {
   }
 });
 
-Deno.test("e2e: a Python 3 client written the seeds' way gets the right output", async () => {
-  await using server = await ServerProcess.start([
-    "exec",
-    "server",
-    "--port",
-    "0",
-  ]);
-  const script = `
+Deno.test(
+  "e2e: a Python 3 client written the seeds' way gets the right output",
+  POSIX,
+  async () => {
+    await using server = await ServerProcess.start([
+      "exec",
+      "server",
+      "--port",
+      "0",
+    ]);
+    const script = `
 import json, socket, struct, sys
 def recv_exact(s, n):
     data = b""
@@ -223,27 +241,31 @@ for cmd in ["echo hello from seeds", "ls /nonexistent-dir"]:
         data += s.recv(1024)
     sys.stdout.write("%d %s|" % (total_size, data.decode("utf-8").strip()))
 `;
-  const output = await withTimeout(
-    new Deno.Command("python3", {
-      args: ["-c", script, String(server.port)],
-      stdout: "piped",
-      stderr: "piped",
-    })
-      .output(),
-    15_000,
-    "python3",
-  );
-  assert.equal(output.code, 0, decoder.decode(output.stderr));
-  const [first, second] = decoder.decode(output.stdout).split("|");
-  assert.equal(first, "17 hello from seeds");
-  assert.match(
-    second!,
-    /^\d+ ls: cannot access '\/nonexistent-dir': No such file or directory$/,
-  );
-});
+    const output = await withTimeout(
+      new Deno.Command("python3", {
+        args: ["-c", script, String(server.port)],
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output(),
+      15_000,
+      "python3",
+    );
+    assert.equal(output.code, 0, decoder.decode(output.stderr));
+    const [first, second] = decoder.decode(output.stdout).split("|");
+    assert.equal(first, "17 hello from seeds");
+    assert.match(
+      second!,
+      /^\d+ ls: cannot access '\/nonexistent-dir': No such file or directory$/,
+    );
+  },
+);
 
-Deno.test("e2e: exec client --legacy gets the right output from a Python 3 server written the seeds' way", async () => {
-  const script = `
+Deno.test(
+  "e2e: exec client --legacy gets the right output from a Python 3 server written the seeds' way",
+  POSIX,
+  async () => {
+    const script = `
 import json, socket, struct, subprocess
 server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 server.bind(("127.0.0.1", 0))
@@ -261,63 +283,69 @@ conn.sendall(stdout)
 conn.sendall(stderr)
 conn.close()
 `;
-  const py = new Deno.Command("python3", {
-    args: ["-c", script],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = py.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  try {
-    const port =
-      (await withTimeout(reader.read(), 10_000, "the Python server's port"))
-        .value!.trim();
-    const result = await runSockit([
+
+    const py = new Deno.Command("python3", {
+      args: ["-c", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = py.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      const port =
+        (await withTimeout(reader.read(), 10_000, "the Python server's port"))
+          .value!.trim();
+      const result = await runSockit([
+        "exec",
+        "client",
+        "--legacy",
+        "--port",
+        port,
+        "--cmd",
+        "echo légacy; echo 💥",
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, "légacy\n💥\n");
+    } finally {
+      await reader.cancel();
+      await py.stderr.cancel();
+      try {
+        py.kill();
+      } catch {
+        // Exited.
+      }
+      await py.status;
+    }
+  },
+);
+
+Deno.test(
+  "e2e: SIGTERM lets a running command finish within the grace period",
+  POSIX,
+  async () => {
+    await using server = await ServerProcess.start([
+      "exec",
+      "server",
+      "--port",
+      "0",
+      "--grace",
+      "10",
+    ]);
+    const client = runSockit([
       "exec",
       "client",
-      "--legacy",
       "--port",
-      port,
+      String(server.port),
       "--cmd",
-      "echo légacy; echo 💥",
+      "sleep 0.5; echo finished",
     ]);
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stdout, "légacy\n💥\n");
-  } finally {
-    await reader.cancel();
-    await py.stderr.cancel();
-    try {
-      py.kill();
-    } catch {
-      // Exited.
-    }
-    await py.status;
-  }
-});
-
-Deno.test("e2e: SIGTERM lets a running command finish within the grace period", async () => {
-  await using server = await ServerProcess.start([
-    "exec",
-    "server",
-    "--port",
-    "0",
-    "--grace",
-    "10",
-  ]);
-  const client = runSockit([
-    "exec",
-    "client",
-    "--port",
-    String(server.port),
-    "--cmd",
-    "sleep 0.5; echo finished",
-  ]);
-  await server.waitForStderr(/ open peer=/);
-  server.child.kill("SIGTERM");
-  await server.waitForStderr(/ shutdown reason=SIGTERM open=1/);
-  const result = await client;
-  assert.equal(result.stdout, "finished\n");
-  assert.equal(
-    (await withTimeout(server.child.status, 15_000, "the server")).code,
-    0,
-  );
-});
+    await server.waitForStderr(/ open peer=/);
+    server.child.kill("SIGTERM");
+    await server.waitForStderr(/ shutdown reason=SIGTERM open=1/);
+    const result = await client;
+    assert.equal(result.stdout, "finished\n");
+    assert.equal(
+      (await withTimeout(server.child.status, 15_000, "the server")).code,
+      0,
+    );
+  },
+);

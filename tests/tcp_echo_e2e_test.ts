@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { requires } from "./_platform.ts";
 import { randomPayload, readToEnd, sha256, withTimeout } from "./_helpers.ts";
 import { runSockit, ServerProcess } from "./_sockit.ts";
 import { writeAll } from "../lib/streams.ts";
@@ -204,152 +205,185 @@ Deno.test("e2e: help and version exit 0", async () => {
   );
 });
 
-Deno.test("e2e: SIGTERM while a transfer is in flight: it completes and the server exits 0", async () => {
-  await using server = await ServerProcess.start([
-    "tcp-echo",
-    "server",
-    "--port",
-    "0",
-    "--grace",
-    "20",
-  ]);
-  using conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
-  const payload = randomPayload(8 * 1024 * 1024);
-  const reading = readToEnd(conn);
-  await writeAll(conn, payload.subarray(0, payload.length / 2));
-  server.child.kill("SIGTERM");
-  await server.waitForStderr(/ shutdown reason=SIGTERM open=1/);
-  await writeAll(conn, payload.subarray(payload.length / 2));
-  await conn.closeWrite();
-  const echoed = await withTimeout(reading, 20_000, "the rest of the transfer");
-  assert.equal(sha256(echoed), sha256(payload));
-  const status = await withTimeout(
-    server.child.status,
-    20_000,
-    "the server to exit",
-  );
-  assert.equal(status.code, 0);
-  assert.ok(server.stderrLines.some((l) => / stopped$/.test(l)));
-});
-
-Deno.test("e2e: SIGINT on an idle server exits 0 promptly", async () => {
-  await using server = await ServerProcess.start([
-    "tcp-echo",
-    "server",
-    "--port",
-    "0",
-  ]);
-  const status = await server.stop("SIGINT");
-  assert.equal(status.code, 0);
-});
-
-Deno.test("e2e: a connection still open when the grace period ends is closed, exit 0", async () => {
-  await using server = await ServerProcess.start([
-    "tcp-echo",
-    "server",
-    "--port",
-    "0",
-    "--grace",
-    "0.2",
-  ]);
-  using conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
-  await server.waitForStderr(/ open peer=/);
-  const status = await server.stop("SIGTERM");
-  assert.equal(status.code, 0);
-  assert.equal(
-    await withTimeout(conn.read(new Uint8Array(1)), 5000, "the close"),
-    null,
-  );
-  assert.ok(
-    server.stderrLines.some((l) => /grace-expired closing=1/.test(l)),
-    server.stderrLines.join("\n"),
-  );
-});
-
-Deno.test("e2e: connection logs: text by default, JSON with --log-format json, none with --quiet", async () => {
-  for (
-    const [args, check] of [
-      [[], (lines: string[]) => {
-        assert.ok(
-          lines.some((l) => /tcp-echo open peer=127\.0\.0\.1:\d+$/.test(l)),
-          lines.join("\n"),
-        );
-        assert.ok(
-          lines.some((l) =>
-            /close peer=\S+ bytes_in=3 bytes_out=3 duration_ms=\d+ reason=eof/
-              .test(l)
-          ),
-        );
-      }],
-      [["--log-format", "json"], (lines: string[]) => {
-        const close = lines.map((l) => JSON.parse(l)).find((o) =>
-          o.event === "close"
-        );
-        assert.equal(close.bytes_in, 3);
-        assert.equal(close.bytes_out, 3);
-        assert.equal(close.service, "tcp-echo");
-        assert.equal(typeof close.duration_ms, "number");
-      }],
-      [["--quiet"], (lines: string[]) =>
-        assert.deepEqual(
-          lines.filter((l) => / (open|close) /.test(l)),
-          [],
-        )],
-    ] as const
-  ) {
+Deno.test(
+  "e2e: SIGTERM while a transfer is in flight: it completes and the server exits 0",
+  requires("posix"),
+  async () => {
     await using server = await ServerProcess.start([
       "tcp-echo",
       "server",
       "--port",
       "0",
-      ...args,
+      "--grace",
+      "20",
     ]);
-    const result = await runSockit([
+    using conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+    });
+    const payload = randomPayload(8 * 1024 * 1024);
+    const reading = readToEnd(conn);
+    await writeAll(conn, payload.subarray(0, payload.length / 2));
+    server.child.kill("SIGTERM");
+    await server.waitForStderr(/ shutdown reason=SIGTERM open=1/);
+    await writeAll(conn, payload.subarray(payload.length / 2));
+    await conn.closeWrite();
+    const echoed = await withTimeout(
+      reading,
+      20_000,
+      "the rest of the transfer",
+    );
+    assert.equal(sha256(echoed), sha256(payload));
+    const status = await withTimeout(
+      server.child.status,
+      20_000,
+      "the server to exit",
+    );
+    assert.equal(status.code, 0);
+    assert.ok(server.stderrLines.some((l) => / stopped$/.test(l)));
+  },
+);
+
+Deno.test(
+  "e2e: SIGINT on an idle server exits 0 promptly",
+  requires("posix"),
+  async () => {
+    await using server = await ServerProcess.start([
       "tcp-echo",
-      "client",
+      "server",
       "--port",
-      String(server.port),
-      "--message",
-      "hi",
+      "0",
     ]);
-    assert.equal(result.code, 0, result.stderr);
-    await server.stop();
-    check(server.stderrLines);
-  }
-});
+    const status = await server.stop("SIGINT");
+    assert.equal(status.code, 0);
+  },
+);
 
-Deno.test("e2e: netcat (nc) talks to the server", async () => {
-  await using server = await ServerProcess.start([
-    "tcp-echo",
-    "server",
-    "--port",
-    "0",
-  ]);
-  const nc = new Deno.Command("nc", {
-    args: ["-N", "127.0.0.1", String(server.port)],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const payload = new TextEncoder().encode("from netcat\nsecond line\n");
-  const writer = nc.stdin.getWriter();
-  await writer.write(payload);
-  await writer.close();
-  const output = await withTimeout(nc.output(), 10_000, "nc");
-  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-  assert.deepEqual(output.stdout, payload);
-});
+Deno.test(
+  "e2e: a connection still open when the grace period ends is closed, exit 0",
+  requires("posix"),
+  async () => {
+    await using server = await ServerProcess.start([
+      "tcp-echo",
+      "server",
+      "--port",
+      "0",
+      "--grace",
+      "0.2",
+    ]);
+    using conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+    });
+    await server.waitForStderr(/ open peer=/);
+    const status = await server.stop("SIGTERM");
+    assert.equal(status.code, 0);
+    assert.equal(
+      await withTimeout(conn.read(new Uint8Array(1)), 5000, "the close"),
+      null,
+    );
+    assert.ok(
+      server.stderrLines.some((l) => /grace-expired closing=1/.test(l)),
+      server.stderrLines.join("\n"),
+    );
+  },
+);
 
-Deno.test("e2e: a Python 3 socket client talks to the server", async () => {
-  await using server = await ServerProcess.start([
-    "tcp-echo",
-    "server",
-    "--port",
-    "0",
-    "--mode",
-    "upper",
-  ]);
-  const script = `
+Deno.test(
+  "e2e: connection logs: text by default, JSON with --log-format json, none with --quiet",
+  requires("posix"),
+  async () => {
+    for (
+      const [args, check] of [
+        [[], (lines: string[]) => {
+          assert.ok(
+            lines.some((l) => /tcp-echo open peer=127\.0\.0\.1:\d+$/.test(l)),
+            lines.join("\n"),
+          );
+          assert.ok(
+            lines.some((l) =>
+              /close peer=\S+ bytes_in=3 bytes_out=3 duration_ms=\d+ reason=eof/
+                .test(l)
+            ),
+          );
+        }],
+        [["--log-format", "json"], (lines: string[]) => {
+          const close = lines.map((l) => JSON.parse(l)).find((o) =>
+            o.event === "close"
+          );
+          assert.equal(close.bytes_in, 3);
+          assert.equal(close.bytes_out, 3);
+          assert.equal(close.service, "tcp-echo");
+          assert.equal(typeof close.duration_ms, "number");
+        }],
+        [["--quiet"], (lines: string[]) =>
+          assert.deepEqual(
+            lines.filter((l) => / (open|close) /.test(l)),
+            [],
+          )],
+      ] as const
+    ) {
+      await using server = await ServerProcess.start([
+        "tcp-echo",
+        "server",
+        "--port",
+        "0",
+        ...args,
+      ]);
+      const result = await runSockit([
+        "tcp-echo",
+        "client",
+        "--port",
+        String(server.port),
+        "--message",
+        "hi",
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      await server.stop();
+      check(server.stderrLines);
+    }
+  },
+);
+
+Deno.test(
+  "e2e: netcat (nc) talks to the server",
+  requires("linux", "nc"),
+  async () => {
+    await using server = await ServerProcess.start([
+      "tcp-echo",
+      "server",
+      "--port",
+      "0",
+    ]);
+    const nc = new Deno.Command("nc", {
+      args: ["-N", "127.0.0.1", String(server.port)],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const payload = new TextEncoder().encode("from netcat\nsecond line\n");
+    const writer = nc.stdin.getWriter();
+    await writer.write(payload);
+    await writer.close();
+    const output = await withTimeout(nc.output(), 10_000, "nc");
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    assert.deepEqual(output.stdout, payload);
+  },
+);
+
+Deno.test(
+  "e2e: a Python 3 socket client talks to the server",
+  requires("python3"),
+  async () => {
+    await using server = await ServerProcess.start([
+      "tcp-echo",
+      "server",
+      "--port",
+      "0",
+      "--mode",
+      "upper",
+    ]);
+    const script = `
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
 s.sendall("hello from python\\nstraße\\n".encode())
@@ -362,80 +396,85 @@ while True:
     data += chunk
 sys.stdout.write(data.decode())
 `;
-  const output = await withTimeout(
-    new Deno.Command("python3", {
-      args: ["-c", script, String(server.port)],
-      stdout: "piped",
-      stderr: "piped",
-    })
-      .output(),
-    15_000,
-    "python3",
-  );
-  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-  assert.equal(
-    new TextDecoder().decode(output.stdout),
-    "HELLO FROM PYTHON\nSTRASSE\n",
-  );
-});
-
-Deno.test("e2e: unix sockets for both roles; a stale socket file is replaced, a live one refused", async () => {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/echo.sock`;
-  try {
-    const dead = await ServerProcess.start([
-      "tcp-echo",
-      "server",
-      "--unix",
-      path,
-    ]);
-    assert.equal((await dead.stop("SIGKILL")).signal, "SIGKILL");
-    await dead[Symbol.asyncDispose]();
-    assert.ok(
-      (await Deno.lstat(path)).isSocket,
-      "a killed server leaves a stale socket file",
+    const output = await withTimeout(
+      new Deno.Command("python3", {
+        args: ["-c", script, String(server.port)],
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output(),
+      15_000,
+      "python3",
     );
-    await using server = await ServerProcess.start([
-      "tcp-echo",
-      "server",
-      "--unix",
-      path,
-    ]);
-    assert.equal(server.address, `unix:${path}`);
-    const ok = await runSockit([
-      "tcp-echo",
-      "client",
-      "--unix",
-      path,
-      "--message",
-      "via unix",
-      "--expect",
-      "via unix",
-    ]);
-    assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(ok.stdout, "via unix\n");
-    const second = await runSockit(["tcp-echo", "server", "--unix", path]);
-    assert.equal(second.code, 1);
-    assert.match(
-      second.stderr,
-      /^sockit: cannot listen on unix:.*another server is listening there/,
-    );
-    assert.equal((await server.stop()).code, 0);
-    await assert.rejects(
-      Deno.lstat(path),
-      Deno.errors.NotFound,
-      "the server removes its socket file",
-    );
-    await Deno.writeTextFile(path, "not a socket");
-    const notSocket = await runSockit(["tcp-echo", "server", "--unix", path]);
-    assert.equal(notSocket.code, 1);
-    assert.match(notSocket.stderr, /the path exists and is not a socket/);
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
     assert.equal(
-      await Deno.readTextFile(path),
-      "not a socket",
-      "a regular file is never removed",
+      new TextDecoder().decode(output.stdout),
+      "HELLO FROM PYTHON\nSTRASSE\n",
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);
+
+Deno.test(
+  "e2e: unix sockets for both roles; a stale socket file is replaced, a live one refused",
+  requires("posix"),
+  async () => {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/echo.sock`;
+    try {
+      const dead = await ServerProcess.start([
+        "tcp-echo",
+        "server",
+        "--unix",
+        path,
+      ]);
+      assert.equal((await dead.stop("SIGKILL")).signal, "SIGKILL");
+      await dead[Symbol.asyncDispose]();
+      assert.ok(
+        (await Deno.lstat(path)).isSocket,
+        "a killed server leaves a stale socket file",
+      );
+      await using server = await ServerProcess.start([
+        "tcp-echo",
+        "server",
+        "--unix",
+        path,
+      ]);
+      assert.equal(server.address, `unix:${path}`);
+      const ok = await runSockit([
+        "tcp-echo",
+        "client",
+        "--unix",
+        path,
+        "--message",
+        "via unix",
+        "--expect",
+        "via unix",
+      ]);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.stdout, "via unix\n");
+      const second = await runSockit(["tcp-echo", "server", "--unix", path]);
+      assert.equal(second.code, 1);
+      assert.match(
+        second.stderr,
+        /^sockit: cannot listen on unix:.*another server is listening there/,
+      );
+      assert.equal((await server.stop()).code, 0);
+      await assert.rejects(
+        Deno.lstat(path),
+        Deno.errors.NotFound,
+        "the server removes its socket file",
+      );
+      await Deno.writeTextFile(path, "not a socket");
+      const notSocket = await runSockit(["tcp-echo", "server", "--unix", path]);
+      assert.equal(notSocket.code, 1);
+      assert.match(notSocket.stderr, /the path exists and is not a socket/);
+      assert.equal(
+        await Deno.readTextFile(path),
+        "not a socket",
+        "a regular file is never removed",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { requires } from "./_platform.ts";
 import { serveTcpEcho, type TcpEchoServerOptions } from "../lib/tcp_echo.ts";
 import { writeAll } from "../lib/streams.ts";
 import {
@@ -240,7 +241,7 @@ Deno.test("a line over 64 KiB closes that connection only", async () => {
   assert.equal(new TextDecoder().decode(echoed), "OK\n");
 });
 
-Deno.test("tcp echo works over a unix socket", async () => {
+Deno.test("tcp echo works over a unix socket", requires("posix"), async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/echo.sock`;
   const listener = Deno.listen({ transport: "unix", path });

@@ -1,47 +1,54 @@
 import assert from "node:assert/strict";
+import { requires } from "./_platform.ts";
 import { withTimeout } from "./_helpers.ts";
 import { runSockit, ServerProcess, sockitArgv } from "./_sockit.ts";
 
 const decoder = new TextDecoder();
 
-Deno.test("e2e: udp-upper server on port 0 and client --message --expect", async () => {
-  await using server = await ServerProcess.start([
-    "udp-upper",
-    "server",
-    "--port",
-    "0",
-  ]);
-  assert.match(server.address, /^udp:\/\/127\.0\.0\.1:\d+$/);
-  const ok = await runSockit([
-    "udp-upper",
-    "client",
-    "--port",
-    String(server.port),
-    "--message",
-    "hello",
-    "--expect",
-    "HELLO",
-  ]);
-  assert.equal(ok.code, 0, ok.stderr);
-  assert.equal(ok.stdout, "HELLO\n");
-  const bad = await runSockit([
-    "udp-upper",
-    "client",
-    "--port",
-    String(server.port),
-    "--message",
-    "hi",
-    "--expect",
-    "hi",
-  ]);
-  assert.equal(bad.code, 1);
-  assert.equal(
-    bad.stderr,
-    'sockit: reply 1 differs from --expect: expected "hi", got "HI"\n',
-  );
-  await server.waitForStderr(/udp-upper client 127\.0\.0\.1:\d+ says 'hello'$/);
-  assert.equal((await server.stop("SIGTERM")).code, 0);
-});
+Deno.test(
+  "e2e: udp-upper server on port 0 and client --message --expect",
+  requires("posix"),
+  async () => {
+    await using server = await ServerProcess.start([
+      "udp-upper",
+      "server",
+      "--port",
+      "0",
+    ]);
+    assert.match(server.address, /^udp:\/\/127\.0\.0\.1:\d+$/);
+    const ok = await runSockit([
+      "udp-upper",
+      "client",
+      "--port",
+      String(server.port),
+      "--message",
+      "hello",
+      "--expect",
+      "HELLO",
+    ]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, "HELLO\n");
+    const bad = await runSockit([
+      "udp-upper",
+      "client",
+      "--port",
+      String(server.port),
+      "--message",
+      "hi",
+      "--expect",
+      "hi",
+    ]);
+    assert.equal(bad.code, 1);
+    assert.equal(
+      bad.stderr,
+      'sockit: reply 1 differs from --expect: expected "hi", got "HI"\n',
+    );
+    await server.waitForStderr(
+      /udp-upper client 127\.0\.0\.1:\d+ says 'hello'$/,
+    );
+    assert.equal((await server.stop("SIGTERM")).code, 0);
+  },
+);
 
 Deno.test("e2e: no reply after --retries exits 1 with one clear line", async () => {
   await using silent = new UdpSilentPort();
@@ -86,29 +93,32 @@ Deno.test("e2e: udp-upper usage errors exit 2", async () => {
   }
 });
 
-Deno.test("e2e: socat and a Python 3 socket client talk to the udp-upper server", async () => {
-  await using server = await ServerProcess.start([
-    "udp-upper",
-    "server",
-    "--port",
-    "0",
-    "--host",
-    "::1",
-  ]);
-  assert.match(server.address, /^udp:\/\/\[::1\]:\d+$/);
-  const socat = new Deno.Command("socat", {
-    args: ["-t", "1", "-", `UDP6:[::1]:${server.port}`],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = socat.stdin.getWriter();
-  await writer.write(new TextEncoder().encode("from socat"));
-  await writer.close();
-  const socatOut = await withTimeout(socat.output(), 10_000, "socat");
-  assert.equal(decoder.decode(socatOut.stdout), "FROM SOCAT");
+Deno.test(
+  "e2e: socat and a Python 3 socket client talk to the udp-upper server",
+  requires("socat", "python3"),
+  async () => {
+    await using server = await ServerProcess.start([
+      "udp-upper",
+      "server",
+      "--port",
+      "0",
+      "--host",
+      "::1",
+    ]);
+    assert.match(server.address, /^udp:\/\/\[::1\]:\d+$/);
+    const socat = new Deno.Command("socat", {
+      args: ["-t", "1", "-", `UDP6:[::1]:${server.port}`],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = socat.stdin.getWriter();
+    await writer.write(new TextEncoder().encode("from socat"));
+    await writer.close();
+    const socatOut = await withTimeout(socat.output(), 10_000, "socat");
+    assert.equal(decoder.decode(socatOut.stdout), "FROM SOCAT");
 
-  const script = `
+    const script = `
 import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.settimeout(5)
@@ -116,22 +126,26 @@ s.sendto("python straße".encode(), ("::1", int(sys.argv[1])))
 data, addr = s.recvfrom(65535)
 sys.stdout.write(data.decode())
 `;
-  const py = await withTimeout(
-    new Deno.Command("python3", {
-      args: ["-c", script, String(server.port)],
-      stdout: "piped",
-      stderr: "piped",
-    })
-      .output(),
-    10_000,
-    "python3",
-  );
-  assert.equal(py.code, 0, decoder.decode(py.stderr));
-  assert.equal(decoder.decode(py.stdout), "PYTHON STRASSE");
-});
+    const py = await withTimeout(
+      new Deno.Command("python3", {
+        args: ["-c", script, String(server.port)],
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output(),
+      10_000,
+      "python3",
+    );
+    assert.equal(py.code, 0, decoder.decode(py.stderr));
+    assert.equal(decoder.decode(py.stdout), "PYTHON STRASSE");
+  },
+);
 
-Deno.test("e2e: the client works against a Python 3 uppercase server written the seeds' way", async () => {
-  const script = `
+Deno.test(
+  "e2e: the client works against a Python 3 uppercase server written the seeds' way",
+  requires("python3"),
+  async () => {
+    const script = `
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
@@ -140,50 +154,51 @@ for _ in range(2):
     data, addr = s.recvfrom(1024)
     s.sendto(data.decode().upper().encode(), addr)
 `;
-  const py = new Deno.Command("python3", {
-    args: ["-c", script],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = py.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  try {
-    const first = await withTimeout(
-      reader.read(),
-      10_000,
-      "the Python server's port",
-    );
-    const port = first.value!.trim();
-    const result = await runSockit([
-      "udp-upper",
-      "client",
-      "--port",
-      port,
-      "--message",
-      "sally",
-      "--message",
-      "straße",
-      "--expect",
-      "SALLY",
-      "--expect",
-      "STRASSE",
-    ]);
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stdout, "SALLY\nSTRASSE\n");
-    assert.equal(
-      (await withTimeout(py.status, 10_000, "the Python server")).code,
-      0,
-    );
-  } finally {
-    await reader.cancel();
-    await py.stderr.cancel();
+    const py = new Deno.Command("python3", {
+      args: ["-c", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = py.stdout.pipeThrough(new TextDecoderStream()).getReader();
     try {
-      py.kill();
-    } catch {
-      // Exited.
+      const first = await withTimeout(
+        reader.read(),
+        10_000,
+        "the Python server's port",
+      );
+      const port = first.value!.trim();
+      const result = await runSockit([
+        "udp-upper",
+        "client",
+        "--port",
+        port,
+        "--message",
+        "sally",
+        "--message",
+        "straße",
+        "--expect",
+        "SALLY",
+        "--expect",
+        "STRASSE",
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, "SALLY\nSTRASSE\n");
+      assert.equal(
+        (await withTimeout(py.status, 10_000, "the Python server")).code,
+        0,
+      );
+    } finally {
+      await reader.cancel();
+      await py.stderr.cancel();
+      try {
+        py.kill();
+      } catch {
+        // Exited.
+      }
+      await py.status;
     }
-    await py.status;
-  }
-});
+  },
+);
 
 Deno.test("e2e: chat between two processes driven by pipes, both ways, quit ends both", async () => {
   const server = new PipedProcess(["chat", "server", "--port", "0"]);
