@@ -201,7 +201,15 @@ Deno.test("e2e: help and version exit 0", async () => {
   assert.equal(version.code, 0);
   assert.match(
     version.stdout,
-    new RegExp(`^sockit ${config.version.replaceAll(".", "\\.")} \\(deno `),
+    new RegExp(
+      `^sockit ${
+        config.version.replaceAll(".", "\\.")
+      } \\(deno \\d+\\.\\d+\\.\\d+, v8 \\S+, \\S+\\)\n$`,
+    ),
+  );
+  assert.ok(
+    version.stdout.includes(Deno.build.target),
+    "the binary's target (the host's)",
   );
 });
 
