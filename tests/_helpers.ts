@@ -127,3 +127,11 @@ export class CapturedLog {
 export function listenLoopback(): Deno.TcpListener {
   return Deno.listen({ hostname: "127.0.0.1", port: 0 });
 }
+
+/** A file URL as a path for this OS (`URL.pathname` is wrong on Windows: `/C:/...`). */
+export function pathOf(url: URL): string {
+  const path = decodeURIComponent(url.pathname);
+  return Deno.build.os === "windows"
+    ? path.replace(/^\/([A-Za-z]:)/, "$1").replaceAll("/", "\\")
+    : path;
+}

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { withTimeout } from "./_helpers.ts";
+import { pathOf, withTimeout } from "./_helpers.ts";
 
 const ROOT = new URL("../", import.meta.url);
 

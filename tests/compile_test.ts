@@ -7,7 +7,7 @@ import {
   RUNTIME_FLAGS,
   TARGETS,
 } from "../scripts/compile.ts";
-import { withTimeout } from "./_helpers.ts";
+import { pathOf, withTimeout } from "./_helpers.ts";
 import { requires } from "./_platform.ts";
 
 const root = new URL("../", import.meta.url);
@@ -81,7 +81,7 @@ Deno.test("deno task compile without a base binary explains why in one paragraph
     const output = await withTimeout(
       new Deno.Command(Deno.execPath(), {
         args: ["task", "compile"],
-        cwd: root.pathname,
+        cwd: pathOf(root),
         env,
         stdout: "piped",
         stderr: "piped",
@@ -115,7 +115,7 @@ async function runEndToEnd(sockitBin: string): Promise<void> {
   const output = await withTimeout(
     new Deno.Command(Deno.execPath(), {
       args: ["test", ...flags, ...files.sort()],
-      cwd: root.pathname,
+      cwd: pathOf(root),
       env: { SOCKIT_BIN: sockitBin, NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",
@@ -142,7 +142,7 @@ Deno.test({
         Deno.execPath(),
         "run",
         ...RUNTIME_FLAGS,
-        new URL("main.ts", root).pathname,
+        pathOf(new URL("main.ts", root)),
       ].map(quote).join(" ");
       await Deno.writeTextFile(wrapper, `#!/bin/sh\nexec ${command} "$@"\n`, {
         mode: 0o755,
@@ -169,12 +169,12 @@ Deno.test({
   async fn() {
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["task", "compile"],
-      cwd: root.pathname,
+      cwd: pathOf(root),
       stdout: "piped",
       stderr: "piped",
     }).output();
     assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-    const binary = new URL(outputPath("host"), root).pathname;
+    const binary = pathOf(new URL(outputPath("host"), root));
     const demo = await new Deno.Command(binary, {
       args: ["demo"],
       stdout: "piped",

@@ -356,3 +356,50 @@ class PipedProcess implements AsyncDisposable {
     await Promise.all(this.#pumps);
   }
 }
+
+Deno.test("e2e: the chat operator's /to NAME picks a client, /to goes back to the last writer", async () => {
+  const server = new PipedProcess(["chat", "server", "--port", "0"]);
+  await using _server = server;
+  const port = (await server.waitForLine(/listening on/)).match(/:(\d+)$/)![1]!;
+  const alice = new PipedProcess([
+    "chat",
+    "client",
+    "--port",
+    port,
+    "--name",
+    "alice",
+  ]);
+  await using _alice = alice;
+  const bob = new PipedProcess([
+    "chat",
+    "client",
+    "--port",
+    port,
+    "--name",
+    "bob",
+  ]);
+  await using _bob = bob;
+  await alice.type("from alice");
+  await server.waitForLine(/^alice@.*: from alice$/);
+  await bob.type("from bob");
+  await server.waitForLine(/^bob@.*: from bob$/);
+  await server.type("/to alice");
+  await server.type("only for alice");
+  await alice.waitForLine(/^server: only for alice$/);
+  await server.type("/to");
+  await server.type("for the last writer");
+  await bob.waitForLine(/^server: for the last writer$/);
+  // Datagrams from one socket to another arrive in order on loopback: had "only for alice"
+  // gone to bob, bob would have printed it before this line.
+  assert.ok(
+    !bob.lines.includes("server: only for alice"),
+    JSON.stringify(bob.lines),
+  );
+  assert.ok(
+    !alice.lines.includes("server: for the last writer"),
+    JSON.stringify(alice.lines),
+  );
+  await server.type("quit");
+  await alice.waitForLine(/^server ended the chat$/);
+  await bob.waitForLine(/^server ended the chat$/);
+});

@@ -337,3 +337,13 @@ Deno.test("::1 works for both roles", async () => {
   );
   assert.equal(io.stdout.text(), "HELLO\n");
 });
+
+Deno.test("--host localhost resolves to the IPv4 loopback where the server listens", async () => {
+  await using server = startUpper();
+  const io = memoryIo("", false);
+  await runUdpUpperClient(
+    clientOptions(server.addr.port, { hostname: "localhost" }),
+    io,
+  );
+  assert.equal(io.stdout.text(), "HELLO\n");
+});
