@@ -23,7 +23,7 @@ export function sockitArgv(): string[] {
   return [
     Deno.execPath(),
     ...words.slice(1, -1),
-    new URL("main.ts", ROOT).pathname,
+    pathOf(new URL("main.ts", ROOT)),
   ];
 }
 
