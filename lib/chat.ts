@@ -14,7 +14,7 @@ import type { ClientIo } from "./client_io.ts";
 import { DatagramInbox } from "./datagram_inbox.ts";
 import { describeOsError, SockitError } from "./errors.ts";
 import type { Logger } from "./log.ts";
-import { localBindFor, resolveHost } from "./resolve.ts";
+import { openUdpClient } from "./resolve.ts";
 import { type ByteWriter, LineReader, writeAll } from "./streams.ts";
 import { errorText } from "./tcp_server.ts";
 
@@ -178,26 +178,10 @@ export async function runChatClient(
   options: ChatClientOptions,
   io: ClientIo,
 ): Promise<number> {
-  const address = await resolveHost(options.hostname);
-  const server = {
-    transport: "udp" as const,
-    hostname: address,
-    port: options.port,
-  };
-  let socket: Deno.DatagramConn;
-  try {
-    socket = Deno.listenDatagram({
-      hostname: localBindFor(address),
-      port: 0,
-      transport: "udp",
-    });
-  } catch (err) {
-    throw new SockitError(
-      `Cannot open a UDP socket for ${formatEndpoint(server)}: ${
-        describeOsError(err)
-      }`,
-    );
-  }
+  const { socket, server: server } = await openUdpClient(
+    options.hostname,
+    options.port,
+  );
   const send = async (data: Uint8Array) => {
     try {
       await socket.send(data, server);

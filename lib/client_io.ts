@@ -7,6 +7,7 @@
  * @module
  */
 
+import { SockitError } from "./errors.ts";
 import {
   type ByteReader,
   type ByteWriter,
@@ -84,4 +85,52 @@ export async function runPrompt(
     if (trimmed === "") continue;
     await onLine(line);
   }
+}
+
+/**
+ * Throws a {@linkcode SockitError} when a reply is not the `--expect` text
+ * given for it (nothing to check when `expected` is `undefined`).
+ *
+ * @example
+ * ```ts
+ * import { checkExpected } from "./client_io.ts";
+ * checkExpected("hi", new TextEncoder().encode("hi"), 0);
+ * ```
+ */
+export function checkExpected(
+  expected: string | undefined,
+  reply: Uint8Array,
+  index: number,
+): void {
+  if (expected === undefined) return;
+  const got = new TextDecoder().decode(reply);
+  if (got !== expected) {
+    throw new SockitError(
+      `Reply ${index + 1} differs from --expect: expected ${
+        JSON.stringify(expected)
+      }, got ${JSON.stringify(got)}`,
+    );
+  }
+}
+
+/**
+ * Writes a reply to stdout on a line of its own.
+ *
+ * @example
+ * ```ts
+ * import { printReply } from "./client_io.ts";
+ * import { MemoryWriter } from "./streams.ts";
+ * const out = new MemoryWriter();
+ * await printReply(out, new TextEncoder().encode("hi"));
+ * console.assert(out.text() === "hi\n");
+ * ```
+ */
+export async function printReply(
+  stdout: ByteWriter,
+  reply: Uint8Array,
+): Promise<void> {
+  const line = new Uint8Array(reply.length + 1);
+  line.set(reply);
+  line[reply.length] = 0x0a;
+  await writeAll(stdout, line);
 }

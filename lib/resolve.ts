@@ -1,15 +1,16 @@
 /**
- * Host name resolution for UDP clients, which must know the exact address
- * they send to in order to accept replies only from it. Uses the system
- * resolver (so `/etc/hosts` and `localhost` work) and prefers IPv4, which is
- * where sockit's servers listen by default.
+ * Reaching a UDP server as a client: resolve its host to the exact address
+ * replies must come from (the system resolver, so `/etc/hosts` and
+ * `localhost` work, IPv4 first, where sockit's servers listen by default),
+ * and open a socket of the right family to send from.
  *
  * @module
  */
 
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { SockitError } from "./errors.ts";
+import { type Endpoint, formatEndpoint } from "./address.ts";
+import { describeOsError, SockitError } from "./errors.ts";
 
 /**
  * Resolves `hostname` to one IP address literal; a literal is returned as
@@ -54,4 +55,45 @@ export async function resolveHost(hostname: string): Promise<string> {
 export function localBindFor(target: string): string {
   if (isIP(target) === 6) return target === "::1" ? "::1" : "::";
   return target.startsWith("127.") ? "127.0.0.1" : "0.0.0.0";
+}
+
+/**
+ * Resolves `hostname` and opens a UDP socket to talk to it from: the
+ * socket, and the server's address with the resolved IP.
+ *
+ * @example
+ * ```ts
+ * import { openUdpClient } from "./resolve.ts";
+ * const { socket, server } = await openUdpClient("127.0.0.1", 3000);
+ * console.assert(server.hostname === "127.0.0.1");
+ * socket.close();
+ * ```
+ */
+export async function openUdpClient(
+  hostname: string,
+  port: number,
+): Promise<
+  {
+    socket: Deno.DatagramConn;
+    server: Extract<Endpoint, { transport: "tcp" | "udp" }> & {
+      transport: "udp";
+    };
+  }
+> {
+  const address = await resolveHost(hostname);
+  const server = { transport: "udp" as const, hostname: address, port };
+  try {
+    const socket = Deno.listenDatagram({
+      hostname: localBindFor(address),
+      port: 0,
+      transport: "udp",
+    });
+    return { socket, server };
+  } catch (err) {
+    throw new SockitError(
+      `Cannot open a UDP socket for ${formatEndpoint(server)}: ${
+        describeOsError(err)
+      }`,
+    );
+  }
 }

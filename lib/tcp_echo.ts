@@ -8,7 +8,12 @@
  */
 
 import { type Endpoint, formatEndpoint } from "./address.ts";
-import { type ClientIo, runPrompt } from "./client_io.ts";
+import {
+  checkExpected,
+  type ClientIo,
+  printReply,
+  runPrompt,
+} from "./client_io.ts";
 import { connectTo, formatSeconds } from "./connect.ts";
 import { SockitError } from "./errors.ts";
 import {
@@ -170,14 +175,14 @@ export async function runTcpEchoClient(
   if (options.messages.length > 0) {
     for (const [i, message] of options.messages.entries()) {
       const reply = await exchange.send(message);
-      await writeAll(io.stdout, concatLine(reply));
+      await printReply(io.stdout, reply);
       checkExpected(options.expects[i], reply, i);
     }
     return 0;
   }
   if (io.stdinIsTerminal) {
     await runPrompt(io, ">>> ", async (line) => {
-      await writeAll(io.stdout, concatLine(await exchange.send(line)));
+      await printReply(io.stdout, await exchange.send(line));
     });
     return 0;
   }
@@ -186,30 +191,6 @@ export async function runTcpEchoClient(
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function checkExpected(
-  expected: string | undefined,
-  reply: Uint8Array,
-  index: number,
-): void {
-  if (expected === undefined) return;
-  const got = decoder.decode(reply);
-  if (got !== expected) {
-    throw new SockitError(
-      `Reply ${index + 1} differs from --expect: expected ${
-        JSON.stringify(expected)
-      }, got ${JSON.stringify(got)}`,
-    );
-  }
-}
-
-function concatLine(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  out[bytes.length] = 0x0a;
-  return out;
-}
 
 /**
  * One request-reply exchange at a time over a connection: send a message and

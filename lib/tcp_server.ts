@@ -9,7 +9,7 @@
 
 import { formatAddr } from "./address.ts";
 import type { Logger } from "./log.ts";
-import { IdleWatch, sleep } from "./timers.ts";
+import { Backoff, IdleWatch, sleep } from "./timers.ts";
 
 /** What a connection handler gets besides the connection. */
 export interface ConnectionContext {
@@ -86,7 +86,7 @@ export async function serveConnections(
   signal.addEventListener("abort", closeListener, { once: true });
   if (signal.aborted) closeListener();
 
-  let backoffMs = 5;
+  const backoff = new Backoff(5, MAX_ACCEPT_BACKOFF_MS);
   while (!signal.aborted) {
     let conn: Deno.Conn;
     try {
@@ -95,13 +95,12 @@ export async function serveConnections(
       if (signal.aborted || err instanceof Deno.errors.BadResource) break;
       logger.warn("accept-failed", {
         error: errorText(err),
-        retry_ms: backoffMs,
+        retry_ms: backoff.nextMs,
       });
-      await sleep(backoffMs, signal);
-      backoffMs = Math.min(backoffMs * 2, MAX_ACCEPT_BACKOFF_MS);
+      await backoff.wait(signal);
       continue;
     }
-    backoffMs = 5;
+    backoff.reset();
     if (open.size >= maxConns) {
       logger.warn("refused", {
         peer: formatAddr(conn.remoteAddr),

@@ -141,3 +141,44 @@ export class IdleWatch implements Disposable {
     this.#timer = undefined;
   }
 }
+
+/**
+ * Pauses that double after each failure, from `firstMs` up to `maxMs`, and
+ * start over after a success: for retrying `accept()` or `receive()` after
+ * an error (EMFILE) without spinning.
+ *
+ * @example
+ * ```ts
+ * import { Backoff } from "./timers.ts";
+ * const backoff = new Backoff(1, 4);
+ * await backoff.wait();
+ * await backoff.wait();
+ * console.assert(backoff.nextMs === 4);
+ * backoff.reset();
+ * console.assert(backoff.nextMs === 1);
+ * ```
+ */
+export class Backoff {
+  #nextMs: number;
+
+  /** Starts at `firstMs` (default 5), doubling up to `maxMs` (default 1000). */
+  constructor(readonly firstMs = 5, readonly maxMs = 1000) {
+    this.#nextMs = firstMs;
+  }
+
+  /** The next pause, in ms. */
+  get nextMs(): number {
+    return this.#nextMs;
+  }
+
+  /** Waits the next pause (cut short by `signal`) and doubles it. */
+  async wait(signal?: AbortSignal): Promise<void> {
+    await sleep(this.#nextMs, signal);
+    this.#nextMs = Math.min(this.#nextMs * 2, this.maxMs);
+  }
+
+  /** Starts over from `firstMs`. */
+  reset(): void {
+    this.#nextMs = this.firstMs;
+  }
+}

@@ -8,16 +8,21 @@
  */
 
 import { formatEndpoint, formatHostPort } from "./address.ts";
-import { type ClientIo, runPrompt } from "./client_io.ts";
+import {
+  checkExpected,
+  type ClientIo,
+  printReply,
+  runPrompt,
+} from "./client_io.ts";
 import { formatSeconds } from "./connect.ts";
 import { DatagramInbox } from "./datagram_inbox.ts";
 import { describeOsError, SockitError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { DropCounter, RateLimiter, refusalReason } from "./reflection_guard.ts";
-import { localBindFor, resolveHost } from "./resolve.ts";
+import { openUdpClient } from "./resolve.ts";
 import { LineReader, writeAll } from "./streams.ts";
 import { errorText } from "./tcp_server.ts";
-import { sleep } from "./timers.ts";
+import { Backoff } from "./timers.ts";
 import { upperDatagram } from "./upper.ts";
 
 /** The largest UDP payload over IPv4: 65,507 bytes. */
@@ -79,7 +84,7 @@ export async function serveUdpUpper(
   signal.addEventListener("abort", close, { once: true });
   if (signal.aborted) close();
   const buffer = new Uint8Array(65536);
-  let backoffMs = 5;
+  const backoff = new Backoff(5, 1000);
   try {
     while (true) {
       let data: Uint8Array;
@@ -87,15 +92,14 @@ export async function serveUdpUpper(
       try {
         const [received, addr] = await socket.receive(buffer);
         [data, from] = [received, addr as Deno.NetAddr];
-        backoffMs = 5;
+        backoff.reset();
       } catch (err) {
         if (signal.aborted || err instanceof Deno.errors.BadResource) break;
         logger.warn("receive-failed", {
           error: errorText(err),
-          retry_ms: backoffMs,
+          retry_ms: backoff.nextMs,
         });
-        await sleep(backoffMs, signal);
-        backoffMs = Math.min(backoffMs * 2, 1000);
+        await backoff.wait(signal);
         continue;
       }
       stats.received++;
@@ -202,32 +206,16 @@ export async function runUdpUpperClient(
   options: UdpUpperClientOptions,
   io: ClientIo,
 ): Promise<number> {
-  const address = await resolveHost(options.hostname);
-  const target = {
-    transport: "udp" as const,
-    hostname: address,
-    port: options.port,
-  };
-  let socket: Deno.DatagramConn;
-  try {
-    socket = Deno.listenDatagram({
-      hostname: localBindFor(address),
-      port: 0,
-      transport: "udp",
-    });
-  } catch (err) {
-    throw new SockitError(
-      `Cannot open a UDP socket for ${formatEndpoint(target)}: ${
-        describeOsError(err)
-      }`,
-    );
-  }
+  const { socket, server: target } = await openUdpClient(
+    options.hostname,
+    options.port,
+  );
   const inbox = new DatagramInbox(socket);
   const exchange = new UdpExchange(socket, inbox, target, options, io);
   try {
     const answer = async (message: string, index: number) => {
       const reply = await exchange.send(new TextEncoder().encode(message));
-      await writeAll(io.stdout, withNewline(reply));
+      await printReply(io.stdout, reply);
       checkExpected(options.expects[index], reply, index);
     };
     if (options.messages.length > 0) {
@@ -250,29 +238,6 @@ export async function runUdpUpperClient(
 }
 
 const decoder = new TextDecoder();
-
-function checkExpected(
-  expected: string | undefined,
-  reply: Uint8Array,
-  index: number,
-): void {
-  if (expected === undefined) return;
-  const got = decoder.decode(reply);
-  if (got !== expected) {
-    throw new SockitError(
-      `Reply ${index + 1} differs from --expect: expected ${
-        JSON.stringify(expected)
-      }, got ${JSON.stringify(got)}`,
-    );
-  }
-}
-
-function withNewline(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  out[bytes.length] = 0x0a;
-  return out;
-}
 
 /** How many earlier messages a client remembers to recognise late replies. */
 const REMEMBERED_MESSAGES = 64;

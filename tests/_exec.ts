@@ -9,7 +9,7 @@
 import { TokenCheck } from "../lib/exec_auth.ts";
 import { type ExecServerOptions, serveExec } from "../lib/exec_server.ts";
 import { writeAll } from "../lib/streams.ts";
-import { CapturedLog, readExactly, withTimeout } from "./_helpers.ts";
+import { readExactly, serveInProcess, withTimeout } from "./_helpers.ts";
 
 /** Starts an exec server; stops it at dispose. */
 export function startExec(
@@ -17,26 +17,17 @@ export function startExec(
     token?: string;
   } = {},
 ) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const log = new CapturedLog();
-  const stop = new AbortController();
   const { token, ...rest } = options;
-  const served = serveExec(listener, {
-    signal: stop.signal,
-    logger: log.logger("exec"),
-    token: new TokenCheck(token),
-    ...rest,
-  });
-  return {
-    port: listener.addr.port,
-    log,
-    connect: () =>
-      Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
-    async [Symbol.asyncDispose]() {
-      stop.abort();
-      await withTimeout(served, 15_000, "the exec server to stop");
-    },
-  };
+  return serveInProcess(
+    "exec",
+    (listener, signal, logger) =>
+      serveExec(listener, {
+        signal,
+        logger,
+        token: new TokenCheck(token),
+        ...rest,
+      }),
+  );
 }
 
 /** A frame for `header`, built by hand. */

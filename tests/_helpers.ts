@@ -135,3 +135,109 @@ export function pathOf(url: URL): string {
     ? path.replace(/^\/([A-Za-z]:)/, "$1").replaceAll("/", "\\")
     : path;
 }
+
+/** A Python 3 peer that prints the port it bound on its first stdout line. */
+export class PythonPeer implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly #reader: ReadableStreamDefaultReader<string>;
+
+  private constructor(child: Deno.ChildProcess) {
+    this.child = child;
+    this.#reader = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+  }
+
+  /** Runs `script` and waits for the port it prints. */
+  static async start(
+    script: string,
+  ): Promise<{ peer: PythonPeer; port: string }> {
+    const peer = new PythonPeer(
+      new Deno.Command("python3", {
+        args: ["-c", script],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn(),
+    );
+    try {
+      const first = await withTimeout(
+        peer.#reader.read(),
+        10_000,
+        "the Python peer's port",
+      );
+      return { peer, port: (first.value ?? "").trim() };
+    } catch (err) {
+      await peer[Symbol.asyncDispose]();
+      throw err;
+    }
+  }
+
+  /** Stops the peer if it still runs and releases its pipes. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#reader.cancel();
+    await this.child.stderr.cancel();
+    try {
+      this.child.kill();
+    } catch {
+      // Exited.
+    }
+    await this.child.status;
+  }
+}
+
+/** A server running in this process on 127.0.0.1:0, stopped (and awaited) at dispose. */
+export interface InProcessServer extends AsyncDisposable {
+  /** Its port. */
+  port: number;
+  /** Its log lines. */
+  log: CapturedLog;
+  /** A new connection to it. */
+  connect(): Promise<Deno.TcpConn>;
+}
+
+/**
+ * Starts `serve` on a loopback listener with a captured logger.
+ *
+ * @example
+ * ```ts ignore
+ * await using server = serveInProcess("tcp-echo", (l, signal, logger) => serveTcpEcho(l, { signal, logger }));
+ * ```
+ */
+export function serveInProcess(
+  service: string,
+  serve: (
+    listener: Deno.TcpListener,
+    signal: AbortSignal,
+    logger: Logger,
+  ) => Promise<unknown>,
+): InProcessServer {
+  const listener = listenLoopback();
+  const log = new CapturedLog();
+  const stop = new AbortController();
+  const served = serve(listener, stop.signal, log.logger(service));
+  return {
+    port: listener.addr.port,
+    log,
+    connect: () =>
+      Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+    async [Symbol.asyncDispose]() {
+      stop.abort();
+      await withTimeout(served, 15_000, `the ${service} server to stop`);
+    },
+  };
+}
+
+/** Runs a one-shot Python 3 `script` with `args`, within 15 s. */
+export function runPython(
+  script: string,
+  ...args: string[]
+): Promise<Deno.CommandOutput> {
+  return withTimeout(
+    new Deno.Command("python3", {
+      args: ["-c", script, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output(),
+    15_000,
+    "python3",
+  );
+}

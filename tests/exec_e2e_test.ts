@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { requires } from "./_platform.ts";
-import { withTimeout } from "./_helpers.ts";
+import { PythonPeer, runPython, withTimeout } from "./_helpers.ts";
 import { runSockit, ServerProcess } from "./_sockit.ts";
 
 const POSIX = requires("posix", "ps"); // Commands run through /bin/sh in process groups.
@@ -241,16 +241,7 @@ for cmd in ["echo hello from seeds", "ls /nonexistent-dir"]:
         data += s.recv(1024)
     sys.stdout.write("%d %s|" % (total_size, data.decode("utf-8").strip()))
 `;
-    const output = await withTimeout(
-      new Deno.Command("python3", {
-        args: ["-c", script, String(server.port)],
-        stdout: "piped",
-        stderr: "piped",
-      })
-        .output(),
-      15_000,
-      "python3",
-    );
+    const output = await runPython(script, String(server.port));
     assert.equal(output.code, 0, decoder.decode(output.stderr));
     const [first, second] = decoder.decode(output.stdout).split("|");
     assert.equal(first, "17 hello from seeds");
@@ -284,37 +275,19 @@ conn.sendall(stderr)
 conn.close()
 `;
 
-    const py = new Deno.Command("python3", {
-      args: ["-c", script],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = py.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    try {
-      const port =
-        (await withTimeout(reader.read(), 10_000, "the Python server's port"))
-          .value!.trim();
-      const result = await runSockit([
-        "exec",
-        "client",
-        "--legacy",
-        "--port",
-        port,
-        "--cmd",
-        "echo légacy; echo 💥",
-      ]);
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stdout, "légacy\n💥\n");
-    } finally {
-      await reader.cancel();
-      await py.stderr.cancel();
-      try {
-        py.kill();
-      } catch {
-        // Exited.
-      }
-      await py.status;
-    }
+    const { peer, port } = await PythonPeer.start(script);
+    await using _peer = peer;
+    const result = await runSockit([
+      "exec",
+      "client",
+      "--legacy",
+      "--port",
+      port,
+      "--cmd",
+      "echo légacy; echo 💥",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "légacy\n💥\n");
   },
 );
 

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { requires } from "./_platform.ts";
-import { randomPayload, readToEnd, sha256, withTimeout } from "./_helpers.ts";
+import {
+  randomPayload,
+  readToEnd,
+  runPython,
+  sha256,
+  withTimeout,
+} from "./_helpers.ts";
 import { runSockit, ServerProcess } from "./_sockit.ts";
 import { writeAll } from "../lib/streams.ts";
 
@@ -404,16 +410,7 @@ while True:
     data += chunk
 sys.stdout.write(data.decode())
 `;
-    const output = await withTimeout(
-      new Deno.Command("python3", {
-        args: ["-c", script, String(server.port)],
-        stdout: "piped",
-        stderr: "piped",
-      })
-        .output(),
-      15_000,
-      "python3",
-    );
+    const output = await runPython(script, String(server.port));
     assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
     assert.equal(
       new TextDecoder().decode(output.stdout),

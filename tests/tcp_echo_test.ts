@@ -8,6 +8,7 @@ import {
   randomPayload,
   readExactly,
   readToEnd,
+  serveInProcess,
   sha256,
   withTimeout,
 } from "./_helpers.ts";
@@ -16,24 +17,11 @@ import {
 function startEcho(
   options: Partial<Omit<TcpEchoServerOptions, "signal" | "logger">> = {},
 ) {
-  const listener = listenLoopback();
-  const log = new CapturedLog();
-  const stop = new AbortController();
-  const served = serveTcpEcho(listener, {
-    signal: stop.signal,
-    logger: log.logger("tcp-echo"),
-    ...options,
-  });
-  return {
-    port: listener.addr.port,
-    log,
-    connect: () =>
-      Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
-    async [Symbol.asyncDispose]() {
-      stop.abort();
-      await withTimeout(served, 10_000, "the server to stop");
-    },
-  };
+  return serveInProcess(
+    "tcp-echo",
+    (listener, signal, logger) =>
+      serveTcpEcho(listener, { signal, logger, ...options }),
+  );
 }
 
 /** Sends `payload` while reading the echo concurrently; resolves with the echo. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { requires } from "./_platform.ts";
-import { withTimeout } from "./_helpers.ts";
+import { PythonPeer, runPython, withTimeout } from "./_helpers.ts";
 import { runSockit, ServerProcess, sockitArgv } from "./_sockit.ts";
 
 const decoder = new TextDecoder();
@@ -126,16 +126,7 @@ s.sendto("python straße".encode(), ("::1", int(sys.argv[1])))
 data, addr = s.recvfrom(65535)
 sys.stdout.write(data.decode())
 `;
-    const py = await withTimeout(
-      new Deno.Command("python3", {
-        args: ["-c", script, String(server.port)],
-        stdout: "piped",
-        stderr: "piped",
-      })
-        .output(),
-      10_000,
-      "python3",
-    );
+    const py = await runPython(script, String(server.port));
     assert.equal(py.code, 0, decoder.decode(py.stderr));
     assert.equal(decoder.decode(py.stdout), "PYTHON STRASSE");
   },
@@ -154,49 +145,28 @@ for _ in range(2):
     data, addr = s.recvfrom(1024)
     s.sendto(data.decode().upper().encode(), addr)
 `;
-    const py = new Deno.Command("python3", {
-      args: ["-c", script],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = py.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    try {
-      const first = await withTimeout(
-        reader.read(),
-        10_000,
-        "the Python server's port",
-      );
-      const port = first.value!.trim();
-      const result = await runSockit([
-        "udp-upper",
-        "client",
-        "--port",
-        port,
-        "--message",
-        "sally",
-        "--message",
-        "straße",
-        "--expect",
-        "SALLY",
-        "--expect",
-        "STRASSE",
-      ]);
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stdout, "SALLY\nSTRASSE\n");
-      assert.equal(
-        (await withTimeout(py.status, 10_000, "the Python server")).code,
-        0,
-      );
-    } finally {
-      await reader.cancel();
-      await py.stderr.cancel();
-      try {
-        py.kill();
-      } catch {
-        // Exited.
-      }
-      await py.status;
-    }
+    const { peer, port } = await PythonPeer.start(script);
+    await using _peer = peer;
+    const result = await runSockit([
+      "udp-upper",
+      "client",
+      "--port",
+      port,
+      "--message",
+      "sally",
+      "--message",
+      "straße",
+      "--expect",
+      "SALLY",
+      "--expect",
+      "STRASSE",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "SALLY\nSTRASSE\n");
+    assert.equal(
+      (await withTimeout(peer.child.status, 10_000, "the Python server")).code,
+      0,
+    );
   },
 );
 
