@@ -33,6 +33,11 @@ export interface RunOptions {
   killGraceMs?: number;
   /** After the command exits, how long its pipes may stay open, in ms. @default {200} */
   drainMs?: number;
+  /** Told of each command's process group, to kill it should the server die. */
+  reaper?: {
+    add(pgid: number): Promise<void>;
+    remove(pgid: number): Promise<void>;
+  };
 }
 
 /** A finished command: the result fields and the output kept. */
@@ -82,6 +87,7 @@ export async function runCommand(
       performance.now() - started,
     );
   }
+  await options.reaper?.add(child.pid);
   const group = new ProcessGroup(child.pid, options.killGraceMs ?? 2000);
   const capture = new OutputCapture(
     options.maxOutput,
@@ -126,6 +132,7 @@ export async function runCommand(
   } finally {
     clearTimeout(timer);
     group.dispose();
+    await options.reaper?.remove(child.pid);
     options.signal?.removeEventListener("abort", onAbort);
   }
 }

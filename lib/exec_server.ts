@@ -30,6 +30,7 @@ import {
   MAX_HEADER_BYTES,
   PREFIX_BYTES,
 } from "./frame.ts";
+import { GroupReaper } from "./group_reaper.ts";
 import { JobSlots } from "./job_slots.ts";
 import type { Logger } from "./log.ts";
 import { ShellWordsError, splitWords } from "./shell_words.ts";
@@ -87,17 +88,19 @@ export interface ExecServerOptions {
  * });
  * ```
  */
-export function serveExec(
+export async function serveExec(
   listener: Deno.Listener,
   options: ExecServerOptions,
 ): Promise<void> {
+  await using reaper = GroupReaper.start();
   const state: ServerState = {
     options,
     slots: new JobSlots(options.maxConcurrent ?? 4, options.queue ?? 64),
     failures: new FailureDelay(),
     maxStdin: options.maxStdin ?? 16 * 1024 * 1024,
+    reaper,
   };
-  return serveConnections(
+  await serveConnections(
     listener,
     (conn, context) => handleConnection(conn, context, state),
     options,
@@ -106,6 +109,7 @@ export function serveExec(
 
 interface ServerState {
   options: ExecServerOptions;
+  reaper: GroupReaper;
   slots: JobSlots;
   failures: FailureDelay;
   maxStdin: number;
@@ -357,6 +361,7 @@ async function runWhileConnected(
         maxOutput: options.maxOutput ?? 16 * 1024 * 1024,
         signal: gone.signal,
         killGraceMs: options.killGraceMs ?? 2000,
+        reaper: state.reaper,
       });
       if (outcome.cancelled) {
         state.options.logger.warn("cancelled", {

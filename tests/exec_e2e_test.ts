@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { requires } from "./_platform.ts";
 import { PythonPeer, runPython, withTimeout } from "./_helpers.ts";
+import { groupAlive } from "./_exec.ts";
 import { runSockit, ServerProcess } from "./_sockit.ts";
 
 const POSIX = requires("posix", "ps"); // Commands run through /bin/sh in process groups.
@@ -320,5 +321,56 @@ Deno.test(
       (await withTimeout(server.child.status, 15_000, "the server")).code,
       0,
     );
+  },
+);
+
+Deno.test(
+  "e2e: killing the exec server with SIGKILL kills the commands it started",
+  POSIX,
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const server = await ServerProcess.start([
+        "exec",
+        "server",
+        "--port",
+        "0",
+      ]);
+      await using _server = server;
+      const client = runSockit([
+        "exec",
+        "client",
+        "--port",
+        String(server.port),
+        "--cmd",
+        `echo $$ > ${dir}/pid; sleep 300`,
+      ]);
+      const pid = await withTimeout(
+        (async () => {
+          while (true) {
+            const text = await Deno.readTextFile(`${dir}/pid`).catch(() => "");
+            if (text.endsWith("\n")) return Number(text);
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })(),
+        10_000,
+        "the command to start",
+      );
+      assert.equal(await groupAlive(pid), true, "the command runs");
+      assert.equal((await server.stop("SIGKILL")).signal, "SIGKILL");
+      const result = await client;
+      assert.equal(result.code, 1, "the client sees the connection drop");
+      await withTimeout(
+        (async () => {
+          while (await groupAlive(pid)) {
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })(),
+        10_000,
+        `process group ${pid} to be killed by the reaper`,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 );
