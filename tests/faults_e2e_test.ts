@@ -1,0 +1,310 @@
+import assert from "node:assert/strict";
+import { writeAll } from "../lib/streams.ts";
+import { frame, readReply, request } from "./_exec.ts";
+import { randomPayload, readExactly, withTimeout } from "./_helpers.ts";
+import { requires } from "./_platform.ts";
+import { ServerProcess, sockitArgv } from "./_sockit.ts";
+
+const LINUX = requires("linux", "ps");
+
+/** Open file descriptors of a process (Linux). */
+async function openFds(pid: number): Promise<number> {
+  const output = await new Deno.Command("ls", {
+    args: [`/proc/${pid}/fd`],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(output.stdout).trim().split("\n").length;
+}
+
+async function until(
+  check: () => Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
+  await withTimeout(
+    (async () => {
+      while (!(await check())) await new Promise((r) => setTimeout(r, 50));
+    })(),
+    ms,
+    what,
+  );
+}
+
+Deno.test(
+  "a client stopped with SIGSTOP is closed at the idle timeout",
+  LINUX,
+  async () => {
+    await using server = await ServerProcess.start([
+      "tcp-echo",
+      "server",
+      "--port",
+      "0",
+      "--idle-timeout",
+      "0.5",
+    ]);
+    const nc = new Deno.Command("python3", {
+      args: [
+        "-c",
+        `import socket,sys,time\ns=socket.create_connection(("127.0.0.1",${server.port}))\nprint("up",flush=True)\ntime.sleep(60)`,
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      const reader = nc.stdout.getReader();
+      await withTimeout(reader.read(), 10_000, "the client to connect");
+      reader.releaseLock();
+      nc.kill("SIGSTOP");
+      await server.waitForStderr(
+        / close peer=\S+ .*reason=idle-timeout/,
+        10_000,
+      );
+      nc.kill("SIGCONT");
+    } finally {
+      nc.kill("SIGKILL");
+      await nc.status;
+      await nc.stdout.cancel().catch(() => {});
+    }
+  },
+);
+
+Deno.test(
+  "a client that writes and never reads is closed once no write moves for the idle timeout",
+  LINUX,
+  async () => {
+    await using server = await ServerProcess.start([
+      "tcp-echo",
+      "server",
+      "--port",
+      "0",
+      "--idle-timeout",
+      "0.5",
+    ]);
+    const conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+    });
+    const chunk = randomPayload(1 << 20);
+    const writing = (async () => {
+      try {
+        for (let i = 0; i < 256; i++) await writeAll(conn, chunk);
+        return "wrote everything";
+      } catch {
+        return "closed";
+      }
+    })();
+    await server.waitForStderr(/ close peer=\S+ .*reason=idle-timeout/, 15_000);
+    assert.equal(
+      await withTimeout(writing, 15_000, "the writer to fail"),
+      "closed",
+    );
+    conn.close();
+    const ok = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await writeAll(ok, new Uint8Array([1, 2, 3]));
+    assert.deepEqual(
+      await withTimeout(readExactly(ok, 3), 5000, "an echo"),
+      new Uint8Array([1, 2, 3]),
+    );
+    ok.close();
+  },
+);
+
+Deno.test(
+  "exec: a header dripped one byte at a time is closed at the header deadline, its slot freed",
+  LINUX,
+  async () => {
+    await using server = await ServerProcess.start([
+      "exec",
+      "server",
+      "--port",
+      "0",
+      "--header-timeout",
+      "1",
+      "--max-concurrent",
+      "1",
+    ]);
+    const drip = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+    });
+    const bytes = frame({ cmd: "echo never" });
+    const dripping = (async () => {
+      try {
+        for (let i = 0; i < bytes.length; i++) {
+          await writeAll(drip, bytes.subarray(i, i + 1));
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        return "sent all";
+      } catch {
+        return "closed";
+      }
+    })();
+    await server.waitForStderr(/ header-timeout peer=/, 10_000);
+    assert.equal(
+      await withTimeout(dripping, 20_000, "the drip to be cut off"),
+      "closed",
+    );
+    drip.close();
+    const ok = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    assert.equal((await request(ok, { cmd: "echo next" })).stdout, "next\n");
+    ok.close();
+    assert.ok(
+      !server.stderrLines.some((l) => l.includes("echo never")),
+      "the dripped command never ran",
+    );
+  },
+);
+
+Deno.test(
+  "10,000 connect-then-close cycles leave the server's descriptors where they started",
+  LINUX,
+  async () => {
+    await using server = await ServerProcess.start([
+      "tcp-echo",
+      "server",
+      "--port",
+      "0",
+      "--quiet",
+    ]);
+    const pid = server.child.pid;
+    const probe = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+    });
+    await writeAll(probe, new Uint8Array([0]));
+    await readExactly(probe, 1);
+    probe.close();
+    await until(
+      async () => (await openFds(pid)) > 0,
+      5000,
+      "fds to be readable",
+    );
+    const before = await openFds(pid);
+    for (let batch = 0; batch < 200; batch++) {
+      const conns = await Promise.all(
+        Array.from(
+          { length: 50 },
+          () => Deno.connect({ hostname: "127.0.0.1", port: server.port }),
+        ),
+      );
+      conns.forEach((c) => c.close());
+    }
+    await until(
+      async () => (await openFds(pid)) <= before,
+      20_000,
+      `fds back to ${before}`,
+    );
+    const ok = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await writeAll(ok, new Uint8Array([9]));
+    assert.deepEqual(
+      await withTimeout(readExactly(ok, 1), 5000, "an echo"),
+      new Uint8Array([9]),
+    );
+    ok.close();
+  },
+);
+
+Deno.test(
+  "under ulimit -n 64, 200 clients: accept errors back off, the server recovers",
+  LINUX,
+  async () => {
+    const argv = sockitArgv().map((w) => `'${w.replaceAll("'", `'\\''`)}'`)
+      .join(" ");
+    const child = new Deno.Command("/bin/sh", {
+      args: [
+        "-c",
+        `ulimit -n 64 && exec ${argv} tcp-echo server --port 0 --quiet`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const lines: string[] = [];
+    const decoder = new TextDecoder();
+    const pump = (stream: ReadableStream<Uint8Array>) =>
+      stream.pipeTo(
+        new WritableStream({
+          write: (c) => void lines.push(...decoder.decode(c).split("\n")),
+        }),
+      );
+    const pumps = [pump(child.stdout), pump(child.stderr)];
+    const conns: Deno.Conn[] = [];
+    try {
+      await until(
+        () => Promise.resolve(lines.some((l) => l.includes("listening on"))),
+        15_000,
+        "the ready line",
+      );
+      const port = Number(
+        lines.find((l) => l.includes("listening on"))!.match(/:(\d+)$/)![1],
+      );
+      const attempts = Array.from({ length: 200 }, async () => {
+        try {
+          conns.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+        } catch {
+          // The backlog is full: refused or timed out, as the kernel decides.
+        }
+      });
+      await withTimeout(Promise.all(attempts), 60_000, "200 connects");
+      await until(
+        () => Promise.resolve(lines.some((l) => l.includes("accept-failed"))),
+        10_000,
+        "an accept error",
+      );
+      const started = performance.now();
+      await new Promise((r) => setTimeout(r, 2000)); // Two seconds of EMFILE: count the retries.
+      const seconds = (performance.now() - started) / 1000;
+      const failures = lines.filter((l) => l.includes("accept-failed")).length;
+      assert.ok(
+        failures < 40 * seconds,
+        `${failures} accept errors in ${seconds.toFixed(1)} s: a busy loop`,
+      );
+      assert.ok(
+        lines.some((l) => /retry_ms=(\d{3,})/.test(l)),
+        "the back-off grew to hundreds of ms",
+      );
+      conns.splice(0).forEach((c) => c.close());
+      const ok = await withTimeout(
+        Deno.connect({ hostname: "127.0.0.1", port }),
+        10_000,
+        "a connect after",
+      );
+      await writeAll(ok, new Uint8Array([5]));
+      assert.deepEqual(
+        await withTimeout(readExactly(ok, 1), 10_000, "an echo after recovery"),
+        new Uint8Array([5]),
+      );
+      ok.close();
+    } finally {
+      conns.forEach((c) => c.close());
+      child.kill("SIGKILL");
+      await child.status;
+      await Promise.all(pumps).catch(() => {});
+    }
+  },
+);
+
+Deno.test(
+  "exec: a slot freed by a timed-out request serves the next one",
+  LINUX,
+  async () => {
+    await using server = await ServerProcess.start([
+      "exec",
+      "server",
+      "--port",
+      "0",
+      "--max-concurrent",
+      "1",
+      "--timeout",
+      "0.3",
+    ]);
+    const a = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    const b = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await writeAll(a, frame({ cmd: "sleep 30" }));
+    await writeAll(b, frame({ cmd: "echo second" }));
+    const [first, second] = await Promise.all([readReply(a), readReply(b)]);
+    assert.equal(first.header.timed_out, true);
+    assert.equal(second.stdout, "second\n");
+    a.close();
+    b.close();
+  },
+);
