@@ -60,7 +60,6 @@ export class GroupReaper implements AsyncDisposable {
         }`,
       );
     }
-    child.unref(); // It must not keep the server alive; the server ends it at dispose.
     return new GroupReaper(child);
   }
 

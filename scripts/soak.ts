@@ -1,0 +1,259 @@
+// deno-lint-ignore-file no-console -- a load script reports on stdout.
+/**
+ * `deno task soak [SECONDS]`: mixed load on all three services at once, each
+ * a sockit server subprocess on loopback (SOCKIT_BIN when set, else main.ts
+ * with the `sockit` task's flags), for a fixed time (default 60 s). Then it
+ * reports requests, errors, memory and open descriptors at start and end,
+ * and exits 1 on any error, a lost datagram rate over 0.1%, or growth
+ * (memory over 50% + 32 MiB, descriptors over 16).
+ *
+ * @module
+ */
+
+import { writeAll } from "../lib/streams.ts";
+import { readFull } from "../lib/streams.ts";
+
+const seconds = Number(Deno.args[0] ?? "60");
+const root = new URL("../", import.meta.url);
+const encoder = new TextEncoder();
+
+function sockitArgv(): string[] {
+  const bin = Deno.env.get("SOCKIT_BIN");
+  if (bin) return [bin];
+  const config = JSON.parse(Deno.readTextFileSync(new URL("deno.json", root)));
+  const words: string[] = config.tasks.sockit.split(/\s+/);
+  return [
+    Deno.execPath(),
+    ...words.slice(1, -1),
+    decodeURIComponent(new URL("main.ts", root).pathname),
+  ];
+}
+
+interface Server {
+  child: Deno.ChildProcess;
+  port: number;
+  stop(): Promise<number>;
+}
+
+async function startServer(args: string[]): Promise<Server> {
+  const [program, ...base] = sockitArgv();
+  const child = new Deno.Command(program!, {
+    args: [...base, ...args, "--port", "0", "--quiet"],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const { value } = await reader.read();
+  const port = Number(value?.match(/:(\d+)\s*$/m)?.[1]);
+  if (!port) throw new Error(`no ready line from sockit ${args.join(" ")}`);
+  return {
+    child,
+    port,
+    async stop() {
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await reader.cancel();
+      return status.code;
+    },
+  };
+}
+
+async function probe(pid: number): Promise<{ rss: number; fds: number }> {
+  const ps = await new Deno.Command("ps", {
+    args: ["-o", "rss=", "-p", String(pid)],
+    stdout: "piped",
+  }).output();
+  let fds = -1;
+  if (Deno.build.os === "linux") {
+    const ls = await new Deno.Command("ls", {
+      args: [`/proc/${pid}/fd`],
+      stdout: "piped",
+    }).output();
+    fds = new TextDecoder().decode(ls.stdout).trim().split("\n").length;
+  }
+  return {
+    rss: Number(new TextDecoder().decode(ps.stdout).trim()) * 1024,
+    fds,
+  };
+}
+
+interface Tally {
+  requests: number;
+  errors: number;
+  lost: number;
+}
+
+async function tcpLoad(
+  port: number,
+  until: number,
+  tally: Tally,
+): Promise<void> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  conn.setNoDelay(true);
+  const message = encoder.encode("x".repeat(1023) + "\n");
+  const reply = new Uint8Array(message.length);
+  try {
+    while (performance.now() < until) {
+      await writeAll(conn, message);
+      const n = await readFull(conn, reply);
+      if (n !== message.length || reply.some((b, i) => b !== message[i])) {
+        tally.errors++;
+      }
+      tally.requests++;
+    }
+  } catch {
+    tally.errors++;
+  } finally {
+    conn.close();
+  }
+}
+
+async function udpLoad(
+  port: number,
+  until: number,
+  tally: Tally,
+): Promise<void> {
+  const socket = Deno.listenDatagram({
+    hostname: "127.0.0.1",
+    port: 0,
+    transport: "udp",
+  });
+  const target = { transport: "udp" as const, hostname: "127.0.0.1", port };
+  let pending = socket.receive();
+  try {
+    for (let i = 0; performance.now() < until; i++) {
+      const text = `soak ${i} straße`;
+      await socket.send(encoder.encode(text), target);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const got = await Promise.race([
+        pending,
+        new Promise<null>((r) => timer = setTimeout(() => r(null), 500)),
+      ]);
+      clearTimeout(timer);
+      tally.requests++;
+      if (got === null) {
+        tally.lost++;
+        continue;
+      }
+      pending = socket.receive();
+      if (new TextDecoder().decode(got[0]) !== text.toUpperCase()) {
+        tally.errors++;
+      }
+    }
+  } finally {
+    socket.close();
+    await pending.catch(() => {});
+  }
+}
+
+async function execLoad(
+  port: number,
+  until: number,
+  tally: Tally,
+): Promise<void> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  conn.setNoDelay(true);
+  try {
+    while (performance.now() < until) {
+      const json = encoder.encode(JSON.stringify({ cmd: "echo soak" }));
+      const frame = new Uint8Array(4 + json.length);
+      new DataView(frame.buffer).setUint32(0, json.length, true);
+      frame.set(json, 4);
+      await writeAll(conn, frame);
+      const prefix = new Uint8Array(4);
+      await readFull(conn, prefix);
+      const header = new Uint8Array(
+        new DataView(prefix.buffer).getUint32(0, true),
+      );
+      await readFull(conn, header);
+      const parsed = JSON.parse(new TextDecoder().decode(header));
+      const body = new Uint8Array(parsed.total_size ?? 0);
+      await readFull(conn, body);
+      if (
+        parsed.exit_code !== 0 || new TextDecoder().decode(body) !== "soak\n"
+      ) tally.errors++;
+      tally.requests++;
+    }
+  } catch {
+    tally.errors++;
+  } finally {
+    conn.close();
+  }
+}
+
+async function main(): Promise<number> {
+  const servers = {
+    "tcp-echo": await startServer(["tcp-echo", "server"]),
+    "udp-upper": await startServer(["udp-upper", "server", "--rate", "0"]),
+    exec: await startServer(["exec", "server", "--allow", "echo"]),
+  };
+  const tallies: Record<keyof typeof servers, Tally> = {
+    "tcp-echo": { requests: 0, errors: 0, lost: 0 },
+    "udp-upper": { requests: 0, errors: 0, lost: 0 },
+    exec: { requests: 0, errors: 0, lost: 0 },
+  };
+  const warmEnd = performance.now() + 2000;
+  const load = (until: number) =>
+    Promise.all([
+      ...Array.from({ length: 16 }, () =>
+        tcpLoad(servers["tcp-echo"].port, until, tallies["tcp-echo"])),
+      ...Array.from({ length: 8 }, () =>
+        udpLoad(servers["udp-upper"].port, until, tallies["udp-upper"])),
+      ...Array.from({ length: 2 }, () =>
+        execLoad(servers.exec.port, until, tallies.exec)),
+    ]);
+  await load(warmEnd);
+  const start = Object.fromEntries(
+    await Promise.all(
+      Object.entries(servers).map(async ([name, s]) =>
+        [name, await probe(s.child.pid)] as const
+      ),
+    ),
+  );
+  console.log(
+    `soak: ${seconds} s of mixed load on tcp-echo, udp-upper and exec (after 2 s of warm-up)`,
+  );
+  await load(performance.now() + seconds * 1000);
+  const end = Object.fromEntries(
+    await Promise.all(
+      Object.entries(servers).map(async ([name, s]) =>
+        [name, await probe(s.child.pid)] as const
+      ),
+    ),
+  );
+  const exits = Object.fromEntries(
+    await Promise.all(
+      Object.entries(servers).map(async ([name, s]) =>
+        [name, await s.stop()] as const
+      ),
+    ),
+  );
+  let failed = false;
+  console.log(
+    "service    requests  errors  lost   rss start -> end (MiB)   fds start -> end  exit",
+  );
+  for (const name of Object.keys(servers) as Array<keyof typeof servers>) {
+    const t = tallies[name];
+    const [a, b] = [start[name]!, end[name]!];
+    const mib = (n: number) => (n / 1048576).toFixed(1);
+    console.log(
+      `${name.padEnd(10)} ${String(t.requests).padStart(8)}  ${
+        String(t.errors).padStart(6)
+      }  ${String(t.lost).padStart(4)}   ${mib(a.rss).padStart(8)} -> ${
+        mib(b.rss).padEnd(8)
+      }     ${String(a.fds).padStart(4)} -> ${String(b.fds).padEnd(4)}       ${
+        exits[name]
+      }`,
+    );
+    const grew = b.rss > a.rss * 1.5 + 32 * 1048576 ||
+      (a.fds >= 0 && b.fds > a.fds + 16);
+    if (
+      t.errors > 0 || t.lost > t.requests / 1000 || grew || exits[name] !== 0 ||
+      t.requests === 0
+    ) failed = true;
+  }
+  console.log(failed ? "soak: FAILED" : "soak: ok");
+  return failed ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main());
