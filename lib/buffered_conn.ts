@@ -96,15 +96,33 @@ export class BufferedConn {
   }
 
   /**
+   * Waits until at least one byte is buffered (`ok`), the stream ends
+   * (`eof`), or `stop` aborts and no byte arrives within `lingerMs` more
+   * (`stopped`; a read stays outstanding). Lets a server waiting between
+   * requests leave at shutdown without dropping a request already sent.
+   */
+  async waitForData(
+    stop: AbortSignal,
+    lingerMs = 50,
+  ): Promise<FillResult | "stopped"> {
+    const stopped = abortedPromise(stop);
+    while (this.#length === 0 && !this.#eof && !stop.aborted) {
+      await this.#readOnce(stopped);
+    }
+    if (this.#length > 0) return "ok";
+    if (this.#eof) return "eof";
+    // Stopping: a request already on its way (in the socket buffer) is still taken.
+    const last = await this.fill(1, lingerMs);
+    return last === "pause" ? "stopped" : last;
+  }
+
+  /**
    * Keeps reading into the buffer (up to its cap) until the stream ends or
    * `stop` aborts; resolves `true` at EOF, `false` when stopped or full. Used
    * to notice a client going away while its command runs.
    */
   async watchForEof(stop: AbortSignal): Promise<boolean> {
-    const stopped = new Promise<"stop">((resolve) => {
-      if (stop.aborted) resolve("stop");
-      stop.addEventListener("abort", () => resolve("stop"), { once: true });
-    });
+    const stopped = abortedPromise(stop);
     while (!this.#eof && this.#length < this.#max) {
       if ((await this.#readOnce(stopped)) === "stop") return false;
     }
@@ -146,4 +164,11 @@ export class BufferedConn {
     this.#data.set(bytes, this.#length);
     this.#length = needed;
   }
+}
+
+function abortedPromise(signal: AbortSignal): Promise<"stop"> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve("stop");
+    signal.addEventListener("abort", () => resolve("stop"), { once: true });
+  });
 }

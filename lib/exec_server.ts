@@ -138,8 +138,13 @@ async function handleConnection(
   );
   const reply = (header: Record<string, unknown>, ...body: Uint8Array[]) =>
     writeReply(conn, context, header, body);
-  while (true) {
-    if ((await input.fill(1)) !== "ok") return;
+  for (let served = 0;; served++) {
+    // Between requests, shutdown closes the connection; a request begun is answered in full.
+    // A new connection's first request may still be on its way: linger 50 ms for it.
+    if (
+      (await input.waitForData(context.stopping, served === 0 ? 50 : 0)) !==
+        "ok"
+    ) return;
     const read = await readRequestWithin(input, conn, state, context);
     if (read.kind === "gone") return;
     if (read.kind === "bad") {

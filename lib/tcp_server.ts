@@ -21,6 +21,8 @@ export interface ConnectionContext {
   hold(): Disposable;
   /** Aborts when the server force-closes connections at the end of the grace period. */
   readonly signal: AbortSignal;
+  /** Aborts when the server starts to shut down: finish the request in hand, take no more. */
+  readonly stopping: AbortSignal;
   /** The peer, formatted for logs. */
   readonly peer: string;
 }
@@ -176,6 +178,7 @@ async function runConnection(
     },
     hold: () => idle.hold(),
     signal: forceSignal,
+    stopping: options.signal,
     peer,
   };
   logger.info("open", { peer });

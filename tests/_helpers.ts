@@ -192,6 +192,8 @@ export interface InProcessServer extends AsyncDisposable {
   log: CapturedLog;
   /** A new connection to it. */
   connect(): Promise<Deno.TcpConn>;
+  /** Starts its shutdown now (as SIGTERM would); dispose waits for it. */
+  shutdown(): void;
 }
 
 /**
@@ -219,6 +221,7 @@ export function serveInProcess(
     log,
     connect: () =>
       Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+    shutdown: () => stop.abort(),
     async [Symbol.asyncDispose]() {
       stop.abort();
       await withTimeout(served, 15_000, `the ${service} server to stop`);

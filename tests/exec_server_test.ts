@@ -553,3 +553,25 @@ Deno.test(
     );
   },
 );
+
+Deno.test(
+  "a connection's first request arriving just after shutdown begins is still answered",
+  POSIX,
+  async () => {
+    await using server = startExec();
+    using conn = await server.connect();
+    await server.log.waitFor(/"event":"open"/);
+    server.shutdown();
+    await server.log.waitFor(/"event":"shutdown"/);
+    await writeAll(conn, frame({ cmd: "echo late but accepted" }));
+    assert.equal((await readReply(conn)).stdout, "late but accepted\n");
+    assert.equal(
+      await withTimeout(
+        conn.read(new Uint8Array(1)),
+        5000,
+        "the close after it",
+      ),
+      null,
+    );
+  },
+);

@@ -308,3 +308,154 @@ Deno.test(
     b.close();
   },
 );
+
+Deno.test(
+  "exec: SIGTERM under load: every command run is answered in full, none cut; exit 0",
+  LINUX,
+  async () => {
+    await using server = await ServerProcess.start([
+      "exec",
+      "server",
+      "--port",
+      "0",
+      "--grace",
+      "10",
+      "--log-format",
+      "json",
+    ]);
+    const tally = {
+      ok: 0,
+      refusedReply: 0,
+      refusedConnect: 0,
+      closed: 0,
+      partial: 0,
+      wrong: 0,
+    };
+    let signalled = false;
+    const oneRequest = async (conn: Deno.Conn, tag: string) => {
+      await writeAll(conn, frame({ cmd: `sleep 0.02; echo ${tag}` }));
+      const got: number[] = [];
+      const buffer = new Uint8Array(4096);
+      let need = Infinity;
+      while (got.length < need) {
+        let n: number | null;
+        try {
+          n = await conn.read(buffer);
+        } catch {
+          n = null; // A reset: the kernel's for a connection still in the accept backlog at shutdown.
+        }
+        if (n === null) {
+          if (got.length > 0) tally.partial++; // Part of a reply, then nothing: a reply cut short.
+          else tally.closed++;
+          return false;
+        }
+        got.push(...buffer.subarray(0, n));
+        if (need === Infinity && got.length >= 4) {
+          const length = new DataView(new Uint8Array(got.slice(0, 4)).buffer)
+            .getUint32(0, true);
+          if (got.length >= 4 + length) {
+            const header = JSON.parse(
+              new TextDecoder().decode(
+                new Uint8Array(got.slice(4, 4 + length)),
+              ),
+            );
+            need = 4 + length + header.total_size;
+            if (header.error) {
+              tally.refusedReply++;
+              return true;
+            }
+          }
+        }
+      }
+      const length = new DataView(new Uint8Array(got.slice(0, 4)).buffer)
+        .getUint32(0, true);
+      const stdout = new TextDecoder().decode(
+        new Uint8Array(got.slice(4 + length)),
+      );
+      if (stdout === `${tag}\n`) tally.ok++;
+      else tally.wrong++;
+      return true;
+    };
+    const freshConnections = async (id: number) => {
+      for (let i = 0;; i++) {
+        let conn: Deno.Conn;
+        try {
+          conn = await Deno.connect({
+            hostname: "127.0.0.1",
+            port: server.port,
+          });
+        } catch {
+          tally.refusedConnect++;
+          return;
+        }
+        try {
+          await oneRequest(conn, `fresh-${id}-${i}`);
+        } catch {
+          tally.closed++;
+        } finally {
+          conn.close();
+        }
+        if (signalled && i > 1000) return;
+      }
+    };
+    const keepAlive = async (id: number) => {
+      const conn = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: server.port,
+      });
+      try {
+        for (let i = 0;; i++) {
+          if (
+            !(await oneRequest(conn, `kept-${id}-${i}`).catch(() => false))
+          ) return;
+        }
+      } finally {
+        conn.close();
+      }
+    };
+    const clients = [
+      ...Array.from({ length: 8 }, (_, i) => freshConnections(i)),
+      ...Array.from({ length: 4 }, (_, i) => keepAlive(i)),
+    ];
+    await until(
+      () => Promise.resolve(tally.ok >= 40),
+      30_000,
+      "40 answered requests",
+    );
+    const started = performance.now();
+    server.child.kill("SIGTERM");
+    signalled = true;
+    const status = await withTimeout(
+      server.child.status,
+      15_000,
+      "the server to exit",
+    );
+    const exitMs = performance.now() - started;
+    await withTimeout(Promise.all(clients), 30_000, "the clients to finish");
+    assert.equal(status.code, 0);
+    assert.equal(
+      tally.partial,
+      0,
+      `replies cut short: ${JSON.stringify(tally)}`,
+    );
+    assert.equal(tally.wrong, 0, JSON.stringify(tally));
+    await server.waitForStderr(/"event":"stopped"/);
+    const ran =
+      server.stderrLines.filter((l) => l.includes('"event":"exec"')).length;
+    assert.equal(
+      ran,
+      tally.ok,
+      `commands run ${ran}, answered in full ${tally.ok}: ${
+        JSON.stringify(tally)
+      }`,
+    );
+    assert.ok(
+      tally.refusedConnect > 0,
+      "new connections are refused once shutdown starts",
+    );
+    assert.ok(
+      exitMs < 5000,
+      `idle connections held shutdown for ${exitMs} ms of a 10 s grace`,
+    );
+  },
+);
