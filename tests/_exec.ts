@@ -9,7 +9,12 @@
 import { TokenCheck } from "../lib/exec_auth.ts";
 import { type ExecServerOptions, serveExec } from "../lib/exec_server.ts";
 import { writeAll } from "../lib/streams.ts";
-import { readExactly, serveInProcess, withTimeout } from "./_helpers.ts";
+import {
+  readExactly,
+  serveInProcess,
+  waitUntil,
+  withTimeout,
+} from "./_helpers.ts";
 
 /** Starts an exec server; stops it at dispose. */
 export function startExec(
@@ -102,4 +107,18 @@ export async function groupAlive(pgid: number): Promise<boolean> {
     const [group, stat] = line.trim().split(/\s+/);
     return Number(group) === pgid && !stat?.startsWith("Z");
   });
+}
+
+/** Waits for a command to write its PID (`echo $$ > path`) and returns it. */
+export async function readPidFile(path: string, ms = 10_000): Promise<number> {
+  let text = "";
+  await waitUntil(
+    async () => {
+      text = await Deno.readTextFile(path).catch(() => "");
+      return text.endsWith("\n");
+    },
+    ms,
+    "the command to start",
+  );
+  return Number(text);
 }

@@ -244,3 +244,18 @@ export function runPython(
     "python3",
   );
 }
+
+/** Polls `check` every 50 ms until it holds, failing after `ms` with `what`. */
+export async function waitUntil(
+  check: () => Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
+  await withTimeout(
+    (async () => {
+      while (!(await check())) await new Promise((r) => setTimeout(r, 50));
+    })(),
+    ms,
+    what,
+  );
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { requires } from "./_platform.ts";
-import { PythonPeer, runPython, withTimeout } from "./_helpers.ts";
-import { groupAlive } from "./_exec.ts";
+import { PythonPeer, runPython, waitUntil, withTimeout } from "./_helpers.ts";
+import { groupAlive, readPidFile } from "./_exec.ts";
 import { runSockit, ServerProcess } from "./_sockit.ts";
 
 const POSIX = requires("posix", "ps"); // Commands run through /bin/sh in process groups.
@@ -345,27 +345,13 @@ Deno.test(
         "--cmd",
         `echo $$ > ${dir}/pid; sleep 300`,
       ]);
-      const pid = await withTimeout(
-        (async () => {
-          while (true) {
-            const text = await Deno.readTextFile(`${dir}/pid`).catch(() => "");
-            if (text.endsWith("\n")) return Number(text);
-            await new Promise((r) => setTimeout(r, 20));
-          }
-        })(),
-        10_000,
-        "the command to start",
-      );
+      const pid = await readPidFile(`${dir}/pid`, 10_000);
       assert.equal(await groupAlive(pid), true, "the command runs");
       assert.equal((await server.stop("SIGKILL")).signal, "SIGKILL");
       const result = await client;
       assert.equal(result.code, 1, "the client sees the connection drop");
-      await withTimeout(
-        (async () => {
-          while (await groupAlive(pid)) {
-            await new Promise((r) => setTimeout(r, 20));
-          }
-        })(),
+      await waitUntil(
+        async () => !(await groupAlive(pid)),
         10_000,
         `process group ${pid} to be killed by the reaper`,
       );

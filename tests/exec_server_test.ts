@@ -3,7 +3,14 @@ import { requires } from "./_platform.ts";
 import { createHash } from "node:crypto";
 import { writeAll } from "../lib/streams.ts";
 import { withTimeout } from "./_helpers.ts";
-import { frame, groupAlive, readReply, request, startExec } from "./_exec.ts";
+import {
+  frame,
+  groupAlive,
+  readPidFile,
+  readReply,
+  request,
+  startExec,
+} from "./_exec.ts";
 
 const POSIX = requires("posix", "ps"); // Commands run through /bin/sh in process groups.
 
@@ -466,17 +473,7 @@ Deno.test(
         running,
         frame({ cmd: `echo $$ > ${dir}/pid; exec sleep 100` }),
       );
-      const pid = await withTimeout(
-        (async () => {
-          while (true) {
-            const text = await Deno.readTextFile(`${dir}/pid`).catch(() => "");
-            if (text.endsWith("\n")) return Number(text);
-            await new Promise((r) => setTimeout(r, 20));
-          }
-        })(),
-        5000,
-        "the command to start",
-      );
+      const pid = await readPidFile(`${dir}/pid`, 5000);
       assert.equal(
         await groupAlive(pid),
         true,

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { writeAll } from "../lib/streams.ts";
 import { frame, readReply, request } from "./_exec.ts";
-import { randomPayload, readExactly, withTimeout } from "./_helpers.ts";
+import {
+  randomPayload,
+  readExactly,
+  waitUntil,
+  withTimeout,
+} from "./_helpers.ts";
 import { requires } from "./_platform.ts";
 import { ServerProcess, sockitArgv } from "./_sockit.ts";
 
@@ -14,20 +19,6 @@ async function openFds(pid: number): Promise<number> {
     stdout: "piped",
   }).output();
   return new TextDecoder().decode(output.stdout).trim().split("\n").length;
-}
-
-async function until(
-  check: () => Promise<boolean>,
-  ms: number,
-  what: string,
-): Promise<void> {
-  await withTimeout(
-    (async () => {
-      while (!(await check())) await new Promise((r) => setTimeout(r, 50));
-    })(),
-    ms,
-    what,
-  );
 }
 
 Deno.test(
@@ -174,7 +165,7 @@ Deno.test(
     await writeAll(probe, new Uint8Array([0]));
     await readExactly(probe, 1);
     probe.close();
-    await until(
+    await waitUntil(
       async () => (await openFds(pid)) > 0,
       5000,
       "fds to be readable",
@@ -189,7 +180,7 @@ Deno.test(
       );
       conns.forEach((c) => c.close());
     }
-    await until(
+    await waitUntil(
       async () => (await openFds(pid)) <= before,
       20_000,
       `fds back to ${before}`,
@@ -229,7 +220,7 @@ Deno.test(
     const pumps = [pump(child.stdout), pump(child.stderr)];
     const conns: Deno.Conn[] = [];
     try {
-      await until(
+      await waitUntil(
         () => Promise.resolve(lines.some((l) => l.includes("listening on"))),
         15_000,
         "the ready line",
@@ -245,7 +236,7 @@ Deno.test(
         }
       });
       await withTimeout(Promise.all(attempts), 60_000, "200 connects");
-      await until(
+      await waitUntil(
         () => Promise.resolve(lines.some((l) => l.includes("accept-failed"))),
         10_000,
         "an accept error",
@@ -417,7 +408,7 @@ Deno.test(
       ...Array.from({ length: 8 }, (_, i) => freshConnections(i)),
       ...Array.from({ length: 4 }, (_, i) => keepAlive(i)),
     ];
-    await until(
+    await waitUntil(
       () => Promise.resolve(tally.ok >= 40),
       30_000,
       "40 answered requests",
