@@ -99,3 +99,16 @@ export function isLoopbackHost(hostname: string): boolean {
   }
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
+
+/**
+ * Whether `host` is an IPv4 or IPv6 address literal rather than a name.
+ *
+ * @example
+ * ```ts
+ * import { isIpAddress } from "./address.ts";
+ * console.assert(isIpAddress("127.0.0.1") && isIpAddress("::1") && !isIpAddress("localhost"));
+ * ```
+ */
+export function isIpAddress(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
+}

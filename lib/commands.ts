@@ -15,7 +15,14 @@ import { loadToken, TokenCheck } from "./exec_auth.ts";
 import { runExecClient } from "./exec_client.ts";
 import { serveExec } from "./exec_server.ts";
 import { quoteWord } from "./shell_words.ts";
-import { readFull } from "./streams.ts";
+import { type ByteWriter, readFull, writeAll } from "./streams.ts";
+import {
+  type ClientTls,
+  loadCaCerts,
+  loadServerTls,
+  parsePin,
+  type ServerTls,
+} from "./tls.ts";
 import { ECHO_MODES, type EchoMode } from "./line_modes.ts";
 import { type LogFormat, Logger } from "./log.ts";
 import { bindDatagram, listenOn } from "./listen.ts";
@@ -117,6 +124,136 @@ export function clientOptions(
   return options.filter((o) => features.unix || o.name !== "unix");
 }
 
+/** Options of TCP servers that can serve TLS. */
+export const TLS_SERVER_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "tls-cert",
+    type: { kind: "text" },
+    value: "FILE",
+    help: "Serve TLS with this PEM certificate chain (needs --tls-key)",
+  },
+  {
+    name: "tls-key",
+    type: { kind: "text" },
+    value: "FILE",
+    help: "The PEM private key of --tls-cert",
+  },
+];
+
+/** Options of TCP clients that can speak TLS. */
+export const TLS_CLIENT_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "tls",
+    type: { kind: "flag" },
+    help: "Connect over TLS, checking the certificate against the system CAs",
+  },
+  {
+    name: "tls-ca",
+    type: { kind: "text" },
+    value: "FILE",
+    help: "Trust only the CA certificates in this PEM file (implies --tls)",
+  },
+  {
+    name: "tls-pin",
+    type: { kind: "text" },
+    value: "SHA256",
+    help:
+      "Accept only this certificate fingerprint; replaces CA checks unless --tls-ca",
+  },
+  {
+    name: "tls-insecure",
+    type: { kind: "flag" },
+    help: "Check no certificate (prints a warning; never with a token)",
+  },
+];
+
+/**
+ * Reads `--tls-cert` and `--tls-key`: both or neither.
+ *
+ * @example
+ * ```ts
+ * import { serverTlsFrom } from "./commands.ts";
+ * import { OptionValues } from "./cli.ts";
+ * console.assert(await serverTlsFrom(new OptionValues(new Map(), []), "h") === undefined);
+ * ```
+ */
+export async function serverTlsFrom(
+  values: OptionValues,
+  help: string,
+): Promise<ServerTls | undefined> {
+  const cert = values.text("tls-cert");
+  const key = values.text("tls-key");
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) {
+    throw new UsageError(
+      "Options --tls-cert and --tls-key go together: give both",
+      help,
+    );
+  }
+  if (values.has("unix")) {
+    throw new UsageError(
+      "TLS works over TCP only: drop --unix or --tls-cert/--tls-key",
+      help,
+    );
+  }
+  return await loadServerTls(cert, key, help);
+}
+
+/** The warning `--tls-insecure` prints on stderr. */
+export const TLS_INSECURE_WARNING =
+  "sockit: warning: --tls-insecure: the server's certificate is not checked; anyone on the path can read and change this connection\n";
+
+/**
+ * Reads `--tls`, `--tls-ca`, `--tls-pin` and `--tls-insecure`; `undefined`
+ * means plain TCP. Writes the `--tls-insecure` warning to `stderr`.
+ *
+ * @example
+ * ```ts
+ * import { clientTlsFrom } from "./commands.ts";
+ * import { OptionValues } from "./cli.ts";
+ * import { MemoryWriter } from "./streams.ts";
+ * const tls = await clientTlsFrom(new OptionValues(new Map([["tls", true]]), []), "h", new MemoryWriter());
+ * console.assert(tls !== undefined && tls.insecure === undefined);
+ * ```
+ */
+export async function clientTlsFrom(
+  values: OptionValues,
+  help: string,
+  stderr: ByteWriter,
+): Promise<ClientTls | undefined> {
+  const caFile = values.text("tls-ca");
+  const pinText = values.text("tls-pin");
+  const insecure = values.flag("tls-insecure");
+  if (
+    !values.flag("tls") && caFile === undefined && pinText === undefined &&
+    !insecure
+  ) {
+    return undefined;
+  }
+  if (values.has("unix")) {
+    throw new UsageError(
+      "TLS works over TCP only: drop --unix or the --tls options",
+      help,
+    );
+  }
+  if (insecure) {
+    if (caFile !== undefined || pinText !== undefined) {
+      throw new UsageError(
+        "Option --tls-insecure checks nothing: drop it, or drop --tls-ca and --tls-pin",
+        help,
+      );
+    }
+    await writeAll(stderr, new TextEncoder().encode(TLS_INSECURE_WARNING));
+    return { insecure: true };
+  }
+  return {
+    ...(caFile === undefined
+      ? {}
+      : { caCerts: await loadCaCerts(caFile, help) }),
+    ...(pinText === undefined ? {} : { pin: parsePin(pinText, help) }),
+  };
+}
+
 /** Options of clients that send messages and check replies. */
 export const MESSAGE_OPTIONS: readonly OptionSpec[] = [
   {
@@ -209,6 +346,7 @@ const tcpEchoServer: CommandSpec = {
   summary: "echo back what each client sends",
   options: [
     ...serverOptions(20000),
+    ...TLS_SERVER_OPTIONS,
     {
       name: "mode",
       type: { kind: "choice", choices: ECHO_MODES },
@@ -232,12 +370,15 @@ const tcpEchoServer: CommandSpec = {
       help: "Close a connection with no traffic this long; 0 = never",
     },
   ],
-  run(values) {
+  async run(values) {
+    const tls = await serverTlsFrom(values, TCP_ECHO_HELP);
     const logger = loggerFrom(values, "tcp-echo");
-    return runServer({
+    if (tls) logger.notice("tls", { cert_sha256: tls.sha256 });
+    return await runServer({
       service: "tcp-echo",
+      tls: tls !== undefined,
       endpoint: endpointFrom(values, "tcp", TCP_ECHO_HELP),
-      bind: listenOn,
+      bind: (endpoint) => listenOn(endpoint, tls),
       serve: (listener, signal) =>
         serveTcpEcho(listener, {
           signal,
@@ -254,14 +395,21 @@ const tcpEchoServer: CommandSpec = {
 const tcpEchoClient: CommandSpec = {
   role: "client",
   summary: "send messages and print the replies",
-  options: [...clientOptions(20000, 10), ...MESSAGE_OPTIONS],
+  options: [
+    ...clientOptions(20000, 10),
+    ...TLS_CLIENT_OPTIONS,
+    ...MESSAGE_OPTIONS,
+  ],
   usage: "[--message TEXT [--expect TEXT]]... [options]",
-  run(values) {
-    return runTcpEchoClient({
+  async run(values) {
+    const io = processIo();
+    const tls = await clientTlsFrom(values, TCP_ECHO_HELP, io.stderr);
+    return await runTcpEchoClient({
       endpoint: endpointFrom(values, "tcp", TCP_ECHO_HELP),
+      ...(tls ? { tls } : {}),
       ...messagesFrom(values, TCP_ECHO_HELP),
       timeoutMs: values.number("timeout") * 1000,
-    }, processIo());
+    }, io);
   },
 };
 
@@ -400,6 +548,13 @@ const execServer: CommandSpec = {
   summary: "run each client's command and reply with its output",
   options: [
     ...serverOptions(8083),
+    ...TLS_SERVER_OPTIONS,
+    {
+      name: "allow-plaintext",
+      type: { kind: "flag" },
+      help:
+        "Serve a non-loopback address without TLS (the token goes in clear)",
+    },
     {
       name: "token-file",
       type: { kind: "text" },
@@ -473,24 +628,21 @@ const execServer: CommandSpec = {
   async run(values) {
     const endpoint = endpointFrom(values, "tcp", EXEC_HELP);
     const token = await loadToken(values.text("token-file"));
-    if (
-      token === undefined && endpoint.transport === "tcp" &&
-      !isLoopbackHost(endpoint.hostname)
-    ) {
-      throw new UsageError(
-        `Cannot bind "${
-          formatHostPort(endpoint.hostname, endpoint.port)
-        }": a token is required for non-loopback addresses; set SOCKIT_TOKEN or --token-file`,
-        EXEC_HELP,
-      );
-    }
+    const tls = await serverTlsFrom(values, EXEC_HELP);
+    checkExecExposure(endpoint, {
+      token: token !== undefined,
+      tls: tls !== undefined,
+      allowPlaintext: values.flag("allow-plaintext"),
+    });
     const allow = values.texts("allow");
     const logger = loggerFrom(values, "exec");
+    if (tls) logger.notice("tls", { cert_sha256: tls.sha256 });
     return await runServer({
       service: "exec",
+      tls: tls !== undefined,
       endpoint,
       bind: async (e) => {
-        const listener = await listenOn(e);
+        const listener = await listenOn(e, tls);
         if (e.transport === "unix") await Deno.chmod(e.path, 0o600);
         return listener;
       },
@@ -514,6 +666,38 @@ const execServer: CommandSpec = {
   },
 };
 
+/**
+ * Refuses to serve exec on a non-loopback address without a token, or
+ * without TLS unless `allowPlaintext`: a token sent in clear is no secret.
+ *
+ * @example
+ * ```ts
+ * import { checkExecExposure } from "./commands.ts";
+ * checkExecExposure({ transport: "tcp", hostname: "127.0.0.1", port: 1 }, { token: false, tls: false, allowPlaintext: false });
+ * ```
+ */
+export function checkExecExposure(
+  endpoint: Endpoint,
+  has: { token: boolean; tls: boolean; allowPlaintext: boolean },
+): void {
+  if (endpoint.transport !== "tcp" || isLoopbackHost(endpoint.hostname)) {
+    return;
+  }
+  const where = formatHostPort(endpoint.hostname, endpoint.port);
+  if (!has.token) {
+    throw new UsageError(
+      `Cannot bind "${where}": a token is required for non-loopback addresses; set SOCKIT_TOKEN or --token-file`,
+      EXEC_HELP,
+    );
+  }
+  if (!has.tls && !has.allowPlaintext) {
+    throw new UsageError(
+      `Cannot bind "${where}": non-loopback addresses need TLS so the token is not sent in clear; give --tls-cert and --tls-key, or --allow-plaintext`,
+      EXEC_HELP,
+    );
+  }
+}
+
 /** The most stdin `sockit exec client --stdin` sends: 16 MiB. */
 export const MAX_CLIENT_STDIN = 16 * MiB;
 
@@ -522,6 +706,7 @@ const execClient: CommandSpec = {
   summary: "run a command on the server, like ssh",
   options: [
     ...clientOptions(8083, 30),
+    ...TLS_CLIENT_OPTIONS,
     {
       name: "cmd",
       type: { kind: "text" },
@@ -587,8 +772,17 @@ const execClient: CommandSpec = {
     const token = values.flag("legacy")
       ? undefined
       : await loadToken(values.text("token-file"));
+    if (token !== undefined && values.flag("tls-insecure")) {
+      throw new UsageError(
+        "Option --tls-insecure would send the token to whoever answers: use --tls-ca or --tls-pin",
+        EXEC_HELP,
+      );
+    }
+    const io = processIo();
+    const tls = await clientTlsFrom(values, EXEC_HELP, io.stderr);
     return runExecClient({
       endpoint: endpointFrom(values, "tcp", EXEC_HELP),
+      ...(tls ? { tls } : {}),
       ...(command === undefined ? {} : { command }),
       ...(token === undefined ? {} : { token }),
       ...(values.flag("stdin")
@@ -598,7 +792,7 @@ const execClient: CommandSpec = {
       json: values.flag("json"),
       legacy: values.flag("legacy"),
       maxOutput: values.number("max-output"),
-    }, processIo());
+    }, io);
   },
 };
 

@@ -6,8 +6,52 @@
  */
 
 import { type Endpoint, formatEndpoint } from "./address.ts";
-import { describeOsError, SockitError } from "./errors.ts";
+import { describeOsError, SockitError, UsageError } from "./errors.ts";
+import type { ByteReader, ByteWriter } from "./streams.ts";
+import type { ClientTls } from "./tls.ts";
+import { connectNodeTls, startVerifiedTls } from "./tls_connect.ts";
 import { Deadline } from "./timers.ts";
+
+/** What a client needs of a connection, plain or TLS: `Deno.Conn` has it. */
+export interface StreamConn extends ByteReader, ByteWriter, Disposable {
+  /** Closes both directions at once. */
+  close(): void;
+  /** Half-closes: the peer reads EOF, and replies can still arrive. */
+  closeWrite(): Promise<void>;
+}
+
+/**
+ * Connects to `endpoint`, over TLS when `tls` is given, within `timeoutMs`
+ * (the TLS handshake within 10 s of that too). With a pin or `insecure`,
+ * the connection goes through `node:tls`; otherwise through Deno's TLS.
+ *
+ * @example
+ * ```ts
+ * import { openStream } from "./connect.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const conn = await openStream({ transport: "tcp", hostname: "127.0.0.1", port: listener.addr.port }, 1000);
+ * conn.close();
+ * listener.close();
+ * ```
+ */
+export async function openStream(
+  endpoint: Endpoint,
+  timeoutMs: number,
+  tls?: ClientTls,
+): Promise<StreamConn> {
+  if (tls === undefined) return await connectTo(endpoint, timeoutMs);
+  if (endpoint.transport === "unix") {
+    throw new UsageError(
+      "TLS works over TCP only: drop --unix or the --tls options",
+      "sockit --help",
+    );
+  }
+  if (tls.pin !== undefined || tls.insecure) {
+    return await connectNodeTls(endpoint, tls, timeoutMs);
+  }
+  const tcp = await connectTo(endpoint, timeoutMs) as Deno.TcpConn;
+  return await startVerifiedTls(tcp, endpoint, tls, timeoutMs);
+}
 
 /**
  * Connects to a TCP or unix endpoint within `timeoutMs`.
@@ -58,4 +102,26 @@ export async function connectTo(
  */
 export function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/**
+ * Half-closes `conn` and ignores a failure: the polite end of a client's
+ * session (over TLS it sends close_notify, so the server sees a clean end).
+ *
+ * @example
+ * ```ts
+ * import { closeWriteQuietly } from "./connect.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * await closeWriteQuietly(conn);
+ * conn.close();
+ * listener.close();
+ * ```
+ */
+export async function closeWriteQuietly(conn: StreamConn): Promise<void> {
+  try {
+    await conn.closeWrite();
+  } catch {
+    // The server closed first.
+  }
 }

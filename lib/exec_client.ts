@@ -11,7 +11,13 @@ import { createHash } from "node:crypto";
 import { type Endpoint, formatEndpoint } from "./address.ts";
 import { BufferedConn } from "./buffered_conn.ts";
 import { type ClientIo, runPrompt } from "./client_io.ts";
-import { connectTo, formatSeconds } from "./connect.ts";
+import {
+  closeWriteQuietly,
+  formatSeconds,
+  openStream,
+  type StreamConn,
+} from "./connect.ts";
+import type { ClientTls } from "./tls.ts";
 import { SockitError } from "./errors.ts";
 import {
   clientExitCode,
@@ -35,6 +41,8 @@ export const REPLY_GRACE_MS = 5000;
 export interface ExecClientOptions {
   /** The server. */
   endpoint: Endpoint;
+  /** Connect over TLS, checking the server this way. */
+  tls?: ClientTls;
   /** The command to run; absent = prompt for commands. */
   command?: string;
   /** The shared token, if any. */
@@ -68,15 +76,17 @@ export async function runExecClient(
   options: ExecClientOptions,
   io: ClientIo,
 ): Promise<number> {
-  using conn = await connectTo(options.endpoint, options.timeoutMs);
+  using conn = await openStream(
+    options.endpoint,
+    options.timeoutMs,
+    options.tls,
+  );
   if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
   const session = new ExecSession(conn, options);
   if (options.command !== undefined) {
-    return await report(
-      await session.run(options.command, options.stdin),
-      options,
-      io,
-    );
+    const reply = await session.run(options.command, options.stdin);
+    await closeWriteQuietly(conn);
+    return await report(reply, options, io);
   }
   let last = 0;
   await runPrompt(io, io.stdinIsTerminal ? "cmd>> " : "", async (line) => {
@@ -91,6 +101,7 @@ export async function runExecClient(
       last = err.exitCode;
     }
   });
+  if (!session.broken) await closeWriteQuietly(conn);
   return last;
 }
 
@@ -102,14 +113,14 @@ interface Reply {
 }
 
 class ExecSession {
-  readonly #conn: Deno.Conn;
+  readonly #conn: StreamConn;
   readonly #options: ExecClientOptions;
   readonly #input: BufferedConn;
   readonly #where: string;
   /** Whether the connection is no longer usable for another request. */
   broken = false;
 
-  constructor(conn: Deno.Conn, options: ExecClientOptions) {
+  constructor(conn: StreamConn, options: ExecClientOptions) {
     this.#conn = conn;
     this.#options = options;
     this.#input = new BufferedConn(conn, PREFIX_BYTES + MAX_HEADER_BYTES);

@@ -417,9 +417,24 @@ async function writeReply(
   header: Record<string, unknown>,
   body: Uint8Array[],
 ): Promise<void> {
-  await writeAll(conn, encodeHeader(header), context.sent);
-  for (const part of body) await writeAll(conn, part, context.sent);
+  const parts = [encodeHeader(header), ...body];
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  if (total <= COALESCE_REPLY_BYTES) {
+    // One write, one TLS record: no Nagle wait on a TLS conn (no NODELAY there).
+    const whole = new Uint8Array(total);
+    let at = 0;
+    for (const part of parts) {
+      whole.set(part, at);
+      at += part.length;
+    }
+    await writeAll(conn, whole, context.sent);
+    return;
+  }
+  for (const part of parts) await writeAll(conn, part, context.sent);
 }
+
+/** Replies up to this size are sent in one write: 64 KiB. */
+const COALESCE_REPLY_BYTES = 64 * 1024;
 
 function logResult(
   logger: Logger,

@@ -8,10 +8,12 @@
  */
 
 import { type Endpoint, formatEndpoint } from "./address.ts";
-import { describeOsError, SockitError } from "./errors.ts";
+import { describeOsError, SockitError, UsageError } from "./errors.ts";
+import type { ServerTls } from "./tls.ts";
 
 /**
- * Binds a stream listener on `endpoint` (TCP or unix).
+ * Binds a stream listener on `endpoint` (TCP or unix), serving TLS with
+ * `tls`'s certificate when given (TCP only).
  *
  * @example
  * ```ts
@@ -20,19 +22,54 @@ import { describeOsError, SockitError } from "./errors.ts";
  * listener.close();
  * ```
  */
-export async function listenOn(endpoint: Endpoint): Promise<Deno.Listener> {
+export async function listenOn(
+  endpoint: Endpoint,
+  tls?: ServerTls,
+): Promise<Deno.Listener> {
   try {
     if (endpoint.transport === "unix") {
+      if (tls) {
+        throw new UsageError(
+          "TLS works over TCP only: drop --unix or --tls-cert/--tls-key",
+          "sockit --help",
+        );
+      }
       await removeStaleSocket(endpoint.path);
       return Deno.listen({ transport: "unix", path: endpoint.path });
     }
-    return Deno.listen({ hostname: endpoint.hostname, port: endpoint.port });
+    const address = { hostname: endpoint.hostname, port: endpoint.port };
+    if (tls) return listenTls(address, tls);
+    return Deno.listen(address);
   } catch (err) {
-    if (err instanceof SockitError) throw err;
+    if (err instanceof SockitError || err instanceof UsageError) throw err;
     throw new SockitError(
       `Cannot listen on ${formatEndpoint(endpoint)}: ${describeOsError(err)}`,
       { cause: err },
     );
+  }
+}
+
+function listenTls(
+  address: { hostname: string; port: number },
+  tls: ServerTls,
+): Deno.Listener {
+  try {
+    return Deno.listenTls({ ...address, cert: tls.cert, key: tls.key });
+  } catch (err) {
+    const message = (err as Error).message;
+    if (
+      /KeyMismatch|not be consistent|private key|certificate/i.test(message)
+    ) {
+      throw new UsageError(
+        `Cannot use --tls-cert and --tls-key: ${
+          /KeyMismatch|consistent/.test(message)
+            ? "the key does not belong to the certificate"
+            : message
+        }; give the certificate's own key`,
+        "sockit --help",
+      );
+    }
+    throw err;
   }
 }
 

@@ -18,6 +18,8 @@ export interface ServerRun<
   service: string;
   /** Where to listen. */
   endpoint: Endpoint;
+  /** Whether the listener serves TLS: the ready line says `tls://`. @default {false} */
+  tls?: boolean;
   /** Binds the socket; throws a `SockitError` when it cannot. */
   bind(endpoint: Endpoint): Promise<T> | T;
   /** Serves until `signal` aborts, then finishes in-flight work. */
@@ -46,7 +48,11 @@ export async function runServer<
   using shutdown = new ShutdownSignal();
   const socket = await run.bind(run.endpoint);
   try {
-    printReadyLine(run.service, formatEndpoint(endpointOf(socket.addr)));
+    const where = formatEndpoint(endpointOf(socket.addr));
+    printReadyLine(
+      run.service,
+      run.tls ? where.replace(/^tcp:/, "tls:") : where,
+    );
     await run.serve(socket, shutdown.signal);
   } finally {
     try {

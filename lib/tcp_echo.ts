@@ -14,7 +14,13 @@ import {
   printReply,
   runPrompt,
 } from "./client_io.ts";
-import { connectTo, formatSeconds } from "./connect.ts";
+import {
+  closeWriteQuietly,
+  formatSeconds,
+  openStream,
+  type StreamConn,
+} from "./connect.ts";
+import type { ClientTls } from "./tls.ts";
 import { SockitError } from "./errors.ts";
 import {
   type EchoMode,
@@ -47,6 +53,8 @@ export interface TcpEchoServerOptions {
   idleTimeoutMs?: number;
   /** Grace period at shutdown in ms. @default {5000} */
   graceMs?: number;
+  /** On a TLS listener, the time a client has for the handshake, in ms. @default {10000} */
+  handshakeTimeoutMs?: number;
 }
 
 /**
@@ -139,6 +147,8 @@ async function echoLines(
 export interface TcpEchoClientOptions {
   /** The server. */
   endpoint: Endpoint;
+  /** Connect over TLS, checking the server this way. */
+  tls?: ClientTls;
   /** Messages to send, one exchange each; empty means prompt or stream stdin. */
   messages: readonly string[];
   /** Expected replies, paired with `messages` by position; empty means no check. */
@@ -170,7 +180,11 @@ export async function runTcpEchoClient(
   options: TcpEchoClientOptions,
   io: ClientIo,
 ): Promise<number> {
-  using conn = await connectTo(options.endpoint, options.timeoutMs);
+  using conn = await openStream(
+    options.endpoint,
+    options.timeoutMs,
+    options.tls,
+  );
   const exchange = new LineExchange(conn, options.endpoint, options.timeoutMs);
   if (options.messages.length > 0) {
     for (const [i, message] of options.messages.entries()) {
@@ -178,12 +192,14 @@ export async function runTcpEchoClient(
       await printReply(io.stdout, reply);
       checkExpected(options.expects[i], reply, i);
     }
+    await closeWriteQuietly(conn);
     return 0;
   }
   if (io.stdinIsTerminal) {
     await runPrompt(io, ">>> ", async (line) => {
       await printReply(io.stdout, await exchange.send(line));
     });
+    await closeWriteQuietly(conn);
     return 0;
   }
   await streamStdin(conn, io, options);
@@ -198,12 +214,12 @@ const encoder = new TextEncoder();
  * for the next one.
  */
 class LineExchange {
-  readonly #conn: Deno.Conn;
+  readonly #conn: StreamConn;
   readonly #where: string;
   readonly #timeoutMs: number;
   #leftover = new Uint8Array(0);
 
-  constructor(conn: Deno.Conn, endpoint: Endpoint, timeoutMs: number) {
+  constructor(conn: StreamConn, endpoint: Endpoint, timeoutMs: number) {
     this.#conn = conn;
     this.#where = formatEndpoint(endpoint);
     this.#timeoutMs = timeoutMs;
@@ -274,7 +290,7 @@ function countNewlines(bytes: Uint8Array): number {
 }
 
 async function streamStdin(
-  conn: Deno.Conn,
+  conn: StreamConn,
   io: ClientIo,
   options: TcpEchoClientOptions,
 ): Promise<void> {

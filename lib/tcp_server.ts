@@ -9,7 +9,8 @@
 
 import { formatAddr } from "./address.ts";
 import type { Logger } from "./log.ts";
-import { Backoff, IdleWatch, sleep } from "./timers.ts";
+import { Backoff, Deadline, IdleWatch, sleep } from "./timers.ts";
+import { TLS_HANDSHAKE_TIMEOUT_MS } from "./tls.ts";
 
 /** What a connection handler gets besides the connection. */
 export interface ConnectionContext {
@@ -45,6 +46,8 @@ export interface ServeOptions {
   idleTimeoutMs?: number;
   /** After `signal` aborts, how long open connections may finish, in ms. @default {5000} */
   graceMs?: number;
+  /** On a TLS listener, how long a client has to finish the handshake, in ms. @default {10000} */
+  handshakeTimeoutMs?: number;
 }
 
 /** The longest pause between retries after `accept()` fails, in ms. */
@@ -183,14 +186,24 @@ async function runConnection(
   };
   logger.info("open", { peer });
   let error: string | null = null;
+  let inHandshake = "handshake" in entry.conn;
   try {
+    if (inHandshake) {
+      await handshakeWithin(
+        entry.conn as Deno.TlsConn,
+        options.handshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS,
+      );
+    }
+    inHandshake = false;
     await handler(entry.conn, context);
   } catch (err) {
     if (!entry.closed) error = errorText(err);
   } finally {
     closeEntry(entry);
   }
-  const reason = idle.fired
+  const reason = inHandshake
+    ? "tls-handshake"
+    : idle.fired
     ? "idle-timeout"
     : forceSignal.aborted
     ? "shutdown"
@@ -205,6 +218,24 @@ async function runConnection(
     reason,
     ...(error ? { error } : {}),
   });
+}
+
+/** Finishes a server-side TLS handshake, or throws why it failed. */
+async function handshakeWithin(
+  conn: Deno.TlsConn,
+  timeoutMs: number,
+): Promise<void> {
+  using deadline = new Deadline(timeoutMs, () => closeQuietly(conn));
+  try {
+    await conn.handshake();
+  } catch (err) {
+    if (deadline.expired) {
+      throw new Error(
+        `TLS handshake did not finish within ${timeoutMs / 1000} s`,
+      );
+    }
+    throw err;
+  }
 }
 
 function closeEntry(entry: OpenConnection): void {

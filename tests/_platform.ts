@@ -6,7 +6,14 @@
  */
 
 /** Something a test needs. */
-export type Need = "posix" | "linux" | "nc" | "socat" | "python3" | "ps";
+export type Need =
+  | "posix"
+  | "linux"
+  | "nc"
+  | "socat"
+  | "python3"
+  | "ps"
+  | "openssl";
 
 const REASONS: Record<Need, string> = {
   posix: "a POSIX system (/bin/sh, process groups, signals, unix sockets)",
@@ -15,6 +22,7 @@ const REASONS: Record<Need, string> = {
   socat: "socat on PATH",
   python3: "python3 on PATH",
   ps: "ps on PATH",
+  openssl: "openssl on PATH (to make throwaway certificates)",
 };
 
 const found = new Map<string, boolean>();
