@@ -106,13 +106,25 @@ export async function runExecClient(
 }
 
 /** A reply: the validated header and the body, split. */
-interface Reply {
+export interface Reply {
   response: Extract<ExecResponse, { kind: "result" }>;
   stdout: Uint8Array;
   stderr: Uint8Array;
 }
 
-class ExecSession {
+/**
+ * Requests over one connection, one at a time: send a frame, read and check
+ * the reply. `broken` says whether the connection can take another.
+ *
+ * @example
+ * ```ts ignore
+ * import { ExecSession } from "./exec_client.ts";
+ * const options = { endpoint: { transport: "tcp" as const, hostname: "127.0.0.1", port: 8083 }, timeoutMs: 5000, maxOutput: 1 << 20 };
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 8083 });
+ * const reply = await new ExecSession(conn, options).run("true", undefined);
+ * ```
+ */
+export class ExecSession {
   readonly #conn: StreamConn;
   readonly #options: ExecClientOptions;
   readonly #input: BufferedConn;
@@ -120,6 +132,7 @@ class ExecSession {
   /** Whether the connection is no longer usable for another request. */
   broken = false;
 
+  /** Speaks on `conn` to `options.endpoint`, within `options`' limits. */
   constructor(conn: StreamConn, options: ExecClientOptions) {
     this.#conn = conn;
     this.#options = options;
@@ -127,6 +140,7 @@ class ExecSession {
     this.#where = formatEndpoint(options.endpoint);
   }
 
+  /** Runs `command` and resolves to its checked reply; throws a `SockitError`. */
   async run(command: string, stdin: Uint8Array | undefined): Promise<Reply> {
     const waitMs = this.#options.timeoutMs + REPLY_GRACE_MS;
     using deadline = new Deadline(waitMs, () => this.#conn.close());

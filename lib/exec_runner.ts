@@ -69,9 +69,9 @@ export async function runCommand(
   const started = performance.now();
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(spec.program, {
-      args: spec.args,
-      detached: true,
+    child = new Deno.Command(SETSID ?? spec.program, {
+      args: SETSID ? ["--", spec.program, ...spec.args] : spec.args,
+      detached: SETSID === undefined,
       stdin: options.stdin.length > 0 ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
@@ -117,9 +117,16 @@ export async function runCommand(
     }
     await pumps;
     await feeding;
+    const stderr = capture.bytes("stderr");
+    if (status.code === 127 && startsWith(stderr, SETSID_NOT_FOUND)) {
+      return notStarted(
+        `sockit exec: ${spec.program}: command not found\n`,
+        performance.now() - started,
+      );
+    }
     return {
       stdout: capture.bytes("stdout"),
-      stderr: capture.bytes("stderr"),
+      stderr,
       stdout_size: capture.size("stdout"),
       stderr_size: capture.size("stderr"),
       exit_code: status.signal ? null : status.code,
@@ -135,6 +142,32 @@ export async function runCommand(
     await options.reaper?.remove(child.pid);
     options.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * `setsid` on Linux, to start each command in a session and process group of
+ * its own. Deno's `detached: true` does the same but forks the whole server
+ * to do it (about 4.5 ms a spawn against 2.4 ms through setsid, measured
+ * here); elsewhere, `detached` it is. Not found, `undefined`.
+ */
+const SETSID = findSetsid();
+const SETSID_NOT_FOUND = new TextEncoder().encode("setsid: failed to execute");
+
+function findSetsid(): string | undefined {
+  if (Deno.build.os !== "linux") return undefined;
+  for (const path of ["/usr/bin/setsid", "/bin/setsid"]) {
+    try {
+      if (Deno.statSync(path).isFile) return path;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  return bytes.length >= prefix.length &&
+    prefix.every((b, i) => bytes[i] === b);
 }
 
 function notStarted(message: string, ms: number): RunOutcome {

@@ -15,6 +15,7 @@ export type OptionKind =
   | { kind: "port"; min: 0 | 1 }
   | { kind: "seconds"; min: number; max: number }
   | { kind: "count"; min: number; max: number }
+  | { kind: "number"; min: number; max: number }
   | { kind: "choice"; choices: readonly string[] }
   | { kind: "size"; min: number; max: number };
 
@@ -68,6 +69,13 @@ export function parseOptionValue(
       }
       return seconds;
     }
+    case "number": {
+      const value = /^\d+(\.\d+)?$|^\.\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!(value >= type.min && value <= type.max)) {
+        throw bad(`use a number from ${type.min} to ${type.max}`);
+      }
+      return value;
+    }
     case "count": {
       const count = /^\d+$/.test(raw) ? Number(raw) : NaN;
       if (!(count >= type.min && count <= type.max)) {
@@ -113,7 +121,9 @@ export function formatOptionHelp(spec: OptionSpec): string {
   const notes: string[] = [];
   const { type } = spec;
   if (type.kind === "port") notes.push(`${type.min}-65535`);
-  if (type.kind === "seconds" || type.kind === "count") {
+  if (
+    type.kind === "seconds" || type.kind === "count" || type.kind === "number"
+  ) {
     notes.push(`${type.min}-${type.max}`);
   }
   if (type.kind === "choice") notes.push(type.choices.join("|"));

@@ -83,45 +83,55 @@ export async function serveUdpUpper(
   const close = () => closeQuietly(socket);
   signal.addEventListener("abort", close, { once: true });
   if (signal.aborted) close();
-  const buffer = new Uint8Array(65536);
-  const backoff = new Backoff(5, 1000);
-  try {
+  const serveOne = (data: Uint8Array, from: Deno.NetAddr): void => {
+    stats.received++;
+    if (!logger.quiet) logDatagram(logger, peerOf(from), data);
+    const refusal = refusalReason(from, self) ??
+      (limiter.allow(from.hostname, performance.now()) ? null : "rate-limited");
+    if (refusal) {
+      stats.dropped++;
+      drops.add(
+        refusal,
+        refusal === "rate-limited" ? from.hostname : peerOf(from),
+      );
+      return;
+    }
+    // Not awaited: the next receive starts at once. Sends on UDP finish
+    // at once too, so at most one per receiver is in flight.
+    socket.send(upperDatagram(data), from).then(
+      () => stats.replied++,
+      (err) => {
+        if (!signal.aborted) {
+          logger.warn("send-failed", {
+            peer: peerOf(from),
+            error: errorText(err),
+          });
+        }
+      },
+    );
+  };
+  const receiveLoop = async (): Promise<void> => {
+    const buffer = new Uint8Array(65536);
+    const backoff = new Backoff(5, 1000);
     while (true) {
-      let data: Uint8Array;
-      let from: Deno.NetAddr;
       try {
-        const [received, addr] = await socket.receive(buffer);
-        [data, from] = [received, addr as Deno.NetAddr];
+        const [data, from] = await socket.receive(buffer);
         backoff.reset();
+        serveOne(data, from as Deno.NetAddr);
       } catch (err) {
-        if (signal.aborted || err instanceof Deno.errors.BadResource) break;
+        if (signal.aborted || err instanceof Deno.errors.BadResource) return;
         logger.warn("receive-failed", {
           error: errorText(err),
           retry_ms: backoff.nextMs,
         });
         await backoff.wait(signal);
-        continue;
-      }
-      stats.received++;
-      const peer = formatHostPort(from.hostname, from.port);
-      if (!logger.quiet) logDatagram(logger, peer, data);
-      const refusal = refusalReason(from, self) ??
-        (limiter.allow(from.hostname, performance.now())
-          ? null
-          : "rate-limited");
-      if (refusal) {
-        stats.dropped++;
-        drops.add(refusal, refusal === "rate-limited" ? from.hostname : peer);
-        continue;
-      }
-      try {
-        await socket.send(upperDatagram(data), from);
-        stats.replied++;
-      } catch (err) {
-        if (signal.aborted) break;
-        logger.warn("send-failed", { peer, error: errorText(err) });
       }
     }
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: UDP_RECEIVERS }, receiveLoop),
+    );
   } finally {
     clearInterval(dropTimer);
     signal.removeEventListener("abort", close);
@@ -130,6 +140,16 @@ export async function serveUdpUpper(
   }
   logger.notice("stopped", { ...stats });
   return stats;
+}
+
+/**
+ * Receives kept in flight at once on the server's socket: with one, each
+ * datagram waits for the round trip into the runtime of the one before.
+ */
+export const UDP_RECEIVERS = 8;
+
+function peerOf(from: Deno.NetAddr): string {
+  return formatHostPort(from.hostname, from.port);
 }
 
 function logDatagram(logger: Logger, peer: string, data: Uint8Array): void {

@@ -13,7 +13,8 @@ export type Need =
   | "socat"
   | "python3"
   | "ps"
-  | "openssl";
+  | "openssl"
+  | "gcc";
 
 const REASONS: Record<Need, string> = {
   posix: "a POSIX system (/bin/sh, process groups, signals, unix sockets)",
@@ -23,6 +24,7 @@ const REASONS: Record<Need, string> = {
   python3: "python3 on PATH",
   ps: "ps on PATH",
   openssl: "openssl on PATH (to make throwaway certificates)",
+  gcc: "gcc on PATH (to build the C load generator)",
 };
 
 const found = new Map<string, boolean>();
