@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "loadgen: bad host or connection count\n");
     return 1;
   }
+  signal(SIGPIPE, SIG_IGN);
   histogram = calloc(MAX_US, sizeof *histogram);
   payload = malloc(size + 1);
   scratch = malloc(1 << 20);

@@ -109,14 +109,22 @@ async function echoBytes(
   conn: Deno.Conn,
   context: ConnectionContext,
 ): Promise<void> {
-  const buffer = new Uint8Array(ECHO_BUFFER_BYTES);
+  // Idle and chatty connections keep a small buffer; one that fills it is
+  // streaming and gets the full 64 KiB from then on.
+  let buffer = new Uint8Array(ECHO_START_BYTES);
   while (true) {
     const n = await conn.read(buffer);
     if (n === null) return;
     context.received(n);
     await writeAll(conn, buffer.subarray(0, n), context.sent);
+    if (n === buffer.length && buffer.length < ECHO_BUFFER_BYTES) {
+      buffer = new Uint8Array(ECHO_BUFFER_BYTES);
+    }
   }
 }
+
+/** The buffer an echo connection starts with: 2 KiB. */
+export const ECHO_START_BYTES = 2048;
 
 async function echoLines(
   conn: Deno.Conn,

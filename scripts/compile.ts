@@ -38,6 +38,9 @@ export const RUNTIME_FLAGS = [
   "--allow-write", // Create, chmod and remove unix socket files.
   "--allow-run", // The exec server runs /bin/sh or --allow programs and signals their groups.
   "--allow-env=SOCKIT_TOKEN,PATH", // The exec token; the PATH handed to commands.
+  // A 2 MiB young generation: RSS stays flat under load (it grew 70 -> 97 MiB
+  // over 1M echo requests with V8's default) at no cost in requests/s.
+  "--v8-flags=--max-semi-space-size=2",
 ] as const;
 
 /** Where a target's binary goes. */

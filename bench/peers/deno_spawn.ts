@@ -1,9 +1,11 @@
 // deno-lint-ignore-file no-console -- a standalone benchmark peer prints its results.
 // The exec ceiling: how fast Deno itself spawns `sh -c true`, PARALLEL at a
-// time, for SECONDS. Prints {"rps":..,"p50_us":..,"p99_us":..}.
-//   deno run --allow-run deno_spawn.ts PARALLEL SECONDS
+// time, for SECONDS. Prints {"rps":..,"p50_us":..,"p99_us":..}. With
+// "piped", stdout and stderr are pipes read to the end, as exec needs.
+//   deno run --allow-run deno_spawn.ts PARALLEL SECONDS [piped]
 const parallel = Number(Deno.args[0] ?? 1);
 const seconds = Number(Deno.args[1] ?? 3);
+const stdio = Deno.args[2] === "piped" ? "piped" : "null";
 const latencies: number[] = [];
 const end = performance.now() + seconds * 1000;
 async function worker(): Promise<void> {
@@ -12,8 +14,8 @@ async function worker(): Promise<void> {
     await new Deno.Command("/bin/sh", {
       args: ["-c", "true"],
       stdin: "null",
-      stdout: "null",
-      stderr: "null",
+      stdout: stdio,
+      stderr: stdio,
     }).output();
     latencies.push(performance.now() - started);
   }

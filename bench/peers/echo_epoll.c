@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -49,6 +50,7 @@ static void udp(void) {
 struct pending { size_t len, off; char data[1 << 16]; };
 
 int main(int argc, char **argv) {
+  signal(SIGPIPE, SIG_IGN);
   if (argc > 1 && !strcmp(argv[1], "udp")) udp();
   int lfd = bound(SOCK_STREAM);
   listen(lfd, 1024);
@@ -74,6 +76,12 @@ int main(int argc, char **argv) {
       struct pending *p = pend[fd];
       if (p) { /* finish the pending write first */
         ssize_t w = write(fd, p->data + p->off, p->len - p->off);
+        if (w < 0 && errno != EAGAIN) {
+          pend[fd] = NULL;
+          free(p);
+          close(fd);
+          continue;
+        }
         if (w > 0) p->off += w;
         if (p->off < p->len) continue;
         pend[fd] = NULL;
@@ -85,7 +93,7 @@ int main(int argc, char **argv) {
       ssize_t r = read(fd, buf, sizeof buf);
       if (r <= 0) {
         if (r < 0 && errno == EAGAIN) continue;
-        close(fd);
+        close(fd); /* epoll forgets it; nothing pending (checked above) */
         continue;
       }
       ssize_t w = write(fd, buf, r);
