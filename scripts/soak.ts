@@ -1,6 +1,7 @@
 // deno-lint-ignore-file no-console -- a load script reports on stdout.
 /**
- * `deno task soak [SECONDS]`: mixed load on all three services at once, each
+ * `deno task soak [SECONDS]`: mixed load on all three services at once (and a
+ * TLS echo server, when openssl is there to make its certificate), each
  * a sockit server subprocess on loopback (SOCKIT_BIN when set, else main.ts
  * with the `sockit` task's flags), for a fixed time (default 60 s). Then it
  * reports requests, errors, memory and open descriptors at start and end,
@@ -10,8 +11,9 @@
  * @module
  */
 
-import { writeAll } from "../lib/streams.ts";
-import { readFull } from "../lib/streams.ts";
+import { openStream, type StreamConn } from "../lib/connect.ts";
+import { readFull, writeAll } from "../lib/streams.ts";
+import { fingerprintOf, pemCertificates } from "../lib/tls.ts";
 
 const seconds = Number(Deno.args[0] ?? "60");
 const root = new URL("../", import.meta.url);
@@ -83,13 +85,66 @@ interface Tally {
   lost: number;
 }
 
+/** A throwaway CA and a certificate for 127.0.0.1 it signed, or null without openssl. */
+async function makeCertificate(
+  dir: string,
+): Promise<{ cert: string; key: string; ca: string; sha256: string } | null> {
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
+  const steps = [
+    ["req", "-x509", ...ec, "-nodes", "-keyout", "ca.key", "-out", "ca.pem"]
+      .concat(["-days", "1", "-subj", "/CN=sockit soak CA"]),
+    ["req", ...ec, "-nodes", "-keyout", "key.pem", "-out", "req.csr"]
+      .concat(["-subj", "/CN=localhost"]),
+    ["x509", "-req", "-in", "req.csr", "-CA", "ca.pem", "-CAkey", "ca.key"]
+      .concat(["-CAcreateserial", "-out", "cert.pem", "-days", "1"])
+      .concat(["-extfile", "ext.cnf"]),
+  ];
+  await Deno.writeTextFile(
+    `${dir}/ext.cnf`,
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+  );
+  for (const args of steps) {
+    try {
+      const out = await new Deno.Command("openssl", {
+        args,
+        cwd: dir,
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      if (out.code !== 0) return null;
+    } catch {
+      return null;
+    }
+  }
+  const cert = await Deno.readTextFile(`${dir}/cert.pem`);
+  return {
+    cert: `${dir}/cert.pem`,
+    key: `${dir}/key.pem`,
+    ca: await Deno.readTextFile(`${dir}/ca.pem`),
+    sha256: fingerprintOf(pemCertificates(cert)[0]!),
+  };
+}
+
+function plainConnect(port: number): () => Promise<StreamConn> {
+  return async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn.setNoDelay(true);
+    return conn;
+  };
+}
+
 async function tcpLoad(
-  port: number,
+  connect: () => Promise<StreamConn>,
   until: number,
   tally: Tally,
 ): Promise<void> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  conn.setNoDelay(true);
+  let conn: StreamConn;
+  try {
+    conn = await connect();
+  } catch {
+    tally.errors++;
+    return;
+  }
   const message = encoder.encode("x".repeat(1023) + "\n");
   const reply = new Uint8Array(message.length);
   try {
@@ -182,25 +237,69 @@ async function execLoad(
 }
 
 async function main(): Promise<number> {
-  const servers = {
+  const dir = await Deno.makeTempDir({ prefix: "sockit-soak-" });
+  try {
+    return await soak(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function soak(dir: string): Promise<number> {
+  const tls = await makeCertificate(dir);
+  if (!tls) console.log("soak: no openssl, so no TLS echo server this time");
+  const servers: Record<string, Server> = {
     "tcp-echo": await startServer(["tcp-echo", "server"]),
     "udp-upper": await startServer(["udp-upper", "server", "--rate", "0"]),
     exec: await startServer(["exec", "server", "--allow", "echo"]),
+    ...(tls
+      ? {
+        "tls-echo": await startServer([
+          "tcp-echo",
+          "server",
+          "--tls-cert",
+          tls.cert,
+          "--tls-key",
+          tls.key,
+        ]),
+      }
+      : {}),
   };
-  const tallies: Record<keyof typeof servers, Tally> = {
-    "tcp-echo": { requests: 0, errors: 0, lost: 0 },
-    "udp-upper": { requests: 0, errors: 0, lost: 0 },
-    exec: { requests: 0, errors: 0, lost: 0 },
+  const tallies: Record<string, Tally> = Object.fromEntries(
+    Object.keys(servers).map((
+      name,
+    ) => [name, { requests: 0, errors: 0, lost: 0 }]),
+  );
+  const tlsPort = servers["tls-echo"]?.port ?? 0;
+  const target = {
+    transport: "tcp" as const,
+    hostname: "127.0.0.1",
+    port: tlsPort,
   };
+  // Deno's TLS (verified against the CA) and node:tls (pinned) by turns.
+  const tlsConnect = (i: number) => () =>
+    openStream(
+      target,
+      10_000,
+      i % 2 ? { pin: tls!.sha256 } : { caCerts: [tls!.ca] },
+    );
   const warmEnd = performance.now() + 2000;
   const load = (until: number) =>
     Promise.all([
       ...Array.from({ length: 16 }, () =>
-        tcpLoad(servers["tcp-echo"].port, until, tallies["tcp-echo"])),
+        tcpLoad(
+          plainConnect(servers["tcp-echo"]!.port),
+          until,
+          tallies["tcp-echo"]!,
+        )),
+      ...(tls
+        ? Array.from({ length: 4 }, (_, i) =>
+          tcpLoad(tlsConnect(i), until, tallies["tls-echo"]!))
+        : []),
       ...Array.from({ length: 8 }, () =>
-        udpLoad(servers["udp-upper"].port, until, tallies["udp-upper"])),
+        udpLoad(servers["udp-upper"]!.port, until, tallies["udp-upper"]!)),
       ...Array.from({ length: 2 }, () =>
-        execLoad(servers.exec.port, until, tallies.exec)),
+        execLoad(servers.exec!.port, until, tallies.exec!)),
     ]);
   await load(warmEnd);
   const start = Object.fromEntries(
@@ -211,7 +310,9 @@ async function main(): Promise<number> {
     ),
   );
   console.log(
-    `soak: ${seconds} s of mixed load on tcp-echo, udp-upper and exec (after 2 s of warm-up)`,
+    `soak: ${seconds} s of mixed load on ${
+      Object.keys(servers).join(", ")
+    } (after 2 s of warm-up)`,
   );
   await load(performance.now() + seconds * 1000);
   const end = Object.fromEntries(
@@ -232,8 +333,8 @@ async function main(): Promise<number> {
   console.log(
     "service    requests  errors  lost   rss start -> end (MiB)   fds start -> end  exit",
   );
-  for (const name of Object.keys(servers) as Array<keyof typeof servers>) {
-    const t = tallies[name];
+  for (const name of Object.keys(servers)) {
+    const t = tallies[name]!;
     const [a, b] = [start[name]!, end[name]!];
     const mib = (n: number) => (n / 1048576).toFixed(1);
     console.log(
