@@ -187,7 +187,11 @@ async function reconnecting(
     } catch (err) {
       countError(tally, err);
     } finally {
-      conn.close();
+      try {
+        conn.close();
+      } catch {
+        // Closed already, by the reply timeout.
+      }
     }
   }
 }

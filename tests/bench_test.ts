@@ -116,6 +116,39 @@ Deno.test("runBench() counts a server that hangs up as errors and reconnects", a
   assert.match(result.first_error ?? "", /closed|reset|broken|write/i);
 });
 
+Deno.test("runBench() counts a server that never answers as timeouts and ends on time", async () => {
+  await using server = serveInProcess(
+    "silent",
+    async (listener, signal) => {
+      const open: Deno.Conn[] = [];
+      signal.addEventListener("abort", () => {
+        listener.close();
+        for (const conn of open) conn.close();
+      }, { once: true });
+      try {
+        for await (const conn of listener) open.push(conn);
+      } catch {
+        // Closed at shutdown.
+      }
+    },
+  );
+  const started = performance.now();
+  const result = await runBench({
+    target: "tcp-echo",
+    endpoint: { transport: "tcp", hostname: "127.0.0.1", port: server.port },
+    connections: 2,
+    durationMs: 300,
+    size: 64,
+    timeoutMs: 100,
+  });
+  assert.equal(result.requests, 0);
+  assert.ok(result.errors >= 2, `${result.errors} errors`);
+  assert.ok(
+    performance.now() - started < 300 + 100 + 1000,
+    "a pending request is cut at its timeout",
+  );
+});
+
 Deno.test("runBench() drives udp-upper and exec servers", async () => {
   const socket = Deno.listenDatagram({
     hostname: "127.0.0.1",
