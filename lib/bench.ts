@@ -278,7 +278,13 @@ async function datagramExchanges(
   try {
     while (performance.now() < deadline) {
       const sent = performance.now();
-      await socket.send(request, server);
+      try {
+        await socket.send(request, server);
+      } catch (err) {
+        countError(tally, err);
+        await sleep(Math.min(100, Math.max(0, deadline - performance.now())));
+        continue;
+      }
       const reply = await awaitReplyFrom(inbox, server, sent, options);
       if (reply === null) {
         countError(tally, `no reply within ${options.timeoutMs} ms`);
