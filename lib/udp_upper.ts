@@ -83,7 +83,11 @@ export async function serveUdpUpper(
   const close = () => closeQuietly(socket);
   signal.addEventListener("abort", close, { once: true });
   if (signal.aborted) close();
-  const serveOne = (data: Uint8Array, from: Deno.NetAddr): void => {
+  let sendsInFlight = 0;
+  const serveOne = (
+    data: Uint8Array,
+    from: Deno.NetAddr,
+  ): Promise<unknown> | undefined => {
     stats.received++;
     if (!logger.quiet) logDatagram(logger, peerOf(from), data);
     const refusal = refusalReason(from, self) ??
@@ -94,11 +98,12 @@ export async function serveUdpUpper(
         refusal,
         refusal === "rate-limited" ? from.hostname : peerOf(from),
       );
-      return;
+      return undefined;
     }
-    // Not awaited: the next receive starts at once. Sends on UDP finish
-    // at once too, so at most one per receiver is in flight.
-    socket.send(upperDatagram(data), from).then(
+    // Not awaited by the caller unless too many are in flight: the next
+    // receive starts at once. The reply is a copy; the buffer is reused.
+    sendsInFlight++;
+    return socket.send(upperDatagram(data), from).then(
       () => stats.replied++,
       (err) => {
         if (!signal.aborted) {
@@ -108,7 +113,7 @@ export async function serveUdpUpper(
           });
         }
       },
-    );
+    ).finally(() => sendsInFlight--);
   };
   const receiveLoop = async (): Promise<void> => {
     const buffer = new Uint8Array(65536);
@@ -117,7 +122,8 @@ export async function serveUdpUpper(
       try {
         const [data, from] = await socket.receive(buffer);
         backoff.reset();
-        serveOne(data, from as Deno.NetAddr);
+        const sending = serveOne(data, from as Deno.NetAddr);
+        if (sending && sendsInFlight > MAX_SENDS_IN_FLIGHT) await sending;
       } catch (err) {
         if (signal.aborted || err instanceof Deno.errors.BadResource) return;
         logger.warn("receive-failed", {
@@ -147,6 +153,9 @@ export async function serveUdpUpper(
  * datagram waits for the round trip into the runtime of the one before.
  */
 export const UDP_RECEIVERS = 8;
+
+/** Replies sent and not yet confirmed before receivers wait for them: 64. */
+export const MAX_SENDS_IN_FLIGHT = 64;
 
 function peerOf(from: Deno.NetAddr): string {
   return formatHostPort(from.hostname, from.port);
