@@ -168,66 +168,43 @@ function peer(name: string, argv: () => string[]): Peer {
   return { name, start: () => startPrinting(argv()) };
 }
 
-async function tcpPeers(): Promise<Peer[]> {
-  const peers = [
-    peer(
-      "sockit",
-      () => [...sockitArgv(), "tcp-echo", "server", "--port", "0", "--quiet"],
-    ),
-    peer("C epoll", () => [`${BUILD}/echo_epoll`, "tcp"]),
-  ];
-  if (await has("python3")) {
-    peers.push(
-      peer(
-        "Python asyncio",
-        () => ["python3", `${ROOT}bench/peers/py_servers.py`, "tcp"],
-      ),
-    );
-  }
-  if (await has("node")) {
-    peers.push(
-      peer(
-        "Node net",
-        () => ["node", `${ROOT}bench/peers/node_servers.mjs`, "tcp"],
-      ),
-    );
-  }
-  if (await has("socat")) peers.push({ name: "socat PIPE", start: startSocat });
-  return peers;
-}
+/** The reference peers' names per transport, as the tables show them. */
+const PEER_NAMES = {
+  tcp: { c: "C epoll", python: "Python asyncio", node: "Node net" },
+  udp: { c: "C recvfrom", python: "Python plain loop", node: "Node dgram" },
+};
 
-async function udpPeers(): Promise<Peer[]> {
+/** sockit and the peers present on this machine, for TCP echo or UDP uppercase. */
+async function peersFor(kind: "tcp" | "udp"): Promise<Peer[]> {
+  const names = PEER_NAMES[kind];
+  const service = kind === "tcp"
+    ? ["tcp-echo", "server"]
+    : ["udp-upper", "server", "--rate", "0"];
   const peers = [
     peer(
       "sockit",
-      () => [
-        ...sockitArgv(),
-        "udp-upper",
-        "server",
-        "--port",
-        "0",
-        "--quiet",
-        "--rate",
-        "0",
-      ],
+      () => [...sockitArgv(), ...service, "--port", "0", "--quiet"],
     ),
-    peer("C recvfrom", () => [`${BUILD}/echo_epoll`, "udp"]),
+    peer(names.c, () => [`${BUILD}/echo_epoll`, kind]),
   ];
   if (await has("python3")) {
     peers.push(
       peer(
-        "Python plain loop",
-        () => ["python3", `${ROOT}bench/peers/py_servers.py`, "udp"],
+        names.python,
+        () => ["python3", `${ROOT}bench/peers/py_servers.py`, kind],
       ),
     );
   }
   if (await has("node")) {
     peers.push(
       peer(
-        "Node dgram",
-        () => ["node", `${ROOT}bench/peers/node_servers.mjs`, "udp"],
+        names.node,
+        () => ["node", `${ROOT}bench/peers/node_servers.mjs`, kind],
       ),
     );
+  }
+  if (kind === "tcp" && await has("socat")) {
+    peers.push({ name: "socat PIPE", start: startSocat });
   }
   return peers;
 }
@@ -612,7 +589,7 @@ async function main(): Promise<number> {
   await build();
   const s = String(seconds);
   console.log("== TCP echo");
-  const tcp = await tcpPeers();
+  const tcp = await peersFor("tcp");
   const tcpCases = await withServers(tcp, async (running) => [
     await runCase(
       "TCP echo, 1 connection streaming 64 KiB blocks",
@@ -640,7 +617,7 @@ async function main(): Promise<number> {
     ),
   ]);
   console.log("== UDP uppercase");
-  const udp = await udpPeers();
+  const udp = await peersFor("udp");
   const udpCase = await withServers(
     udp,
     (running) =>

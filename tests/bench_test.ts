@@ -91,56 +91,49 @@ Deno.test("runBench() against an in-process echo server counts every exchange", 
   );
 });
 
-Deno.test("runBench() counts a server that hangs up as errors and reconnects", async () => {
-  await using server = serveInProcess(
-    "hang-up",
-    async (listener, signal) => {
-      signal.addEventListener("abort", () => listener.close(), { once: true });
-      try {
-        for await (const conn of listener) conn.close();
-      } catch {
-        // Closed at shutdown.
+/** A server that hangs up on each connection at once, or holds each one silently. */
+function muteServer(kind: "hang-up" | "silent") {
+  return serveInProcess(kind, async (listener, signal) => {
+    const open: Deno.Conn[] = [];
+    signal.addEventListener("abort", () => {
+      listener.close();
+      for (const conn of open) conn.close();
+    }, { once: true });
+    try {
+      for await (const conn of listener) {
+        if (kind === "hang-up") conn.close();
+        else open.push(conn);
       }
-    },
-  );
-  const result = await runBench({
+    } catch {
+      // Closed at shutdown.
+    }
+  });
+}
+
+/** Two tcp-echo clients for 300 ms against `port`. */
+function echoBench(port: number, timeoutMs: number) {
+  return runBench({
     target: "tcp-echo",
-    endpoint: { transport: "tcp", hostname: "127.0.0.1", port: server.port },
+    endpoint: { transport: "tcp", hostname: "127.0.0.1", port },
     connections: 2,
     durationMs: 300,
     size: 64,
-    timeoutMs: 1000,
+    timeoutMs,
   });
+}
+
+Deno.test("runBench() counts a server that hangs up as errors and reconnects", async () => {
+  await using server = muteServer("hang-up");
+  const result = await echoBench(server.port, 1000);
   assert.equal(result.requests, 0);
   assert.ok(result.errors >= 2, `${result.errors} errors`);
   assert.match(result.first_error ?? "", /closed|reset|broken|write/i);
 });
 
 Deno.test("runBench() counts a server that never answers as timeouts and ends on time", async () => {
-  await using server = serveInProcess(
-    "silent",
-    async (listener, signal) => {
-      const open: Deno.Conn[] = [];
-      signal.addEventListener("abort", () => {
-        listener.close();
-        for (const conn of open) conn.close();
-      }, { once: true });
-      try {
-        for await (const conn of listener) open.push(conn);
-      } catch {
-        // Closed at shutdown.
-      }
-    },
-  );
+  await using server = muteServer("silent");
   const started = performance.now();
-  const result = await runBench({
-    target: "tcp-echo",
-    endpoint: { transport: "tcp", hostname: "127.0.0.1", port: server.port },
-    connections: 2,
-    durationMs: 300,
-    size: 64,
-    timeoutMs: 100,
-  });
+  const result = await echoBench(server.port, 100);
   assert.equal(result.requests, 0);
   assert.ok(result.errors >= 2, `${result.errors} errors`);
   assert.ok(
