@@ -704,6 +704,20 @@ export function checkExecExposure(
   }
 }
 
+/** An exec client never sends its token over `--tls-insecure`. */
+function refuseInsecureToken(
+  values: OptionValues,
+  token: string | undefined,
+  help: string,
+): void {
+  if (token !== undefined && values.flag("tls-insecure")) {
+    throw new UsageError(
+      "Option --tls-insecure would send the token to whoever answers: use --tls-ca or --tls-pin",
+      help,
+    );
+  }
+}
+
 /** The most stdin `sockit exec client --stdin` sends: 16 MiB. */
 export const MAX_CLIENT_STDIN = 16 * MiB;
 
@@ -778,12 +792,7 @@ const execClient: CommandSpec = {
     const token = values.flag("legacy")
       ? undefined
       : await loadToken(values.text("token-file"));
-    if (token !== undefined && values.flag("tls-insecure")) {
-      throw new UsageError(
-        "Option --tls-insecure would send the token to whoever answers: use --tls-ca or --tls-pin",
-        EXEC_HELP,
-      );
-    }
+    refuseInsecureToken(values, token, EXEC_HELP);
     const io = processIo();
     const tls = await clientTlsFrom(values, EXEC_HELP, io.stderr);
     return runExecClient({
@@ -819,7 +828,6 @@ function benchCommand(
   target: BenchTarget,
   defaults: { port: number; connections: number },
 ): CommandSpec {
-  const transport = target === "udp-upper" ? "udp" : "tcp";
   return {
     role: target,
     summary: {
@@ -827,123 +835,138 @@ function benchCommand(
       "udp-upper": "datagrams of --size bytes, one in flight per socket",
       "exec": "run --cmd (default true), one in flight per connection",
     }[target],
-    options: [
-      ...clientOptions(defaults.port, 2, { unix: transport === "tcp" }).map((
-        o,
-      ) =>
-        o.name === "timeout"
-          ? { ...o, help: "A request unanswered this long is an error" }
-          : o
-      ),
-      ...(target === "udp-upper" ? [] : TLS_CLIENT_OPTIONS),
-      {
-        name: "connections",
-        type: { kind: "count", min: 1, max: 10000 },
-        value: "N",
-        default: defaults.connections,
-        help: target === "udp-upper"
-          ? "Sockets at once"
-          : "Connections at once",
-      },
-      {
-        name: "duration",
-        type: { kind: "seconds", min: 0.1, max: 3600 },
-        value: "SECONDS",
-        default: 10,
-        help: "How long to run",
-      },
-      ...(target === "exec"
-        ? [
-          {
-            name: "cmd",
-            type: { kind: "text" },
-            value: "STRING",
-            default: "true",
-            help: "The command each request runs",
-          } as const,
-          {
-            name: "token-file",
-            type: { kind: "text" },
-            value: "PATH",
-            help: "Send the token on this file's first line (or SOCKIT_TOKEN)",
-          } as const,
-        ]
-        : [
-          {
-            name: "size",
-            type: {
-              kind: "size",
-              min: 1,
-              max: target === "udp-upper" ? 65507 : 1024 * 1024,
-            },
-            value: "SIZE",
-            default: 64,
-            help: "Bytes per request",
-          } as const,
-        ]),
-      {
-        name: "json",
-        type: { kind: "flag" },
-        help: "Print one JSON object instead of the table (no progress line)",
-      },
-      {
-        name: "min-rps",
-        type: { kind: "number", min: 0, max: 1e9 },
-        value: "N",
-        help: "Exit 1 if requests/s is under N",
-      },
-      {
-        name: "max-p99",
-        type: { kind: "number", min: 0, max: 3600000 },
-        value: "MS",
-        help: "Exit 1 if the 99th-percentile latency is over MS milliseconds",
-      },
-    ],
-    async run(values) {
-      const io = processIo();
-      const tls = target === "udp-upper"
-        ? undefined
-        : await clientTlsFrom(values, BENCH_HELP, io.stderr);
-      const token = target === "exec"
-        ? await loadToken(values.text("token-file"))
-        : undefined;
-      const json = values.flag("json");
-      const progress = !json && Deno.stderr.isTerminal()
-        ? new ProgressLine(io.stderr)
-        : undefined;
-      const result = await runBench({
-        target,
-        endpoint: endpointFrom(values, transport, BENCH_HELP),
-        connections: values.number("connections"),
-        durationMs: values.number("duration") * 1000,
-        size: target === "exec" ? 0 : values.number("size"),
-        timeoutMs: values.number("timeout") * 1000,
-        ...(target === "exec" ? { command: values.text("cmd") ?? "true" } : {}),
-        ...(token === undefined ? {} : { token }),
-        ...(tls ? { tls } : {}),
-        ...(progress ? { onProgress: (r) => progress.show(r) } : {}),
-      });
-      await progress?.clear();
-      await writeAll(
-        io.stdout,
-        new TextEncoder().encode(
-          json ? JSON.stringify(result) + "\n" : formatBenchResult(result),
-        ),
-      );
-      if (result.requests === 0) {
-        throw new SockitError(
-          `No request succeeded in ${result.seconds} s (${result.errors} errors): ${
-            result.first_error ?? "no reply"
-          }`,
-        );
-      }
-      checkBenchGuards(result, {
-        ...(values.has("min-rps") ? { minRps: values.number("min-rps") } : {}),
-        ...(values.has("max-p99") ? { maxP99: values.number("max-p99") } : {}),
-      });
-      return 0;
-    },
+    options: benchOptions(target, defaults),
+    run: (values) => runBenchCommand(target, values),
   };
+}
+
+/** The options of `sockit bench TARGET`. */
+function benchOptions(
+  target: BenchTarget,
+  defaults: { port: number; connections: number },
+): OptionSpec[] {
+  const transport = target === "udp-upper" ? "udp" : "tcp";
+  return [
+    ...clientOptions(defaults.port, 2, { unix: transport === "tcp" }).map((
+      o,
+    ) =>
+      o.name === "timeout"
+        ? { ...o, help: "A request unanswered this long is an error" }
+        : o
+    ),
+    ...(target === "udp-upper" ? [] : TLS_CLIENT_OPTIONS),
+    {
+      name: "connections",
+      type: { kind: "count", min: 1, max: 10000 },
+      value: "N",
+      default: defaults.connections,
+      help: target === "udp-upper" ? "Sockets at once" : "Connections at once",
+    },
+    {
+      name: "duration",
+      type: { kind: "seconds", min: 0.1, max: 3600 },
+      value: "SECONDS",
+      default: 10,
+      help: "How long to run",
+    },
+    ...(target === "exec"
+      ? [
+        {
+          name: "cmd",
+          type: { kind: "text" },
+          value: "STRING",
+          default: "true",
+          help: "The command each request runs",
+        } as const,
+        {
+          name: "token-file",
+          type: { kind: "text" },
+          value: "PATH",
+          help: "Send the token on this file's first line (or SOCKIT_TOKEN)",
+        } as const,
+      ]
+      : [
+        {
+          name: "size",
+          type: {
+            kind: "size",
+            min: 1,
+            max: target === "udp-upper" ? 65507 : 1024 * 1024,
+          },
+          value: "SIZE",
+          default: 64,
+          help: "Bytes per request",
+        } as const,
+      ]),
+    {
+      name: "json",
+      type: { kind: "flag" },
+      help: "Print one JSON object instead of the table (no progress line)",
+    },
+    {
+      name: "min-rps",
+      type: { kind: "number", min: 0, max: 1e9 },
+      value: "N",
+      help: "Exit 1 if requests/s is under N",
+    },
+    {
+      name: "max-p99",
+      type: { kind: "number", min: 0, max: 3600000 },
+      value: "MS",
+      help: "Exit 1 if the 99th-percentile latency is over MS milliseconds",
+    },
+  ];
+}
+
+/** Runs `sockit bench TARGET`: the load, the report, then the guards. */
+async function runBenchCommand(
+  target: BenchTarget,
+  values: OptionValues,
+): Promise<number> {
+  const transport = target === "udp-upper" ? "udp" : "tcp";
+  const io = processIo();
+  const tls = target === "udp-upper"
+    ? undefined
+    : await clientTlsFrom(values, BENCH_HELP, io.stderr);
+  const token = target === "exec"
+    ? await loadToken(values.text("token-file"))
+    : undefined;
+  refuseInsecureToken(values, token, BENCH_HELP);
+  const json = values.flag("json");
+  const progress = !json && Deno.stderr.isTerminal()
+    ? new ProgressLine(io.stderr)
+    : undefined;
+  const result = await runBench({
+    target,
+    endpoint: endpointFrom(values, transport, BENCH_HELP),
+    connections: values.number("connections"),
+    durationMs: values.number("duration") * 1000,
+    size: target === "exec" ? 0 : values.number("size"),
+    timeoutMs: values.number("timeout") * 1000,
+    ...(target === "exec" ? { command: values.text("cmd") ?? "true" } : {}),
+    ...(token === undefined ? {} : { token }),
+    ...(tls ? { tls } : {}),
+    ...(progress ? { onProgress: (r) => progress.show(r) } : {}),
+  });
+  await progress?.clear();
+  await writeAll(
+    io.stdout,
+    new TextEncoder().encode(
+      json ? JSON.stringify(result) + "\n" : formatBenchResult(result),
+    ),
+  );
+  if (result.requests === 0) {
+    throw new SockitError(
+      `No request succeeded in ${result.seconds} s (${result.errors} errors): ${
+        result.first_error ?? "no reply"
+      }`,
+    );
+  }
+  checkBenchGuards(result, {
+    ...(values.has("min-rps") ? { minRps: values.number("min-rps") } : {}),
+    ...(values.has("max-p99") ? { maxP99: values.number("max-p99") } : {}),
+  });
+  return 0;
 }
 
 const wait: CommandSpec = {

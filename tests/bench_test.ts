@@ -282,36 +282,43 @@ Deno.test(
         "0",
         "--quiet",
       ]);
-      const c = await withTimeout(
-        new Deno.Command(loadgen, {
-          args: ["rr", "127.0.0.1", String(server.port), "16", "64", "2"],
-          stdout: "piped",
-        }).output(),
-        20_000,
-        "loadgen",
-      );
-      const reference = JSON.parse(new TextDecoder().decode(c.stdout));
-      const ours = await runSockit([
-        "bench",
-        "tcp-echo",
-        "--port",
-        String(server.port),
-        "--connections",
-        "16",
-        "--size",
-        "64",
-        "--duration",
-        "2",
-        "--json",
-      ]);
-      assert.equal(ours.code, 0, ours.stderr);
-      const result = JSON.parse(ours.stdout);
-      const ratio = result.rps / reference.rps;
+      // Two rounds, alternating, best of each: a passing spike on a shared
+      // machine should not decide the comparison.
+      const loadgenRps: number[] = [];
+      const benchRps: number[] = [];
+      for (let round = 0; round < 2; round++) {
+        const c = await withTimeout(
+          new Deno.Command(loadgen, {
+            args: ["rr", "127.0.0.1", String(server.port), "16", "64", "1.5"],
+            stdout: "piped",
+          }).output(),
+          20_000,
+          "loadgen",
+        );
+        const reference = JSON.parse(new TextDecoder().decode(c.stdout));
+        assert.equal(reference.errors, 0);
+        loadgenRps.push(reference.rps);
+        const ours = await runSockit([
+          "bench",
+          "tcp-echo",
+          "--port",
+          String(server.port),
+          "--connections",
+          "16",
+          "--size",
+          "64",
+          "--duration",
+          "1.5",
+          "--json",
+        ]);
+        assert.equal(ours.code, 0, ours.stderr);
+        benchRps.push(JSON.parse(ours.stdout).rps);
+      }
+      const ratio = Math.max(...benchRps) / Math.max(...loadgenRps);
       assert.ok(
         ratio > 0.5 && ratio < 2,
-        `sockit bench ${result.rps}/s vs loadgen ${reference.rps}/s`,
+        `sockit bench ${benchRps}/s vs loadgen ${loadgenRps}/s`,
       );
-      assert.equal(reference.errors, 0);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

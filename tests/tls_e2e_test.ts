@@ -346,6 +346,17 @@ Deno.test(
       "touch /tmp/never",
     ], { env });
     assert.equal(insecure.code, 2);
+    const benchInsecure = await runSockit([
+      "bench",
+      "exec",
+      "--port",
+      String(server.port),
+      "--tls-insecure",
+      "--duration",
+      "0.2",
+    ], { env });
+    assert.equal(benchInsecure.code, 2);
+    assert.match(benchInsecure.stderr, /--tls-insecure would send the token/);
     assert.match(
       insecure.stderr,
       /^sockit: option --tls-insecure would send the token to whoever answers: use --tls-ca or --tls-pin/,
