@@ -6,6 +6,7 @@ import { UsageError } from "../lib/errors.ts";
 import { checkExecExposure } from "../lib/commands.ts";
 import { openStream } from "../lib/connect.ts";
 import { serveTcpEcho } from "../lib/tcp_echo.ts";
+import { NODE_TLS_HALF_CLOSED_BUFFER_BYTES } from "../lib/tls_connect.ts";
 import {
   fingerprintOf,
   loadServerTls,
@@ -117,6 +118,57 @@ Deno.test(
     } finally {
       stop.abort();
       await served;
+    }
+  },
+);
+
+Deno.test(
+  "a pinned TLS client fails, not grows, when the server sends over 16 MiB after its half-close",
+  NEEDS,
+  async () => {
+    await using pki = await makeTestPki();
+    const tls = await loadServerTls(pki.good.cert, pki.good.key);
+    const listener = Deno.listenTls({
+      hostname: "127.0.0.1",
+      port: 0,
+      cert: tls.cert,
+      key: tls.key,
+    });
+    const flood = (async () => {
+      const conn = await listener.accept();
+      try {
+        const buffer = new Uint8Array(16);
+        while ((await conn.read(buffer)) !== null) {
+          /* until the half-close */
+        }
+        const block = new Uint8Array(1 << 20);
+        for (let sent = 0; sent <= 4 * NODE_TLS_HALF_CLOSED_BUFFER_BYTES;) {
+          sent += await conn.write(block);
+        }
+        return "sent";
+      } catch {
+        return "closed by the client";
+      } finally {
+        conn.close();
+      }
+    })();
+    try {
+      using conn = await openStream(
+        { transport: "tcp", hostname: "127.0.0.1", port: listener.addr.port },
+        5000,
+        { pin: pki.good.sha256 },
+      );
+      await conn.closeWrite();
+      // Nothing is read until the server is done: the client holds what it
+      // gets, up to its bound, then closes the connection.
+      assert.equal(await flood, "closed by the client");
+      await assert.rejects(
+        () => readToEnd(conn),
+        /The server sent over 16 MiB after the end of input faster than it could be written out/,
+      );
+    } finally {
+      listener.close();
+      await flood;
     }
   },
 );
