@@ -71,7 +71,8 @@ export function serverOptions(
       type: { kind: "choice", choices: ["text", "json"] },
       value: "FORMAT",
       default: "text",
-      help: "Log lines on stderr as text or one JSON object each",
+      help:
+        "Log lines on stderr as text or one JSON object each; a slow stderr gets up to 256 KiB queued (warnings 512 KiB), then lines are dropped and counted",
     },
     {
       name: "quiet",
@@ -382,6 +383,7 @@ const tcpEchoServer: CommandSpec = {
     if (tls) logger.notice("tls", { cert_sha256: tls.sha256 });
     return await runServer({
       service: "tcp-echo",
+      logger,
       tls: tls !== undefined,
       endpoint: endpointFrom(values, "tcp", TCP_ECHO_HELP),
       bind: (endpoint) => listenOn(endpoint, tls),
@@ -439,6 +441,7 @@ const udpUpperServer: CommandSpec = {
     const logger = loggerFrom(values, "udp-upper");
     return runServer({
       service: "udp-upper",
+      logger,
       endpoint: endpointFrom(values, "udp", UDP_UPPER_HELP),
       bind: bindDatagram,
       serve: async (socket, signal) => {
@@ -498,6 +501,7 @@ const chatServer: CommandSpec = {
     const logger = loggerFrom(values, "chat");
     return runServer({
       service: "chat",
+      logger,
       endpoint: endpointFrom(values, "udp", CHAT_HELP),
       bind: bindDatagram,
       serve: async (socket, signal) => {
@@ -645,6 +649,7 @@ const execServer: CommandSpec = {
     if (tls) logger.notice("tls", { cert_sha256: tls.sha256 });
     return await runServer({
       service: "exec",
+      logger,
       tls: tls !== undefined,
       endpoint,
       bind: async (e) => {

@@ -138,13 +138,17 @@ async function handleConnection(
   );
   const reply = (header: Record<string, unknown>, ...body: Uint8Array[]) =>
     writeReply(conn, context, header, body);
+  let lastBeforeClose = false;
   for (let served = 0;; served++) {
-    // Between requests, shutdown closes the connection; a request begun is answered in full.
-    // A new connection's first request may still be on its way: linger 50 ms for it.
+    // Between requests, shutdown closes the connection; a request begun is answered in full,
+    // and so is one already sent (a new connection's first may still be on its way: linger
+    // 50 ms for it). One, not more: a client that keeps sending must not hold up the exit.
+    if (lastBeforeClose) return;
     if (
       (await input.waitForData(context.stopping, served === 0 ? 50 : 0)) !==
         "ok"
     ) return;
+    lastBeforeClose = context.stopping.aborted;
     const read = await readRequestWithin(input, conn, state, context);
     if (read.kind === "gone") return;
     if (read.kind === "bad") {

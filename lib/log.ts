@@ -1,10 +1,13 @@
 /**
  * Server logging: one line per event on stderr, as text (`key=value`) or as
- * one JSON object per line. The ready line is not a log line: it goes to
+ * one JSON object per line, queued so that a slow stderr never stalls the
+ * server. The ready line is not a log line: it goes to
  * stdout through {@linkcode printReadyLine}.
  *
  * @module
  */
+
+import { LineQueue } from "./log_queue.ts";
 
 /** A log line's fields. Values are written as they are; strings are quoted when needed. */
 export type LogFields = Record<string, string | number | boolean | null>;
@@ -12,19 +15,10 @@ export type LogFields = Record<string, string | number | boolean | null>;
 /** How log lines are written: `text` for people, `json` for machines. */
 export type LogFormat = "text" | "json";
 
-/** Where finished log lines go; the default writes them to stderr. */
+/** Where finished log lines go; the default queues them for stderr. */
 export type LogSink = (line: string) => void;
 
 const encoder = new TextEncoder();
-
-/** Writes a line to stderr synchronously, so lines never interleave. */
-export function stderrSink(line: string): void {
-  try {
-    writeAllSync(Deno.stderr, encoder.encode(line + "\n"));
-  } catch {
-    // stderr is gone (closed pipe): a server keeps serving without its log.
-  }
-}
 
 function writeAllSync(
   file: { writeSync(p: Uint8Array): number },
@@ -34,6 +28,9 @@ function writeAllSync(
   while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
 }
 
+/** How long {@linkcode Logger.flush} waits for a slow stderr by default: 2 s. */
+export const LOG_FLUSH_MS = 2000;
+
 /** Options of a {@linkcode Logger}. */
 export interface LoggerOptions {
   /** The service named in each line, e.g. `tcp-echo`. */
@@ -42,7 +39,10 @@ export interface LoggerOptions {
   format?: LogFormat;
   /** Silence per-event lines (`info`); warnings and errors still print. @default {false} */
   quiet?: boolean;
-  /** Where lines go. @default {stderrSink} */
+  /**
+   * Where lines go. The default queues them for stderr (see
+   * {@linkcode LineQueue}): a stalled stderr never stalls the server.
+   */
   sink?: LogSink;
 }
 
@@ -62,14 +62,34 @@ export class Logger {
   readonly service: string;
   readonly format: LogFormat;
   readonly quiet: boolean;
-  readonly #sink: LogSink;
+  readonly #sink: LogSink | undefined;
+  readonly #queue: LineQueue | undefined;
 
   /** Creates a logger; see {@linkcode LoggerOptions}. */
   constructor(options: LoggerOptions) {
     this.service = options.service;
     this.format = options.format ?? "text";
     this.quiet = options.quiet ?? false;
-    this.#sink = options.sink ?? stderrSink;
+    this.#sink = options.sink;
+    if (!options.sink) {
+      this.#queue = new LineQueue(Deno.stderr, {
+        droppedLine: (lines) =>
+          formatLogLine(
+            this.format,
+            { level: "warn", service: this.service, event: "log-dropped" },
+            { lines, reason: "stderr is not keeping up" },
+          ),
+      });
+    }
+  }
+
+  /**
+   * Waits until the lines queued for stderr are written, at most
+   * `timeoutMs`; false if some are still waiting. A server calls it before
+   * it exits.
+   */
+  flush(timeoutMs: number = LOG_FLUSH_MS): Promise<boolean> {
+    return this.#queue?.flush(timeoutMs) ?? Promise.resolve(true);
   }
 
   /**
@@ -77,31 +97,40 @@ export class Logger {
    * `quiet`. `text`, when given, replaces the `key=value` pairs in text format.
    */
   info(event: string, fields: LogFields = {}, text?: string): void {
-    if (!this.quiet) this.#write("info", event, fields, text);
+    if (!this.quiet) this.#write("routine", "info", event, fields, text);
   }
 
   /** Logs a server's lifecycle (shutdown started, stopped); not silenced by `quiet`. */
   notice(event: string, fields: LogFields = {}): void {
-    this.#write("info", event, fields);
+    this.#write("important", "info", event, fields);
   }
 
   /** Logs something an operator should see (a refused connection, an accept error). */
   warn(event: string, fields: LogFields = {}): void {
-    this.#write("warn", event, fields);
+    this.#write("important", "warn", event, fields);
   }
 
   /** Logs a failure. */
   error(event: string, fields: LogFields = {}): void {
-    this.#write("error", event, fields);
+    this.#write("important", "error", event, fields);
   }
 
-  #write(level: string, event: string, fields: LogFields, text?: string): void {
-    if (text !== undefined && this.format === "text") {
-      this.#sink(`${new Date().toISOString()} ${this.service} ${text}`);
-      return;
-    }
-    const head = { level, service: this.service, event };
-    this.#sink(formatLogLine(this.format, head, fields));
+  #write(
+    importance: "routine" | "important",
+    level: string,
+    event: string,
+    fields: LogFields,
+    text?: string,
+  ): void {
+    const line = text !== undefined && this.format === "text"
+      ? `${new Date().toISOString()} ${this.service} ${text}`
+      : formatLogLine(
+        this.format,
+        { level, service: this.service, event },
+        fields,
+      );
+    if (this.#queue) this.#queue.push(line, importance);
+    else this.#sink?.(line);
   }
 }
 

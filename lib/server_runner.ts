@@ -1,13 +1,13 @@
 /**
  * What every `sockit <service> server` does around its service: bind, print
- * the ready line with the real address, serve until SIGINT or SIGTERM, and
- * remove the unix socket file it made.
+ * the ready line with the real address, serve until SIGINT or SIGTERM,
+ * remove the unix socket file it made, and write out its queued log lines.
  *
  * @module
  */
 
 import { type Endpoint, endpointOf, formatEndpoint } from "./address.ts";
-import { printReadyLine } from "./log.ts";
+import { type Logger, printReadyLine } from "./log.ts";
 import { ShutdownSignal } from "./signals.ts";
 
 /** What {@linkcode runServer} needs from a service. */
@@ -24,6 +24,8 @@ export interface ServerRun<
   bind(endpoint: Endpoint): Promise<T> | T;
   /** Serves until `signal` aborts, then finishes in-flight work. */
   serve(socket: T, signal: AbortSignal): Promise<void>;
+  /** The service's logger: its queued lines are written before the server exits. */
+  logger?: Logger;
 }
 
 /**
@@ -46,6 +48,17 @@ export async function runServer<
   run: ServerRun<T>,
 ): Promise<number> {
   using shutdown = new ShutdownSignal();
+  try {
+    await bindAndServe(run, shutdown.signal);
+  } finally {
+    await run.logger?.flush();
+  }
+  return 0;
+}
+
+async function bindAndServe<
+  T extends { readonly addr: Deno.Addr; close(): void },
+>(run: ServerRun<T>, signal: AbortSignal): Promise<void> {
   const socket = await run.bind(run.endpoint);
   try {
     const where = formatEndpoint(endpointOf(socket.addr));
@@ -53,7 +66,7 @@ export async function runServer<
       run.service,
       run.tls ? where.replace(/^tcp:/, "tls:") : where,
     );
-    await run.serve(socket, shutdown.signal);
+    await run.serve(socket, signal);
   } finally {
     try {
       socket.close();
@@ -64,7 +77,6 @@ export async function runServer<
       await removeIfPresent(run.endpoint.path);
     }
   }
-  return 0;
 }
 
 async function removeIfPresent(path: string): Promise<void> {

@@ -448,5 +448,129 @@ Deno.test(
       exitMs < 5000,
       `idle connections held shutdown for ${exitMs} ms of a 10 s grace`,
     );
+    // A keep-alive client that sends again at once gets the command in hand
+    // and one request already sent answered after the signal, no more.
+    const shutdownAt = server.stderrLines.findIndex((l) =>
+      l.includes('"event":"shutdown"')
+    );
+    const afterSignal = new Map<string, number>();
+    for (const line of server.stderrLines.slice(shutdownAt)) {
+      const event = JSON.parse(line);
+      if (event.event === "exec" && event.cmd.includes("kept-")) {
+        afterSignal.set(event.peer, (afterSignal.get(event.peer) ?? 0) + 1);
+      }
+    }
+    for (const [peer, count] of afterSignal) {
+      assert.ok(count <= 2, `${peer} ran ${count} commands after SIGTERM`);
+    }
+  },
+);
+
+/** Starts a logging tcp-echo server whose stderr is a pipe this test does not read yet. */
+async function echoServerWithUnreadStderr(): Promise<
+  { child: Deno.ChildProcess; port: number }
+> {
+  const [program, ...args] = sockitArgv();
+  const child = new Deno.Command(program!, {
+    args: [...args, "tcp-echo", "server", "--port", "0"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const { value } = await withTimeout(stdout.read(), 15_000, "the ready line");
+  await stdout.cancel();
+  return { child, port: Number(value?.match(/:(\d+)\n/)?.[1]) };
+}
+
+/** Connects, echoes one byte and closes, `count` times: each leaves open and close log lines. */
+async function echoCycles(port: number, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    try {
+      await writeAll(conn, new Uint8Array([i & 0xff]));
+      const echoed = await withTimeout(
+        readExactly(conn, 1),
+        5000,
+        `the echo on connection ${
+          i + 1
+        } (a stalled log must not stall the server)`,
+      );
+      assert.equal(echoed[0], i & 0xff);
+    } finally {
+      conn.close();
+    }
+  }
+}
+
+Deno.test(
+  "a server whose stderr nobody reads keeps serving, and reports the log lines it dropped",
+  LINUX,
+  async () => {
+    const { child, port } = await echoServerWithUnreadStderr();
+    let stderr: Promise<string> | undefined;
+    try {
+      // About 180 bytes of log per connection: 2,500 of them fill the
+      // 64 KiB pipe and the 256 KiB queue several times over.
+      await echoCycles(port, 2500);
+      stderr = new Response(child.stderr).text();
+      child.kill("SIGTERM");
+      const status = await withTimeout(child.status, 15_000, "the exit");
+      assert.equal(status.code, 0);
+      const log = await stderr;
+      const reports = [
+        ...log.matchAll(/ WARN tcp-echo log-dropped lines=(\d+) /g),
+      ];
+      assert.ok(
+        reports.length > 0,
+        `no log-dropped line in ${log.slice(-500)}`,
+      );
+      const dropped = reports.reduce((n, m) => n + Number(m[1]), 0);
+      const kept = log.split("\n").filter((l) =>
+        / tcp-echo (open|close) /.test(l)
+      ).length;
+      // Nothing is lost silently: every open and close line is either kept
+      // or counted (a line or two of shutdown may be counted too).
+      assert.ok(
+        kept + dropped >= 2 * 2500 && kept + dropped <= 2 * 2500 + 4,
+        `${kept} kept + ${dropped} dropped`,
+      );
+      assert.ok(kept > 1000, `${kept} lines kept`);
+      assert.match(log, / tcp-echo stopped\n/);
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Exited.
+      }
+      await child.status;
+      await (stderr ?? child.stderr.cancel());
+    }
+  },
+);
+
+Deno.test(
+  "a server whose stderr is stalled still exits promptly at SIGTERM",
+  LINUX,
+  async () => {
+    const { child, port } = await echoServerWithUnreadStderr();
+    try {
+      await echoCycles(port, 1000);
+      const started = performance.now();
+      child.kill("SIGTERM");
+      const status = await withTimeout(child.status, 15_000, "the exit");
+      assert.equal(status.code, 0);
+      const ms = performance.now() - started;
+      // The log gets 2 s to drain at exit (LOG_FLUSH_MS), no more.
+      assert.ok(ms < 6000, `exit took ${ms.toFixed(0)} ms`);
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Exited.
+      }
+      await child.status;
+      await child.stderr.cancel();
+    }
   },
 );
