@@ -1013,8 +1013,9 @@ export const SERVICES: readonly ServiceSpec[] = [
     commands: [tcpEchoServer, tcpEchoClient],
     notes: [
       "The server sends back exactly the bytes it receives, to many clients at once, reading a\n" +
-      "connection only as fast as it reads the replies (64 KiB buffer per connection). With\n" +
-      "--mode upper or reverse it answers line by line; a line over 64 KiB closes that connection.",
+      "connection only as fast as it reads the replies (2 KiB buffer per connection, 128 KiB once\n" +
+      "it streams). With --mode upper or reverse it answers line by line; a line over 64 KiB closes\n" +
+      "that connection.",
       "The client sends each --message followed by a newline and reads the reply up to as many\n" +
       "newlines. Without --message it prompts '>>> ' on a terminal ('quit' or Ctrl-D ends it);\n" +
       "otherwise it streams stdin to the server, half-closes at EOF, and copies what the server\n" +
