@@ -10,6 +10,7 @@
  */
 
 import type { ExecResult } from "./exec_protocol.ts";
+import { settlesWithin } from "./timers.ts";
 
 /** What to run: a program and its arguments (`/bin/sh -c CMD` by default). */
 export interface CommandSpec {
@@ -300,20 +301,5 @@ async function feed(
     await writer.close();
   } catch {
     // The command exited without reading all its stdin.
-  }
-}
-
-async function settlesWithin(
-  promise: Promise<unknown>,
-  ms: number,
-): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<false>((resolve) =>
-    timer = setTimeout(() => resolve(false), ms)
-  );
-  try {
-    return await Promise.race([promise.then(() => true), expired]);
-  } finally {
-    clearTimeout(timer);
   }
 }

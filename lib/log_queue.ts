@@ -11,6 +11,7 @@
  */
 
 import { type ByteWriter, writeAll } from "./streams.ts";
+import { settlesWithin } from "./timers.ts";
 
 /** Bytes of routine log lines that may wait for a slow stderr: 256 KiB (important ones: twice that). */
 export const MAX_QUEUED_LOG_BYTES = 256 * 1024;
@@ -93,18 +94,10 @@ export class LineQueue {
    * Resolves once every queued line is written (true), or after `timeoutMs`
    * with lines still waiting (false): a stopped reader must not hold up exit.
    */
-  async flush(timeoutMs: number): Promise<boolean> {
-    const writing = this.#writing;
-    if (!writing) return true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<false>((resolve) =>
-      timer = setTimeout(() => resolve(false), timeoutMs)
-    );
-    try {
-      return await Promise.race([writing.then(() => true), expired]);
-    } finally {
-      clearTimeout(timer);
-    }
+  flush(timeoutMs: number): Promise<boolean> {
+    return this.#writing
+      ? settlesWithin(this.#writing, timeoutMs)
+      : Promise.resolve(true);
   }
 
   #enqueue(bytes: Uint8Array): void {

@@ -1,7 +1,7 @@
 /**
  * Timers that clean up after themselves: a sleep that an `AbortSignal` cuts
- * short, a one-shot deadline, and an idle watch that is cheap to touch on
- * every read. None leaves a timer behind once disposed.
+ * short, a bounded wait for a promise, a one-shot deadline, and an idle watch
+ * that is cheap to touch on every read. None leaves a timer behind once disposed.
  *
  * @module
  */
@@ -28,6 +28,32 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * Whether `promise` settles within `ms` milliseconds: `true` if it did,
+ * `false` once the time is up (it is left running). Leaves no timer behind.
+ *
+ * @example
+ * ```ts
+ * import { settlesWithin } from "./timers.ts";
+ * console.assert(await settlesWithin(Promise.resolve(), 1000));
+ * console.assert(!(await settlesWithin(new Promise(() => {}), 1)));
+ * ```
+ */
+export async function settlesWithin(
+  promise: Promise<unknown>,
+  ms: number,
+): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<false>((resolve) =>
+    timer = setTimeout(() => resolve(false), ms)
+  );
+  try {
+    return await Promise.race([promise.then(() => true), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

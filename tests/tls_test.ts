@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { requires } from "./_platform.ts";
 import { CapturedLog } from "./_helpers.ts";
-import { makeTestPki } from "./_tls.ts";
+import { makeTestPki, type TestPki } from "./_tls.ts";
 import { UsageError } from "../lib/errors.ts";
 import { checkExecExposure } from "../lib/commands.ts";
 import { openStream } from "../lib/connect.ts";
@@ -16,6 +16,17 @@ import {
 import { readToEnd } from "./_helpers.ts";
 
 const NEEDS = requires("openssl");
+
+/** A TLS listener on 127.0.0.1, port 0, serving the test PKI's good certificate. */
+async function listenTlsLoopback(pki: TestPki): Promise<Deno.TlsListener> {
+  const tls = await loadServerTls(pki.good.cert, pki.good.key);
+  return Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: tls.cert,
+    key: tls.key,
+  });
+}
 const FP = "AB:".repeat(31) + "AB";
 
 Deno.test("parsePin() takes openssl's output, colons or none, any case", () => {
@@ -78,13 +89,7 @@ Deno.test(
   NEEDS,
   async () => {
     await using pki = await makeTestPki();
-    const tls = await loadServerTls(pki.good.cert, pki.good.key);
-    const listener = Deno.listenTls({
-      hostname: "127.0.0.1",
-      port: 0,
-      cert: tls.cert,
-      key: tls.key,
-    });
+    const listener = await listenTlsLoopback(pki);
     const log = new CapturedLog();
     const stop = new AbortController();
     const served = serveTcpEcho(listener, {
@@ -127,13 +132,7 @@ Deno.test(
   NEEDS,
   async () => {
     await using pki = await makeTestPki();
-    const tls = await loadServerTls(pki.good.cert, pki.good.key);
-    const listener = Deno.listenTls({
-      hostname: "127.0.0.1",
-      port: 0,
-      cert: tls.cert,
-      key: tls.key,
-    });
+    const listener = await listenTlsLoopback(pki);
     const flood = (async () => {
       const conn = await listener.accept();
       try {
