@@ -18,6 +18,9 @@ export type LogFormat = "text" | "json";
 /** Where finished log lines go; the default queues them for stderr. */
 export type LogSink = (line: string) => void;
 
+/** Routine lines (a connection opened) are dropped first when stderr lags. */
+type Importance = "routine" | "important";
+
 const encoder = new TextEncoder();
 
 function writeAllSync(
@@ -62,7 +65,8 @@ export class Logger {
   readonly service: string;
   readonly format: LogFormat;
   readonly quiet: boolean;
-  readonly #sink: LogSink | undefined;
+  /** Where each finished line goes, with how much it matters. */
+  readonly #emit: (line: string, importance: Importance) => void;
   readonly #queue: LineQueue | undefined;
 
   /** Creates a logger; see {@linkcode LoggerOptions}. */
@@ -70,17 +74,21 @@ export class Logger {
     this.service = options.service;
     this.format = options.format ?? "text";
     this.quiet = options.quiet ?? false;
-    this.#sink = options.sink;
-    if (!options.sink) {
-      this.#queue = new LineQueue(Deno.stderr, {
-        droppedLine: (lines) =>
-          formatLogLine(
-            this.format,
-            { level: "warn", service: this.service, event: "log-dropped" },
-            { lines, reason: "stderr is not keeping up" },
-          ),
-      });
+    const sink = options.sink;
+    if (sink) {
+      this.#emit = (line) => sink(line);
+      return;
     }
+    const queue = new LineQueue(Deno.stderr, {
+      droppedLine: (lines) =>
+        formatLogLine(
+          this.format,
+          { level: "warn", service: this.service, event: "log-dropped" },
+          { lines, reason: "stderr is not keeping up" },
+        ),
+    });
+    this.#queue = queue;
+    this.#emit = (line, importance) => queue.push(line, importance);
   }
 
   /**
@@ -116,7 +124,7 @@ export class Logger {
   }
 
   #write(
-    importance: "routine" | "important",
+    importance: Importance,
     level: string,
     event: string,
     fields: LogFields,
@@ -129,8 +137,7 @@ export class Logger {
         { level, service: this.service, event },
         fields,
       );
-    if (this.#queue) this.#queue.push(line, importance);
-    else this.#sink?.(line);
+    this.#emit(line, importance);
   }
 }
 
