@@ -84,7 +84,8 @@ export function serverOptions(
       type: { kind: "seconds", min: 0, max: 3600 },
       value: "SECONDS",
       default: 5,
-      help: "On SIGINT/SIGTERM, time in-flight work gets to finish",
+      help:
+        "On SIGINT/SIGTERM, time in-flight work gets to finish; a second signal ends it at once",
     },
   ];
   return options.filter((o) =>
@@ -387,9 +388,10 @@ const tcpEchoServer: CommandSpec = {
       tls: tls !== undefined,
       endpoint: endpointFrom(values, "tcp", TCP_ECHO_HELP),
       bind: (endpoint) => listenOn(endpoint, tls),
-      serve: (listener, signal) =>
+      serve: (listener, signal, force) =>
         serveTcpEcho(listener, {
           signal,
+          force,
           logger,
           mode: values.text("mode") as EchoMode,
           maxConns: values.number("max-conns"),
@@ -657,9 +659,10 @@ const execServer: CommandSpec = {
         if (e.transport === "unix") await Deno.chmod(e.path, 0o600);
         return listener;
       },
-      serve: (listener, signal) =>
+      serve: (listener, signal, force) =>
         serveExec(listener, {
           signal,
+          force,
           logger,
           token: new TokenCheck(token),
           ...(allow.length > 0 ? { allow } : {}),

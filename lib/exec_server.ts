@@ -72,6 +72,8 @@ export interface ExecServerOptions {
   headerTimeoutMs?: number;
   /** Grace at shutdown, in ms. @default {5000} */
   graceMs?: number;
+  /** Aborting ends the grace period at once (a second SIGINT or SIGTERM). */
+  force?: AbortSignal;
   /** From SIGTERM to SIGKILL at a timeout, in ms. @default {2000} */
   killGraceMs?: number;
 }

@@ -22,8 +22,11 @@ export interface ServerRun<
   tls?: boolean;
   /** Binds the socket; throws a `SockitError` when it cannot. */
   bind(endpoint: Endpoint): Promise<T> | T;
-  /** Serves until `signal` aborts, then finishes in-flight work. */
-  serve(socket: T, signal: AbortSignal): Promise<void>;
+  /**
+   * Serves until `signal` aborts, then finishes in-flight work, or stops
+   * waiting for it once `force` aborts (a second signal).
+   */
+  serve(socket: T, signal: AbortSignal, force: AbortSignal): Promise<void>;
   /** The service's logger: its queued lines are written before the server exits. */
   logger?: Logger;
 }
@@ -49,7 +52,7 @@ export async function runServer<
 ): Promise<number> {
   using shutdown = new ShutdownSignal();
   try {
-    await bindAndServe(run, shutdown.signal);
+    await bindAndServe(run, shutdown);
   } finally {
     await run.logger?.flush();
   }
@@ -58,7 +61,7 @@ export async function runServer<
 
 async function bindAndServe<
   T extends { readonly addr: Deno.Addr; close(): void },
->(run: ServerRun<T>, signal: AbortSignal): Promise<void> {
+>(run: ServerRun<T>, shutdown: ShutdownSignal): Promise<void> {
   const socket = await run.bind(run.endpoint);
   try {
     const where = formatEndpoint(endpointOf(socket.addr));
@@ -66,7 +69,7 @@ async function bindAndServe<
       run.service,
       run.tls ? where.replace(/^tcp:/, "tls:") : where,
     );
-    await run.serve(socket, signal);
+    await run.serve(socket, shutdown.signal, shutdown.force);
   } finally {
     try {
       socket.close();

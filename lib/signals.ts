@@ -1,6 +1,7 @@
 /**
  * Turning SIGINT and SIGTERM into an `AbortSignal`, so servers can stop
- * accepting and finish in-flight work before they exit.
+ * accepting and finish in-flight work before they exit; a second signal
+ * aborts `force`, to end that grace period at once.
  *
  * @module
  */
@@ -8,8 +9,9 @@
 const SHUTDOWN_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
 /**
- * An `AbortController` that aborts on SIGINT or SIGTERM while it lives.
- * Disposing it removes the signal listeners. On Windows only SIGINT exists.
+ * An `AbortController` that aborts on SIGINT or SIGTERM while it lives, and
+ * a second one that aborts on the next such signal. Disposing it removes the
+ * signal listeners. On Windows only SIGINT exists.
  *
  * @example
  * ```ts
@@ -20,12 +22,16 @@ const SHUTDOWN_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
  */
 export class ShutdownSignal implements Disposable {
   readonly #controller = new AbortController();
+  readonly #force = new AbortController();
   readonly #listeners: Array<[Deno.Signal, () => void]> = [];
 
   /** Listens for SIGINT and SIGTERM. */
   constructor() {
     for (const name of SHUTDOWN_SIGNALS) {
-      const listener = () => this.#controller.abort(name);
+      const listener = () =>
+        this.#controller.signal.aborted
+          ? this.#force.abort(name)
+          : this.#controller.abort(name);
       try {
         Deno.addSignalListener(name, listener);
         this.#listeners.push([name, listener]);
@@ -38,6 +44,11 @@ export class ShutdownSignal implements Disposable {
   /** Aborts when a shutdown signal arrives; `reason` is the signal's name. */
   get signal(): AbortSignal {
     return this.#controller.signal;
+  }
+
+  /** Aborts when a second shutdown signal arrives: stop waiting for in-flight work. */
+  get force(): AbortSignal {
+    return this.#force.signal;
   }
 
   /** Stops listening. */

@@ -61,6 +61,8 @@ export interface TcpEchoServerOptions {
   idleTimeoutMs?: number;
   /** Grace period at shutdown in ms. @default {5000} */
   graceMs?: number;
+  /** Aborting ends the grace period at once (a second SIGINT or SIGTERM). */
+  force?: AbortSignal;
   /** On a TLS listener, the time a client has for the handshake, in ms. @default {10000} */
   handshakeTimeoutMs?: number;
 }

@@ -46,6 +46,8 @@ export interface ServeOptions {
   idleTimeoutMs?: number;
   /** After `signal` aborts, how long open connections may finish, in ms. @default {5000} */
   graceMs?: number;
+  /** Aborting ends the grace period at once (a second SIGINT or SIGTERM). */
+  force?: AbortSignal;
   /** On a TLS listener, how long a client has to finish the handshake, in ms. @default {10000} */
   handshakeTimeoutMs?: number;
 }
@@ -132,7 +134,7 @@ export async function serveConnections(
     open: open.size,
     grace_ms: graceMs,
   });
-  await drain(open, graceMs, logger, forceClose);
+  await drain(open, graceMs, logger, forceClose, options.force);
   logger.notice("stopped");
 }
 
@@ -141,14 +143,21 @@ async function drain(
   graceMs: number,
   logger: Logger,
   forceClose: AbortController,
+  force: AbortSignal | undefined,
 ): Promise<void> {
   if (open.size === 0) return;
   const graceOver = new AbortController();
+  const endGrace = () => graceOver.abort();
+  force?.addEventListener("abort", endGrace, { once: true });
+  if (force?.aborted) endGrace();
   const allDone = Promise.all([...open].map((e) => e.done));
   await Promise.race([allDone, sleep(graceMs, graceOver.signal)]);
+  force?.removeEventListener("abort", endGrace);
   graceOver.abort();
   if (open.size > 0) {
-    logger.warn("grace-expired", { closing: open.size });
+    logger.warn(force?.aborted ? "forced" : "grace-expired", {
+      closing: open.size,
+    });
     forceClose.abort();
     for (const entry of open) closeEntry(entry);
   }

@@ -274,6 +274,40 @@ Deno.test(
 );
 
 Deno.test(
+  "e2e: a second SIGTERM ends the grace period at once: the open connection is closed, exit 0",
+  requires("posix"),
+  async () => {
+    await using server = await ServerProcess.start([
+      "tcp-echo",
+      "server",
+      "--port",
+      "0",
+      "--grace",
+      "600",
+    ]);
+    using conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+    });
+    await server.waitForStderr(/ open peer=/);
+    server.child.kill("SIGTERM");
+    await server.waitForStderr(
+      / shutdown reason=SIGTERM open=1 grace_ms=600000/,
+    );
+    const status = await server.stop("SIGTERM", 10_000);
+    assert.equal(status.code, 0);
+    assert.equal(
+      await withTimeout(conn.read(new Uint8Array(1)), 5000, "the close"),
+      null,
+    );
+    assert.ok(
+      server.stderrLines.some((l) => /WARN tcp-echo forced closing=1/.test(l)),
+      server.stderrLines.join("\n"),
+    );
+  },
+);
+
+Deno.test(
   "e2e: a connection still open when the grace period ends is closed, exit 0",
   requires("posix"),
   async () => {
