@@ -273,68 +273,67 @@ Deno.test(
   },
 );
 
+/**
+ * Starts a server with `grace` seconds of grace and one open connection,
+ * stops it with `stop`, and checks the connection is closed, the exit is 0
+ * and a line matching `logged` says why.
+ */
+async function assertOpenConnectionClosedAtStop(
+  grace: string,
+  stop: (server: ServerProcess) => Promise<Deno.CommandStatus>,
+  logged: RegExp,
+): Promise<void> {
+  await using server = await ServerProcess.start([
+    "tcp-echo",
+    "server",
+    "--port",
+    "0",
+    "--grace",
+    grace,
+  ]);
+  using conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+  });
+  await server.waitForStderr(/ open peer=/);
+  const status = await stop(server);
+  assert.equal(status.code, 0);
+  assert.equal(
+    await withTimeout(conn.read(new Uint8Array(1)), 5000, "the close"),
+    null,
+  );
+  assert.ok(
+    server.stderrLines.some((l) => logged.test(l)),
+    server.stderrLines.join("\n"),
+  );
+}
+
 Deno.test(
   "e2e: a second SIGTERM ends the grace period at once: the open connection is closed, exit 0",
   requires("posix"),
-  async () => {
-    await using server = await ServerProcess.start([
-      "tcp-echo",
-      "server",
-      "--port",
-      "0",
-      "--grace",
+  () =>
+    assertOpenConnectionClosedAtStop(
       "600",
-    ]);
-    using conn = await Deno.connect({
-      hostname: "127.0.0.1",
-      port: server.port,
-    });
-    await server.waitForStderr(/ open peer=/);
-    server.child.kill("SIGTERM");
-    await server.waitForStderr(
-      / shutdown reason=SIGTERM open=1 grace_ms=600000/,
-    );
-    const status = await server.stop("SIGTERM", 10_000);
-    assert.equal(status.code, 0);
-    assert.equal(
-      await withTimeout(conn.read(new Uint8Array(1)), 5000, "the close"),
-      null,
-    );
-    assert.ok(
-      server.stderrLines.some((l) => /WARN tcp-echo forced closing=1/.test(l)),
-      server.stderrLines.join("\n"),
-    );
-  },
+      async (server) => {
+        server.child.kill("SIGTERM");
+        await server.waitForStderr(
+          / shutdown reason=SIGTERM open=1 grace_ms=600000/,
+        );
+        return await server.stop("SIGTERM", 10_000);
+      },
+      /WARN tcp-echo forced closing=1/,
+    ),
 );
 
 Deno.test(
   "e2e: a connection still open when the grace period ends is closed, exit 0",
   requires("posix"),
-  async () => {
-    await using server = await ServerProcess.start([
-      "tcp-echo",
-      "server",
-      "--port",
-      "0",
-      "--grace",
+  () =>
+    assertOpenConnectionClosedAtStop(
       "0.2",
-    ]);
-    using conn = await Deno.connect({
-      hostname: "127.0.0.1",
-      port: server.port,
-    });
-    await server.waitForStderr(/ open peer=/);
-    const status = await server.stop("SIGTERM");
-    assert.equal(status.code, 0);
-    assert.equal(
-      await withTimeout(conn.read(new Uint8Array(1)), 5000, "the close"),
-      null,
-    );
-    assert.ok(
-      server.stderrLines.some((l) => /grace-expired closing=1/.test(l)),
-      server.stderrLines.join("\n"),
-    );
-  },
+      (server) => server.stop("SIGTERM"),
+      /grace-expired closing=1/,
+    ),
 );
 
 Deno.test(
