@@ -147,12 +147,11 @@ async function drain(
 ): Promise<void> {
   if (open.size === 0) return;
   const graceOver = new AbortController();
-  const endGrace = () => graceOver.abort();
-  force?.addEventListener("abort", endGrace, { once: true });
-  if (force?.aborted) endGrace();
   const allDone = Promise.all([...open].map((e) => e.done));
-  await Promise.race([allDone, sleep(graceMs, graceOver.signal)]);
-  force?.removeEventListener("abort", endGrace);
+  const stopWaiting = force
+    ? AbortSignal.any([graceOver.signal, force])
+    : graceOver.signal;
+  await Promise.race([allDone, sleep(graceMs, stopWaiting)]);
   graceOver.abort();
   if (open.size > 0) {
     logger.warn(force?.aborted ? "forced" : "grace-expired", {
