@@ -7,13 +7,13 @@
  */
 
 import denoConfig from "./deno.json" with { type: "json" };
-import type { Invocation } from "./lib/cli.ts";
+import type { Invocation } from "./lib/cli/parse.ts";
 import {
   EXIT_FAILURE,
   formatErrorLine,
   SockitError,
   UsageError,
-} from "./lib/errors.ts";
+} from "./lib/cli/errors.ts";
 
 /**
  * Runs sockit with `args` (without the program name) and resolves to the
@@ -33,7 +33,7 @@ export async function main(args: readonly string[]): Promise<number> {
   }
   let invocation: Invocation;
   try {
-    const { parseCommandLine } = await import("./lib/cli.ts");
+    const { parseCommandLine } = await import("./lib/cli/parse.ts");
     const { SERVICES } = await import("./lib/commands.ts");
     invocation = parseCommandLine(args, SERVICES);
     if (invocation.kind === "help") return print(invocation.text);

@@ -6,39 +6,39 @@
  * @module
  */
 
-import { type Endpoint, formatHostPort, isLoopbackHost } from "./address.ts";
-import type { CommandSpec, OptionValues, ServiceSpec } from "./cli.ts";
-import { processIo } from "./client_io.ts";
-import { runDemo } from "./demo.ts";
-import { type BenchTarget, runBench } from "./bench.ts";
+import { type Endpoint, formatHostPort, isLoopbackHost } from "./net/address.ts";
+import type { CommandSpec, OptionValues, ServiceSpec } from "./cli/parse.ts";
+import { processIo } from "./cli/client_io.ts";
+import { runDemo } from "./demo/run.ts";
+import { type BenchTarget, runBench } from "./bench/run.ts";
 import {
   checkBenchGuards,
   formatBenchResult,
   ProgressLine,
-} from "./bench_report.ts";
-import { SockitError, UsageError } from "./errors.ts";
-import { loadToken, TokenCheck } from "./exec_auth.ts";
-import { runExecClient } from "./exec_client.ts";
-import { serveExec } from "./exec_server.ts";
-import { quoteWord } from "./shell_words.ts";
-import { type ByteWriter, readFull, writeAll } from "./streams.ts";
+} from "./bench/report.ts";
+import { SockitError, UsageError } from "./cli/errors.ts";
+import { loadToken, TokenCheck } from "./exec/auth.ts";
+import { runExecClient } from "./exec/client.ts";
+import { serveExec } from "./exec/server.ts";
+import { quoteWord } from "./exec/shell_words.ts";
+import { type ByteWriter, readFull, writeAll } from "./io/streams.ts";
 import {
   type ClientTls,
   loadCaCerts,
   loadServerTls,
   parsePin,
   type ServerTls,
-} from "./tls.ts";
-import { ECHO_MODES, type EchoMode } from "./line_modes.ts";
-import { type LogFormat, Logger } from "./log.ts";
-import { bindDatagram, listenOn } from "./listen.ts";
-import { runChatClient, runChatServer } from "./chat.ts";
-import { nameProblem } from "./chat_message.ts";
-import { runUdpUpperClient, serveUdpUpper } from "./udp_upper.ts";
-import { parseWaitTarget, waitForAll } from "./wait.ts";
-import { formatSize, type OptionSpec } from "./options.ts";
-import { runServer } from "./server_runner.ts";
-import { runTcpEchoClient, serveTcpEcho } from "./tcp_echo.ts";
+} from "./net/tls.ts";
+import { ECHO_MODES, type EchoMode } from "./tcp_echo/line_modes.ts";
+import { type LogFormat, Logger } from "./io/log.ts";
+import { bindDatagram, listenOn } from "./net/listen.ts";
+import { runChatClient, runChatServer } from "./chat/chat.ts";
+import { nameProblem } from "./chat/message.ts";
+import { runUdpUpperClient, serveUdpUpper } from "./udp_upper/udp_upper.ts";
+import { parseWaitTarget, waitForAll } from "./wait/wait.ts";
+import { formatSize, type OptionSpec } from "./cli/option.ts";
+import { runServer } from "./net/server_runner.ts";
+import { runTcpEchoClient, serveTcpEcho } from "./tcp_echo/tcp_echo.ts";
 
 /** Options every server has: where to listen, logging, shutdown grace. */
 export function serverOptions(
@@ -181,7 +181,7 @@ export const TLS_CLIENT_OPTIONS: readonly OptionSpec[] = [
  * @example
  * ```ts
  * import { serverTlsFrom } from "./commands.ts";
- * import { OptionValues } from "./cli.ts";
+ * import { OptionValues } from "./cli/parse.ts";
  * console.assert(await serverTlsFrom(new OptionValues(new Map(), []), "h") === undefined);
  * ```
  */
@@ -218,8 +218,8 @@ export const TLS_INSECURE_WARNING =
  * @example
  * ```ts
  * import { clientTlsFrom } from "./commands.ts";
- * import { OptionValues } from "./cli.ts";
- * import { MemoryWriter } from "./streams.ts";
+ * import { OptionValues } from "./cli/parse.ts";
+ * import { MemoryWriter } from "./io/streams.ts";
  * const tls = await clientTlsFrom(new OptionValues(new Map([["tls", true]]), []), "h", new MemoryWriter());
  * console.assert(tls !== undefined && tls.insecure === undefined);
  * ```
@@ -284,7 +284,7 @@ export const MESSAGE_OPTIONS: readonly OptionSpec[] = [
  * @example
  * ```ts
  * import { endpointFrom } from "./commands.ts";
- * import { OptionValues } from "./cli.ts";
+ * import { OptionValues } from "./cli/parse.ts";
  * const values = new OptionValues(new Map([["unix", "/tmp/s"]]), []);
  * console.assert(endpointFrom(values, "tcp", "sockit --help").transport === "unix");
  * ```
@@ -318,7 +318,7 @@ export function endpointFrom(
  * @example
  * ```ts
  * import { messagesFrom } from "./commands.ts";
- * import { OptionValues } from "./cli.ts";
+ * import { OptionValues } from "./cli/parse.ts";
  * const values = new OptionValues(new Map([["message", ["a"]], ["expect", ["A"]]]), []);
  * console.assert(messagesFrom(values, "h").expects[0] === "A");
  * ```

@@ -11,9 +11,9 @@
  * @module
  */
 
-import { openStream, type StreamConn } from "../lib/connect.ts";
-import { readFull, writeAll } from "../lib/streams.ts";
-import { fingerprintOf, pemCertificates } from "../lib/tls.ts";
+import { openStream, type StreamConn } from "../lib/net/connect.ts";
+import { readFull, writeAll } from "../lib/io/streams.ts";
+import { fingerprintOf, pemCertificates } from "../lib/net/tls.ts";
 
 const seconds = Number(Deno.args[0] ?? "60");
 const root = new URL("../", import.meta.url);

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { TokenCheck } from "../lib/exec_auth.ts";
-import { type ExecServerOptions, serveExec } from "../lib/exec_server.ts";
-import { writeAll } from "../lib/streams.ts";
+import { TokenCheck } from "../lib/exec/auth.ts";
+import { type ExecServerOptions, serveExec } from "../lib/exec/server.ts";
+import { writeAll } from "../lib/io/streams.ts";
 import {
   readExactly,
   serveInProcess,

@@ -6,8 +6,8 @@
  */
 
 import { createHash, randomBytes } from "node:crypto";
-import { Logger } from "../lib/log.ts";
-import { type ByteReader, readFull } from "../lib/streams.ts";
+import { Logger } from "../lib/io/log.ts";
+import { type ByteReader, readFull } from "../lib/io/streams.ts";
 
 /**
  * Resolves like `promise`, or rejects naming `what` after `ms`.

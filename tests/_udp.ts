@@ -5,7 +5,7 @@
  * @module
  */
 
-import { DatagramInbox } from "../lib/datagram_inbox.ts";
+import { DatagramInbox } from "../lib/net/datagram_inbox.ts";
 
 /** A UDP socket on `hostname`, port `port` (0 = any), with a bounded receive. */
 export class UdpPeer implements AsyncDisposable {

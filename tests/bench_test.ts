@@ -4,10 +4,10 @@ import { requires } from "./_platform.ts";
 import { pathOf, serveInProcess, waitUntil, withTimeout } from "./_helpers.ts";
 import { startExec } from "./_exec.ts";
 import { runSockit, ServerProcess } from "./_sockit.ts";
-import { runBench } from "../lib/bench.ts";
-import { LatencyHistogram } from "../lib/latency.ts";
-import { serveTcpEcho } from "../lib/tcp_echo.ts";
-import { serveUdpUpper } from "../lib/udp_upper.ts";
+import { runBench } from "../lib/bench/run.ts";
+import { LatencyHistogram } from "../lib/bench/latency.ts";
+import { serveTcpEcho } from "../lib/tcp_echo/tcp_echo.ts";
+import { serveUdpUpper } from "../lib/udp_upper/udp_upper.ts";
 
 /** The width of the bucket holding `ms`, as lib/latency.ts documents it. */
 function bucketWidthMs(ms: number): number {

@@ -4,7 +4,7 @@ import {
   encodeChat,
   MAX_TEXT_BYTES,
   nameProblem,
-} from "../lib/chat_message.ts";
+} from "../lib/chat/message.ts";
 
 const encode = (s: string) => new TextEncoder().encode(s);
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { parseCommandLine } from "../lib/cli.ts";
+import { parseCommandLine } from "../lib/cli/parse.ts";
 import { SERVICES } from "../lib/commands.ts";
-import { UsageError } from "../lib/errors.ts";
-import { formatErrorLine } from "../lib/errors.ts";
+import { UsageError } from "../lib/cli/errors.ts";
+import { formatErrorLine } from "../lib/cli/errors.ts";
 
 function parse(...args: string[]) {
   return parseCommandLine(args, SERVICES);

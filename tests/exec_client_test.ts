@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { requires } from "./_platform.ts";
-import { memoryIo } from "../lib/demo.ts";
-import { SockitError } from "../lib/errors.ts";
-import { type ExecClientOptions, runExecClient } from "../lib/exec_client.ts";
-import { writeAll } from "../lib/streams.ts";
+import { memoryIo } from "../lib/demo/run.ts";
+import { SockitError } from "../lib/cli/errors.ts";
+import { type ExecClientOptions, runExecClient } from "../lib/exec/client.ts";
+import { writeAll } from "../lib/io/streams.ts";
 import { withTimeout } from "./_helpers.ts";
 import { frame, startExec } from "./_exec.ts";
 

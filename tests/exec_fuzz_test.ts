@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "npm:fast-check@4.10.2";
-import { writeAll } from "../lib/streams.ts";
+import { writeAll } from "../lib/io/streams.ts";
 import { frame, request } from "./_exec.ts";
 import { withTimeout } from "./_helpers.ts";
 import { requires } from "./_platform.ts";

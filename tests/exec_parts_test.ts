@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { BufferedConn } from "../lib/buffered_conn.ts";
-import { FailureDelay, TokenCheck } from "../lib/exec_auth.ts";
-import { allowedCommand } from "../lib/exec_server.ts";
-import { JobSlots } from "../lib/job_slots.ts";
-import { formatSize, parseSize } from "../lib/options.ts";
-import { quoteWord, ShellWordsError, splitWords } from "../lib/shell_words.ts";
-import { MemoryReader, QueueReader } from "../lib/streams.ts";
+import { BufferedConn } from "../lib/io/buffered_reader.ts";
+import { FailureDelay, TokenCheck } from "../lib/exec/auth.ts";
+import { allowedCommand } from "../lib/exec/server.ts";
+import { JobSlots } from "../lib/exec/job_slots.ts";
+import { formatSize, parseSize } from "../lib/cli/option.ts";
+import { quoteWord, ShellWordsError, splitWords } from "../lib/exec/shell_words.ts";
+import { MemoryReader, QueueReader } from "../lib/io/streams.ts";
 
 Deno.test("splitWords() honours quotes and backslashes", () => {
   assert.deepEqual(splitWords(`a 'b c' "d \\"e\\"" f\\ g ''`), [

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { requires } from "./_platform.ts";
 import { createHash } from "node:crypto";
-import { writeAll } from "../lib/streams.ts";
+import { writeAll } from "../lib/io/streams.ts";
 import { withTimeout } from "./_helpers.ts";
 import {
   frame,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeAll } from "../lib/streams.ts";
+import { writeAll } from "../lib/io/streams.ts";
 import { frame, readReply, request } from "./_exec.ts";
 import {
   randomPayload,

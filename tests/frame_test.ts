@@ -7,12 +7,12 @@ import {
   looksFramed,
   MAX_HEADER_BYTES,
   parseHeaderJson,
-} from "../lib/frame.ts";
+} from "../lib/exec/frame.ts";
 import {
   clientExitCode,
   parseExecRequest,
   parseExecResponse,
-} from "../lib/exec_protocol.ts";
+} from "../lib/exec/protocol.ts";
 
 const encode = (s: string) => new TextEncoder().encode(s);
 

@@ -4,7 +4,7 @@ import {
   transformLine,
   transformLineKeepingEnding,
   upperAsciiBytes,
-} from "../lib/line_modes.ts";
+} from "../lib/tcp_echo/line_modes.ts";
 
 const encode = (s: string) => new TextEncoder().encode(s);
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { LineQueue } from "../lib/log_queue.ts";
-import { MemoryWriter } from "../lib/streams.ts";
+import { LineQueue } from "../lib/io/log_queue.ts";
+import { MemoryWriter } from "../lib/io/streams.ts";
 
 /** A writer whose writes wait until released, like a pipe nobody reads. */
 class StalledWriter extends MemoryWriter {

@@ -9,9 +9,9 @@ import {
   encodeHeader,
   FrameError,
   MAX_HEADER_BYTES,
-} from "../lib/frame.ts";
-import { upperDatagram } from "../lib/upper.ts";
-import { LineSplitter } from "../lib/line_modes.ts";
+} from "../lib/exec/frame.ts";
+import { upperDatagram } from "../lib/udp_upper/upper.ts";
+import { LineSplitter } from "../lib/tcp_echo/line_modes.ts";
 
 const RUNS = { numRuns: 500 };
 

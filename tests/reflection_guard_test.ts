@@ -3,7 +3,7 @@ import {
   DropCounter,
   RateLimiter,
   refusalReason,
-} from "../lib/reflection_guard.ts";
+} from "../lib/udp_upper/reflection_guard.ts";
 
 Deno.test("refusalReason() blocks port 0, the classic service ports, and the server itself", () => {
   const self = { hostname: "127.0.0.1", port: 3000 };

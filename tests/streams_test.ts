@@ -6,8 +6,8 @@ import {
   MemoryWriter,
   readFull,
   writeAll,
-} from "../lib/streams.ts";
-import { runPrompt } from "../lib/client_io.ts";
+} from "../lib/io/streams.ts";
+import { runPrompt } from "../lib/cli/client_io.ts";
 
 const encode = (s: string) => new TextEncoder().encode(s);
 

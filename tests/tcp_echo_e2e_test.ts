@@ -8,7 +8,7 @@ import {
   withTimeout,
 } from "./_helpers.ts";
 import { runSockit, ServerProcess } from "./_sockit.ts";
-import { writeAll } from "../lib/streams.ts";
+import { writeAll } from "../lib/io/streams.ts";
 
 Deno.test("e2e: server on port 0 prints its ready line; client --message --expect exits 0", async () => {
   await using server = await ServerProcess.start([

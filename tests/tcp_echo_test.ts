@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { requires } from "./_platform.ts";
-import { serveTcpEcho, type TcpEchoServerOptions } from "../lib/tcp_echo.ts";
-import { writeAll } from "../lib/streams.ts";
+import { serveTcpEcho, type TcpEchoServerOptions } from "../lib/tcp_echo/tcp_echo.ts";
+import { writeAll } from "../lib/io/streams.ts";
 import {
   CapturedLog,
   listenLoopback,

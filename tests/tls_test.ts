@@ -2,17 +2,17 @@ import assert from "node:assert/strict";
 import { requires } from "./_platform.ts";
 import { CapturedLog } from "./_helpers.ts";
 import { makeTestPki, type TestPki } from "./_tls.ts";
-import { UsageError } from "../lib/errors.ts";
+import { UsageError } from "../lib/cli/errors.ts";
 import { checkExecExposure } from "../lib/commands.ts";
-import { openStream } from "../lib/connect.ts";
-import { serveTcpEcho } from "../lib/tcp_echo.ts";
-import { NODE_TLS_HALF_CLOSED_BUFFER_BYTES } from "../lib/tls_connect.ts";
+import { openStream } from "../lib/net/connect.ts";
+import { serveTcpEcho } from "../lib/tcp_echo/tcp_echo.ts";
+import { NODE_TLS_HALF_CLOSED_BUFFER_BYTES } from "../lib/net/tls_connect.ts";
 import {
   fingerprintOf,
   loadServerTls,
   parsePin,
   pemCertificates,
-} from "../lib/tls.ts";
+} from "../lib/net/tls.ts";
 import { readToEnd } from "./_helpers.ts";
 
 const NEEDS = requires("openssl");

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { requires } from "./_platform.ts";
-import { memoryIo } from "../lib/demo.ts";
-import { SockitError } from "../lib/errors.ts";
+import { memoryIo } from "../lib/demo/run.ts";
+import { SockitError } from "../lib/cli/errors.ts";
 import {
   runUdpUpperClient,
   serveUdpUpper,
   type UdpUpperClientOptions,
-} from "../lib/udp_upper.ts";
+} from "../lib/udp_upper/udp_upper.ts";
 import { CapturedLog, withTimeout } from "./_helpers.ts";
 import { LossyRelay, UdpPeer } from "./_udp.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { upperDatagram } from "../lib/upper.ts";
+import { upperDatagram } from "../lib/udp_upper/upper.ts";
 
 const encode = (s: string) => new TextEncoder().encode(s);
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);

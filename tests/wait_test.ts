@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { requires } from "./_platform.ts";
-import { UsageError } from "../lib/errors.ts";
-import { parseWaitTarget } from "../lib/wait.ts";
+import { UsageError } from "../lib/cli/errors.ts";
+import { parseWaitTarget } from "../lib/wait/wait.ts";
 import { withTimeout } from "./_helpers.ts";
 import { runSockit } from "./_sockit.ts";
 

@@ -1,0 +1,120 @@
+/**
+ * The exec server's shared-token check: constant-time comparison, and a
+ * growing delay for an address that keeps failing, so guessing is slow.
+ * Tokens never leave this module in a log or an error message.
+ *
+ * @module
+ */
+
+import { createHash, timingSafeEqual } from "node:crypto";
+import { UsageError } from "../cli/errors.ts";
+
+/**
+ * Holds the server's token (if any) and checks candidates in constant time.
+ *
+ * @example
+ * ```ts
+ * import { TokenCheck } from "./auth.ts";
+ * const check = new TokenCheck("s3cret");
+ * console.assert(check.required && check.accepts("s3cret") && !check.accepts("guess"));
+ * console.assert(!new TokenCheck(undefined).required);
+ * ```
+ */
+export class TokenCheck {
+  readonly #digest: Uint8Array | undefined;
+
+  /** A check for `token`; `undefined` means none is required. */
+  constructor(token: string | undefined) {
+    this.#digest = token === undefined ? undefined : digest(token);
+  }
+
+  /** Whether requests must carry the token. */
+  get required(): boolean {
+    return this.#digest !== undefined;
+  }
+
+  /** Whether `candidate` is the token (always true when none is required). */
+  accepts(candidate: string | undefined): boolean {
+    if (!this.#digest) return true;
+    return timingSafeEqual(this.#digest, digest(candidate ?? ""));
+  }
+}
+
+function digest(text: string): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(text).digest());
+}
+
+/**
+ * Delays replies to an address after failed attempts: 100 ms after the
+ * first, doubling, at most 5 s; a success forgets the address. Bounded.
+ *
+ * @example
+ * ```ts
+ * import { FailureDelay } from "./auth.ts";
+ * const delay = new FailureDelay();
+ * console.assert(delay.recordFailure("10.0.0.1") === 100 && delay.recordFailure("10.0.0.1") === 200);
+ * ```
+ */
+export class FailureDelay {
+  readonly #failures = new Map<string, number>();
+
+  /** Tracks at most `maxAddresses` addresses. */
+  constructor(readonly maxAddresses = 4096, readonly maxDelayMs = 5000) {}
+
+  /** Counts a failure; returns how long to wait before replying, in ms. */
+  recordFailure(address: string): number {
+    const count = (this.#failures.get(address) ?? 0) + 1;
+    this.#failures.delete(address);
+    this.#failures.set(address, count);
+    if (this.#failures.size > this.maxAddresses) {
+      this.#failures.delete(this.#failures.keys().next().value!);
+    }
+    return Math.min(100 * 2 ** (count - 1), this.maxDelayMs);
+  }
+
+  /** Forgets an address's failures. */
+  recordSuccess(address: string): void {
+    this.#failures.delete(address);
+  }
+}
+
+/**
+ * Reads the token from `--token-file` (first line, trimmed) or else from
+ * `SOCKIT_TOKEN`; `undefined` if neither gives one.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadToken } from "./auth.ts";
+ * const token = await loadToken("/etc/sockit/token");
+ * ```
+ */
+export async function loadToken(
+  tokenFile: string | undefined,
+): Promise<string | undefined> {
+  if (tokenFile !== undefined) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(tokenFile);
+    } catch (err) {
+      throw new UsageError(
+        `Cannot read --token-file "${tokenFile}": ${(err as Error).message}`,
+        "sockit exec --help",
+      );
+    }
+    const token = text.split("\n")[0]!.trim();
+    if (token === "") {
+      throw new UsageError(
+        `The --token-file "${tokenFile}" is empty: put the token on its first line`,
+        "sockit exec --help",
+      );
+    }
+    return token;
+  }
+  let fromEnv: string | undefined;
+  try {
+    fromEnv = Deno.env.get("SOCKIT_TOKEN");
+  } catch {
+    fromEnv = undefined;
+  }
+  return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+}

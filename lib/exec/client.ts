@@ -1,0 +1,262 @@
+/**
+ * The exec client: sends a command (framed with a token, or raw to a legacy
+ * server), reads exactly the reply's `total_size` bytes, checks the size
+ * fields and the SHA-256 before trusting them, and reports like ssh: remote
+ * stdout to stdout, remote stderr to stderr, the remote exit code as its own.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { type Endpoint, formatEndpoint } from "../net/address.ts";
+import { BufferedConn } from "../io/buffered_reader.ts";
+import { type ClientIo, runPrompt } from "../cli/client_io.ts";
+import {
+  closeWriteQuietly,
+  formatSeconds,
+  openStream,
+  type StreamConn,
+} from "../net/connect.ts";
+import type { ClientTls } from "../net/tls.ts";
+import { SockitError } from "../cli/errors.ts";
+import {
+  clientExitCode,
+  type ExecResponse,
+  parseExecResponse,
+} from "./protocol.ts";
+import {
+  decodeHeader,
+  encodeHeader,
+  FrameError,
+  MAX_HEADER_BYTES,
+  PREFIX_BYTES,
+} from "./frame.ts";
+import { writeAll } from "../io/streams.ts";
+import { Deadline } from "../io/timers.ts";
+
+/** How long past its time limit the client waits for a reply: the server's SIGKILL grace and more. */
+export const REPLY_GRACE_MS = 5000;
+
+/** Options of {@linkcode runExecClient}. */
+export interface ExecClientOptions {
+  /** The server. */
+  endpoint: Endpoint;
+  /** Connect over TLS, checking the server this way. */
+  tls?: ClientTls;
+  /** The command to run; absent = prompt for commands. */
+  command?: string;
+  /** The shared token, if any. */
+  token?: string;
+  /** Bounds the connect; sent as `timeout_ms`; the reply may take this plus 5 s. */
+  timeoutMs: number;
+  /** Stdin to send as the command's stdin (`--stdin`). */
+  stdin?: Uint8Array;
+  /** Print one JSON object instead of the raw output. @default {false} */
+  json?: boolean;
+  /** Speak the seeds' protocol: the raw command, no frame, no token. @default {false} */
+  legacy?: boolean;
+  /** The largest body accepted from the server. */
+  maxOutput: number;
+}
+
+/**
+ * Runs the exec client; resolves to the remote exit code (124 for a
+ * timeout, 128 + N for signal N). A refused or broken reply throws a
+ * {@linkcode SockitError} (exit 1).
+ *
+ * @example
+ * ```ts ignore
+ * import { runExecClient } from "./client.ts";
+ * import { processIo } from "../cli/client_io.ts";
+ * const code = await runExecClient({ endpoint: { transport: "tcp", hostname: "127.0.0.1", port: 8083 },
+ *   command: "uname -a", timeoutMs: 30_000, maxOutput: 64 << 20 }, processIo());
+ * ```
+ */
+export async function runExecClient(
+  options: ExecClientOptions,
+  io: ClientIo,
+): Promise<number> {
+  using conn = await openStream(
+    options.endpoint,
+    options.timeoutMs,
+    options.tls,
+  );
+  if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+  const session = new ExecSession(conn, options);
+  if (options.command !== undefined) {
+    const reply = await session.run(options.command, options.stdin);
+    await closeWriteQuietly(conn);
+    return await report(reply, options, io);
+  }
+  let last = 0;
+  await runPrompt(io, io.stdinIsTerminal ? "cmd>> " : "", async (line) => {
+    try {
+      last = await report(await session.run(line, undefined), options, io);
+    } catch (err) {
+      if (!(err instanceof SockitError) || session.broken) throw err;
+      await writeAll(
+        io.stderr,
+        new TextEncoder().encode(`sockit: ${err.message}\n`),
+      );
+      last = err.exitCode;
+    }
+  });
+  if (!session.broken) await closeWriteQuietly(conn);
+  return last;
+}
+
+/** A reply: the validated header and the body, split. */
+export interface Reply {
+  response: Extract<ExecResponse, { kind: "result" }>;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+}
+
+/**
+ * Requests over one connection, one at a time: send a frame, read and check
+ * the reply. `broken` says whether the connection can take another.
+ *
+ * @example
+ * ```ts ignore
+ * import { ExecSession } from "./client.ts";
+ * const options = { endpoint: { transport: "tcp" as const, hostname: "127.0.0.1", port: 8083 }, timeoutMs: 5000, maxOutput: 1 << 20 };
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 8083 });
+ * const reply = await new ExecSession(conn, options).run("true", undefined);
+ * ```
+ */
+export class ExecSession {
+  readonly #conn: StreamConn;
+  readonly #options: ExecClientOptions;
+  readonly #input: BufferedConn;
+  readonly #where: string;
+  /** Whether the connection is no longer usable for another request. */
+  broken = false;
+
+  /** Speaks on `conn` to `options.endpoint`, within `options`' limits. */
+  constructor(conn: StreamConn, options: ExecClientOptions) {
+    this.#conn = conn;
+    this.#options = options;
+    this.#input = new BufferedConn(conn, PREFIX_BYTES + MAX_HEADER_BYTES);
+    this.#where = formatEndpoint(options.endpoint);
+  }
+
+  /** Runs `command` and resolves to its checked reply; throws a `SockitError`. */
+  async run(command: string, stdin: Uint8Array | undefined): Promise<Reply> {
+    const waitMs = this.#options.timeoutMs + REPLY_GRACE_MS;
+    using deadline = new Deadline(waitMs, () => this.#conn.close());
+    try {
+      await writeAll(this.#conn, this.#request(command, stdin));
+      const response = await this.#readHeader();
+      if (response.kind === "error") {
+        throw new SockitError(
+          `${this.#where} refused the command: ${response.error}: ${response.message}`,
+        );
+      }
+      return await this.#readBody(response);
+    } catch (err) {
+      if (deadline.expired) {
+        this.broken = true;
+        throw new SockitError(
+          `No reply from ${this.#where} within ${formatSeconds(waitMs)}`,
+        );
+      }
+      if (err instanceof FrameError) {
+        this.broken = true;
+        throw new SockitError(`Bad reply from ${this.#where}: ${err.message}`);
+      }
+      if (err instanceof SockitError) throw err;
+      this.broken = true;
+      throw new SockitError(
+        `Connection to ${this.#where} failed: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+
+  #request(command: string, stdin: Uint8Array | undefined): Uint8Array {
+    if (this.#options.legacy) return new TextEncoder().encode(command);
+    const header: Record<string, unknown> = {
+      cmd: command,
+      timeout_ms: this.#options.timeoutMs,
+    };
+    if (this.#options.token !== undefined) header.token = this.#options.token;
+    if (stdin && stdin.length > 0) header.stdin_size = stdin.length;
+    const frame = encodeHeader(header);
+    if (!stdin || stdin.length === 0) return frame;
+    const out = new Uint8Array(frame.length + stdin.length);
+    out.set(frame);
+    out.set(stdin, frame.length);
+    return out;
+  }
+
+  async #readHeader(): Promise<ExecResponse> {
+    let decoded = decodeHeader(this.#input.view());
+    while (decoded.kind === "incomplete") {
+      if ((await this.#input.fill(decoded.needed)) !== "ok") {
+        this.broken = true;
+        throw new SockitError(
+          `${this.#where} closed the connection before sending a reply`,
+        );
+      }
+      decoded = decodeHeader(this.#input.view());
+    }
+    this.#input.consume(decoded.size);
+    return parseExecResponse(decoded.header, this.#options.maxOutput);
+  }
+
+  async #readBody(
+    response: Extract<ExecResponse, { kind: "result" }>,
+  ): Promise<Reply> {
+    const body = new Uint8Array(response.total_size);
+    let got = 0;
+    while (got < body.length) {
+      if (this.#input.length === 0 && (await this.#input.fill(1)) !== "ok") {
+        this.broken = true;
+        throw new SockitError(
+          `${this.#where} closed the connection after ${got} of ${body.length} bytes of output; the output is incomplete`,
+        );
+      }
+      const n = Math.min(this.#input.length, body.length - got);
+      body.set(this.#input.view().subarray(0, n), got);
+      this.#input.consume(n);
+      got += n;
+    }
+    if (response.sha256 !== null) {
+      const actual = createHash("sha256").update(body).digest("hex");
+      if (actual !== response.sha256) {
+        this.broken = true;
+        throw new SockitError(
+          `The output from ${this.#where} does not match its sha256: it was corrupted`,
+        );
+      }
+    }
+    return {
+      response,
+      stdout: body.subarray(0, response.stdout_size),
+      stderr: body.subarray(response.stdout_size),
+    };
+  }
+}
+
+const decoder = new TextDecoder();
+
+async function report(
+  reply: Reply,
+  options: ExecClientOptions,
+  io: ClientIo,
+): Promise<number> {
+  const { response } = reply;
+  if (options.json) {
+    const { kind: _kind, ...fields } = response;
+    const json = JSON.stringify({
+      ...fields,
+      stdout: decoder.decode(reply.stdout),
+      stderr: decoder.decode(reply.stderr),
+    });
+    await writeAll(io.stdout, new TextEncoder().encode(json + "\n"));
+  } else {
+    await writeAll(io.stdout, reply.stdout);
+    await writeAll(io.stderr, reply.stderr);
+  }
+  return clientExitCode(response);
+}

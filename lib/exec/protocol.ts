@@ -1,0 +1,221 @@
+/**
+ * The exec service's messages on top of frames: what a request header may
+ * hold and what a response header must hold, checked field by field. Pure.
+ * See docs/PROTOCOL.md for the byte-by-byte description.
+ *
+ * @module
+ */
+
+import { FrameError, sizeField } from "./frame.ts";
+
+/** Error codes a server may reply with. */
+export type ExecErrorCode =
+  | "unauthorized"
+  | "not_allowed"
+  | "busy"
+  | "bad_request";
+
+/** A request, validated. */
+export interface ExecRequest {
+  /** The command line. */
+  cmd: string;
+  /** The shared token, if sent. */
+  token?: string;
+  /** Bytes of stdin that follow the header. */
+  stdinSize: number;
+  /** The client's time limit in ms; it can only lower the server's. */
+  timeoutMs?: number;
+}
+
+/**
+ * Validates a request header. Throws a {@linkcode FrameError} naming the
+ * first bad field.
+ *
+ * @example
+ * ```ts
+ * import { parseExecRequest } from "./protocol.ts";
+ * const request = parseExecRequest({ cmd: "ls", stdin_size: 3 }, { maxStdin: 10 });
+ * console.assert(request.cmd === "ls" && request.stdinSize === 3);
+ * ```
+ */
+export function parseExecRequest(
+  header: Record<string, unknown>,
+  limits: { maxStdin: number },
+): ExecRequest {
+  const { cmd, token, timeout_ms } = header;
+  if (typeof cmd !== "string") {
+    throw new FrameError('Header field "cmd" must be a string');
+  }
+  checkCommandText(cmd);
+  if (token !== undefined && typeof token !== "string") {
+    throw new FrameError('Header field "token" must be a string');
+  }
+  const request: ExecRequest = {
+    cmd,
+    stdinSize: header.stdin_size === undefined
+      ? 0
+      : sizeField(header, "stdin_size", limits.maxStdin),
+  };
+  if (token !== undefined) request.token = token;
+  if (timeout_ms !== undefined) {
+    if (
+      typeof timeout_ms !== "number" || !(timeout_ms > 0) ||
+      !Number.isFinite(timeout_ms)
+    ) {
+      throw new FrameError(
+        'Header field "timeout_ms" must be a positive number',
+      );
+    }
+    request.timeoutMs = timeout_ms;
+  }
+  return request;
+}
+
+/**
+ * Refuses a command that is empty or holds a NUL byte.
+ *
+ * @example
+ * ```ts
+ * import { checkCommandText } from "./protocol.ts";
+ * checkCommandText("echo hi");
+ * ```
+ */
+export function checkCommandText(cmd: string): void {
+  if (cmd.trim() === "") throw new FrameError("The command is empty");
+  if (cmd.includes("\0")) throw new FrameError("The command holds a NUL byte");
+}
+
+/** What a response header says about a command that ran. */
+export interface ExecResult {
+  /** Bytes of stdout in the body (after truncation). */
+  stdout_size: number;
+  /** Bytes of stderr in the body (after truncation). */
+  stderr_size: number;
+  /** The exit code, or `null` if a signal ended the command. */
+  exit_code: number | null;
+  /** The signal that ended the command, or `null`. */
+  signal: string | null;
+  /** Whether the server's time limit stopped it. */
+  timed_out: boolean;
+  /** Whether output past `--max-output` was dropped. */
+  truncated: boolean;
+  /** How long it ran. */
+  duration_ms: number;
+}
+
+/** A response header, validated: a result, or a refusal. */
+export type ExecResponse =
+  | ({ kind: "result"; total_size: number; sha256: string | null } & ExecResult)
+  | { kind: "error"; error: string; message: string };
+
+/**
+ * Validates a response header from a server that may be hostile: every
+ * size checked against `maxBody` before anything is allocated for it.
+ * Throws a {@linkcode FrameError} naming the bad field.
+ *
+ * @example
+ * ```ts
+ * import { parseExecResponse } from "./protocol.ts";
+ * const r = parseExecResponse({ total_size: 0, exit_code: 0 }, 100);
+ * console.assert(r.kind === "result" && r.total_size === 0);
+ * ```
+ */
+export function parseExecResponse(
+  header: Record<string, unknown>,
+  maxBody: number,
+): ExecResponse {
+  const total = sizeField(header, "total_size", maxBody);
+  if (typeof header.error === "string") {
+    if (total !== 0) {
+      throw new FrameError("An error reply must have total_size 0");
+    }
+    const message = typeof header.message === "string"
+      ? header.message
+      : header.error;
+    return { kind: "error", error: header.error, message };
+  }
+  const stdout = header.stdout_size === undefined
+    ? total
+    : sizeField(header, "stdout_size", maxBody);
+  const stderr = header.stderr_size === undefined
+    ? total - stdout
+    : sizeField(header, "stderr_size", maxBody);
+  if (stdout + stderr !== total) {
+    throw new FrameError(
+      `stdout_size ${stdout} + stderr_size ${stderr} is not total_size ${total}`,
+    );
+  }
+  const exitCode = header.exit_code ?? null;
+  if (
+    exitCode !== null &&
+    (typeof exitCode !== "number" || !Number.isInteger(exitCode))
+  ) {
+    throw new FrameError(
+      'Header field "exit_code" must be a whole number or null',
+    );
+  }
+  const sha = header.sha256 ?? null;
+  if (
+    sha !== null && (typeof sha !== "string" || !/^[0-9a-f]{64}$/.test(sha))
+  ) {
+    throw new FrameError(
+      'Header field "sha256" must be 64 lowercase hex digits',
+    );
+  }
+  return {
+    kind: "result",
+    total_size: total,
+    stdout_size: stdout,
+    stderr_size: stderr,
+    exit_code: exitCode,
+    signal: typeof header.signal === "string" ? header.signal : null,
+    timed_out: header.timed_out === true,
+    truncated: header.truncated === true,
+    duration_ms: typeof header.duration_ms === "number"
+      ? header.duration_ms
+      : 0,
+    sha256: sha,
+  };
+}
+
+/** Signal numbers on Linux, for `128 + N` exit codes. */
+const SIGNAL_NUMBERS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGBUS: 7,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
+
+/**
+ * The exit code a client reports for a result, as ssh and `timeout(1)` do:
+ * 124 for a timeout, 128 + N for signal N (1 for a signal it does not
+ * know), else the command's own; 0 when the reply has neither (a seeds'
+ * server reports no exit code).
+ *
+ * @example
+ * ```ts
+ * import { clientExitCode } from "./protocol.ts";
+ * console.assert(clientExitCode({ exit_code: null, signal: "SIGKILL", timed_out: false }) === 137);
+ * console.assert(clientExitCode({ exit_code: null, signal: "SIGTERM", timed_out: true }) === 124);
+ * ```
+ */
+export function clientExitCode(
+  result: Pick<ExecResult, "exit_code" | "signal" | "timed_out">,
+): number {
+  if (result.timed_out) return 124;
+  if (result.exit_code !== null) return result.exit_code;
+  if (result.signal === null) return 0; // A seeds' server reports no exit code at all.
+  const number = SIGNAL_NUMBERS[result.signal];
+  return number === undefined ? 1 : 128 + number;
+}

@@ -1,0 +1,305 @@
+/**
+ * Running one command for the exec server, within limits: its own process
+ * group (so a timeout reaches every descendant), both pipes read at once
+ * with one shared output cap, a time limit (SIGTERM to the group, SIGKILL
+ * 2 s later), cancellation when the client goes away, and an environment
+ * holding only PATH. When the command exits, anything it left running in
+ * the background is killed, so no descendant outlives its reply.
+ *
+ * @module
+ */
+
+import type { ExecResult } from "./protocol.ts";
+import { settlesWithin } from "../io/timers.ts";
+
+/** What to run: a program and its arguments (`/bin/sh -c CMD` by default). */
+export interface CommandSpec {
+  /** The program, by path or by name on PATH. */
+  program: string;
+  /** Its arguments. */
+  args: string[];
+}
+
+/** Limits and inputs of {@linkcode runCommand}. */
+export interface RunOptions {
+  /** Bytes for the command's stdin; empty means /dev/null. */
+  stdin: Uint8Array;
+  /** Time limit in ms. */
+  timeoutMs: number;
+  /** Bytes of stdout plus stderr kept; past this the command is stopped. */
+  maxOutput: number;
+  /** Aborting stops the command (the client went away). */
+  signal?: AbortSignal;
+  /** From SIGTERM to SIGKILL, in ms. @default {2000} */
+  killGraceMs?: number;
+  /** After the command exits, how long its pipes may stay open, in ms. @default {200} */
+  drainMs?: number;
+  /** Told of each command's process group, to kill it should the server die. */
+  reaper?: {
+    add(pgid: number): Promise<void>;
+    remove(pgid: number): Promise<void>;
+  };
+}
+
+/** A finished command: the result fields and the output kept. */
+export interface RunOutcome extends ExecResult {
+  /** Stdout kept. */
+  stdout: Uint8Array;
+  /** Stderr kept. */
+  stderr: Uint8Array;
+  /** Whether `signal` stopped it. */
+  cancelled: boolean;
+}
+
+/**
+ * Runs `spec` within `options`' limits. Never throws for what the command
+ * does; a program that cannot be started reports exit code 127, as a shell does.
+ *
+ * @example
+ * ```ts
+ * import { runCommand } from "./runner.ts";
+ * const out = await runCommand({ program: "/bin/sh", args: ["-c", "echo hi"] },
+ *   { stdin: new Uint8Array(), timeoutMs: 5000, maxOutput: 1024 });
+ * console.assert(out.exit_code === 0 && new TextDecoder().decode(out.stdout) === "hi\n");
+ * ```
+ */
+export async function runCommand(
+  spec: CommandSpec,
+  options: RunOptions,
+): Promise<RunOutcome> {
+  const started = performance.now();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(SETSID ?? spec.program, {
+      args: SETSID ? ["--", spec.program, ...spec.args] : spec.args,
+      detached: SETSID === undefined,
+      stdin: options.stdin.length > 0 ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+      clearEnv: true,
+      env: { PATH: Deno.env.get("PATH") ?? "/usr/local/bin:/usr/bin:/bin" },
+    }).spawn();
+  } catch (err) {
+    const why = err instanceof Deno.errors.NotFound
+      ? "command not found"
+      : (err as Error).message;
+    return notStarted(
+      `sockit exec: ${spec.program}: ${why}\n`,
+      performance.now() - started,
+    );
+  }
+  await options.reaper?.add(child.pid);
+  const group = new ProcessGroup(child.pid, options.killGraceMs ?? 2000);
+  const capture = new OutputCapture(
+    options.maxOutput,
+    () => group.stop("truncated"),
+  );
+  const timer = setTimeout(() => group.stop("timeout"), options.timeoutMs);
+  const onAbort = () => group.stop("cancelled");
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  const stdoutReader = child.stdout.getReader();
+  const stderrReader = child.stderr.getReader();
+  const pumps = Promise.all([
+    pump(stdoutReader, capture, "stdout"),
+    pump(stderrReader, capture, "stderr"),
+  ]);
+  const feeding = options.stdin.length > 0
+    ? feed(child.stdin, options.stdin)
+    : Promise.resolve();
+  try {
+    const status = await child.status;
+    const drained = await settlesWithin(pumps, options.drainMs ?? 200);
+    group.killNow();
+    if (!drained) {
+      await Promise.all([stdoutReader.cancel(), stderrReader.cancel()]).catch(
+        () => {},
+      );
+    }
+    await pumps;
+    await feeding;
+    const stderr = capture.bytes("stderr");
+    if (status.code === 127 && startsWith(stderr, SETSID_NOT_FOUND)) {
+      return notStarted(
+        `sockit exec: ${spec.program}: command not found\n`,
+        performance.now() - started,
+      );
+    }
+    return {
+      stdout: capture.bytes("stdout"),
+      stderr,
+      stdout_size: capture.size("stdout"),
+      stderr_size: capture.size("stderr"),
+      exit_code: status.signal ? null : status.code,
+      signal: status.signal ?? null,
+      timed_out: group.reason === "timeout",
+      truncated: capture.truncated,
+      duration_ms: Math.round(performance.now() - started),
+      cancelled: group.reason === "cancelled",
+    };
+  } finally {
+    clearTimeout(timer);
+    group.dispose();
+    await options.reaper?.remove(child.pid);
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * `setsid` on Linux, to start each command in a session and process group of
+ * its own. Deno's `detached: true` does the same but forks the whole server
+ * to do it (about 4.5 ms a spawn against 2.4 ms through setsid, measured
+ * here); elsewhere, `detached` it is. Not found, `undefined`.
+ */
+const SETSID = findSetsid();
+const SETSID_NOT_FOUND = new TextEncoder().encode("setsid: failed to execute");
+
+function findSetsid(): string | undefined {
+  if (Deno.build.os !== "linux") return undefined;
+  for (const path of ["/usr/bin/setsid", "/bin/setsid"]) {
+    try {
+      if (Deno.statSync(path).isFile) return path;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  return bytes.length >= prefix.length &&
+    prefix.every((b, i) => bytes[i] === b);
+}
+
+function notStarted(message: string, ms: number): RunOutcome {
+  const stderr = new TextEncoder().encode(message);
+  return {
+    stdout: new Uint8Array(),
+    stderr,
+    stdout_size: 0,
+    stderr_size: stderr.length,
+    exit_code: 127,
+    signal: null,
+    timed_out: false,
+    truncated: false,
+    duration_ms: Math.round(ms),
+    cancelled: false,
+  };
+}
+
+/** Signals a detached child's whole process group: SIGTERM, then SIGKILL after a grace. */
+class ProcessGroup {
+  reason: "timeout" | "truncated" | "cancelled" | null = null;
+  #killTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly pid: number, readonly graceMs: number) {}
+
+  stop(reason: "timeout" | "truncated" | "cancelled"): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.#signal("SIGTERM");
+    this.#killTimer = setTimeout(() => this.#signal("SIGKILL"), this.graceMs);
+  }
+
+  killNow(): void {
+    this.#signal("SIGKILL");
+  }
+
+  dispose(): void {
+    clearTimeout(this.#killTimer);
+  }
+
+  #signal(signal: Deno.Signal): void {
+    try {
+      Deno.kill(-this.pid, signal);
+    } catch {
+      // The group is gone already.
+    }
+  }
+}
+
+/**
+ * Keeps stdout and stderr under one shared byte budget.
+ *
+ * @example
+ * ```ts
+ * import { OutputCapture } from "./runner.ts";
+ * let full = false;
+ * const capture = new OutputCapture(4, () => full = true);
+ * capture.add("stdout", new Uint8Array(3));
+ * capture.add("stderr", new Uint8Array(3));
+ * console.assert(full && capture.size("stderr") === 1 && capture.truncated);
+ * ```
+ */
+export class OutputCapture {
+  readonly #chunks: Record<"stdout" | "stderr", Uint8Array[]> = {
+    stdout: [],
+    stderr: [],
+  };
+  readonly #sizes = { stdout: 0, stderr: 0 };
+  #kept = 0;
+  truncated = false;
+
+  /** Keeps at most `max` bytes in all; calls `onFull` once when more arrive. */
+  constructor(readonly max: number, readonly onFull: () => void) {}
+
+  /** Adds a chunk from one stream, cut to what the budget allows. */
+  add(which: "stdout" | "stderr", chunk: Uint8Array): void {
+    const room = this.max - this.#kept;
+    const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+    if (part.length > 0) {
+      this.#chunks[which].push(part);
+      this.#sizes[which] += part.length;
+      this.#kept += part.length;
+    }
+    if (part.length < chunk.length && !this.truncated) {
+      this.truncated = true;
+      this.onFull();
+    }
+  }
+
+  /** Bytes kept from one stream. */
+  size(which: "stdout" | "stderr"): number {
+    return this.#sizes[which];
+  }
+
+  /** The bytes kept from one stream, joined. */
+  bytes(which: "stdout" | "stderr"): Uint8Array {
+    const out = new Uint8Array(this.#sizes[which]);
+    let at = 0;
+    for (const chunk of this.#chunks[which]) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
+  }
+}
+
+async function pump(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  capture: OutputCapture,
+  which: "stdout" | "stderr",
+): Promise<void> {
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      capture.add(which, value);
+    }
+  } catch {
+    // Cancelled after the command exited, with a background process still holding the pipe.
+  }
+}
+
+async function feed(
+  stdin: WritableStream<Uint8Array>,
+  bytes: Uint8Array,
+): Promise<void> {
+  const writer = stdin.getWriter();
+  try {
+    await writer.write(bytes);
+    await writer.close();
+  } catch {
+    // The command exited without reading all its stdin.
+  }
+}

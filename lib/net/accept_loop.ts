@@ -1,0 +1,266 @@
+/**
+ * The accept loop every sockit TCP server shares: caps the number of open
+ * connections, survives accept errors (EMFILE) with back-off, closes idle
+ * connections, logs each connection's peer, bytes and duration, and shuts
+ * down gracefully when its signal aborts.
+ *
+ * @module
+ */
+
+import { formatAddr } from "./address.ts";
+import type { Logger } from "../io/log.ts";
+import { Backoff, Deadline, IdleWatch, sleep } from "../io/timers.ts";
+import { TLS_HANDSHAKE_TIMEOUT_MS } from "./tls.ts";
+
+/** What a connection handler gets besides the connection. */
+export interface ConnectionContext {
+  /** Count bytes received; also counts as activity for the idle timeout. */
+  received(n: number): void;
+  /** Count bytes sent; also counts as activity for the idle timeout. */
+  sent(n: number): void;
+  /** Suspends the idle timeout until disposed: the connection is busy, not idle. */
+  hold(): Disposable;
+  /** Aborts when the server force-closes connections at the end of the grace period. */
+  readonly signal: AbortSignal;
+  /** Aborts when the server starts to shut down: finish the request in hand, take no more. */
+  readonly stopping: AbortSignal;
+  /** The peer, formatted for logs. */
+  readonly peer: string;
+}
+
+/** Handles one connection; the server closes the connection when it returns. */
+export type ConnectionHandler = (
+  conn: Deno.Conn,
+  context: ConnectionContext,
+) => Promise<void>;
+
+/** Options of {@linkcode serveConnections}. */
+export interface ServeOptions {
+  /** Aborting stops accepting and starts the grace period. */
+  signal: AbortSignal;
+  /** Where connection events go. */
+  logger: Logger;
+  /** Connections open at once; one more is closed at once. @default {1024} */
+  maxConns?: number;
+  /** Close a connection with no traffic for this long, in ms; 0 = never. @default {300000} */
+  idleTimeoutMs?: number;
+  /** After `signal` aborts, how long open connections may finish, in ms. @default {5000} */
+  graceMs?: number;
+  /** Aborting ends the grace period at once (a second SIGINT or SIGTERM). */
+  force?: AbortSignal;
+  /** On a TLS listener, how long a client has to finish the handshake, in ms. @default {10000} */
+  handshakeTimeoutMs?: number;
+}
+
+/** The longest pause between retries after `accept()` fails, in ms. */
+export const MAX_ACCEPT_BACKOFF_MS = 1000;
+
+interface OpenConnection {
+  conn: Deno.Conn;
+  closed: boolean;
+  done: Promise<void>;
+}
+
+/**
+ * Accepts connections on `listener` until `options.signal` aborts, running
+ * `handler` for each. Resolves once every connection is closed. Never throws
+ * because of what a client did.
+ *
+ * @example
+ * ```ts
+ * import { serveConnections } from "./accept_loop.ts";
+ * import { Logger } from "../io/log.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const stop = new AbortController();
+ * const served = serveConnections(listener, async () => {}, {
+ *   signal: stop.signal,
+ *   logger: new Logger({ service: "doc", quiet: true, sink: () => {} }),
+ * });
+ * stop.abort();
+ * await served;
+ * ```
+ */
+export async function serveConnections(
+  listener: Deno.Listener,
+  handler: ConnectionHandler,
+  options: ServeOptions,
+): Promise<void> {
+  const { signal, logger } = options;
+  const maxConns = options.maxConns ?? 1024;
+  const open = new Set<OpenConnection>();
+  const forceClose = new AbortController();
+  const closeListener = () => closeQuietly(listener);
+  signal.addEventListener("abort", closeListener, { once: true });
+  if (signal.aborted) closeListener();
+
+  const backoff = new Backoff(5, MAX_ACCEPT_BACKOFF_MS);
+  while (!signal.aborted) {
+    let conn: Deno.Conn;
+    try {
+      conn = await listener.accept();
+    } catch (err) {
+      if (signal.aborted || err instanceof Deno.errors.BadResource) break;
+      logger.warn("accept-failed", {
+        error: errorText(err),
+        retry_ms: backoff.nextMs,
+      });
+      await backoff.wait(signal);
+      continue;
+    }
+    backoff.reset();
+    if (open.size >= maxConns) {
+      logger.warn("refused", {
+        peer: formatAddr(conn.remoteAddr),
+        reason: "max-conns",
+        max_conns: maxConns,
+      });
+      closeQuietly(conn);
+      continue;
+    }
+    const entry: OpenConnection = {
+      conn,
+      closed: false,
+      done: Promise.resolve(),
+    };
+    entry.done = runConnection(entry, handler, options, forceClose.signal)
+      .finally(() => open.delete(entry));
+    open.add(entry);
+  }
+  signal.removeEventListener("abort", closeListener);
+  closeQuietly(listener);
+  const graceMs = options.graceMs ?? 5000;
+  logger.notice("shutdown", {
+    reason: String(signal.reason ?? "stopped"),
+    open: open.size,
+    grace_ms: graceMs,
+  });
+  await drain(open, graceMs, logger, forceClose, options.force);
+  logger.notice("stopped");
+}
+
+async function drain(
+  open: Set<OpenConnection>,
+  graceMs: number,
+  logger: Logger,
+  forceClose: AbortController,
+  force: AbortSignal | undefined,
+): Promise<void> {
+  if (open.size === 0) return;
+  const graceOver = new AbortController();
+  const allDone = Promise.all([...open].map((e) => e.done));
+  const stopWaiting = force
+    ? AbortSignal.any([graceOver.signal, force])
+    : graceOver.signal;
+  await Promise.race([allDone, sleep(graceMs, stopWaiting)]);
+  graceOver.abort();
+  if (open.size > 0) {
+    logger.warn(force?.aborted ? "forced" : "grace-expired", {
+      closing: open.size,
+    });
+    forceClose.abort();
+    for (const entry of open) closeEntry(entry);
+  }
+  await allDone;
+}
+
+async function runConnection(
+  entry: OpenConnection,
+  handler: ConnectionHandler,
+  options: ServeOptions,
+  forceSignal: AbortSignal,
+): Promise<void> {
+  const { logger } = options;
+  const peer = formatAddr(entry.conn.remoteAddr);
+  const started = performance.now();
+  let bytesIn = 0;
+  let bytesOut = 0;
+  using idle = new IdleWatch(
+    options.idleTimeoutMs ?? 300_000,
+    () => closeEntry(entry),
+  );
+  const context: ConnectionContext = {
+    received: (n) => {
+      bytesIn += n;
+      idle.touch();
+    },
+    sent: (n) => {
+      bytesOut += n;
+      idle.touch();
+    },
+    hold: () => idle.hold(),
+    signal: forceSignal,
+    stopping: options.signal,
+    peer,
+  };
+  logger.info("open", { peer });
+  let error: string | null = null;
+  let inHandshake = "handshake" in entry.conn;
+  try {
+    if (inHandshake) {
+      await handshakeWithin(
+        entry.conn as Deno.TlsConn,
+        options.handshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS,
+      );
+    }
+    inHandshake = false;
+    await handler(entry.conn, context);
+  } catch (err) {
+    if (!entry.closed) error = errorText(err);
+  } finally {
+    closeEntry(entry);
+  }
+  const reason = inHandshake
+    ? "tls-handshake"
+    : idle.fired
+    ? "idle-timeout"
+    : forceSignal.aborted
+    ? "shutdown"
+    : error
+    ? "error"
+    : "eof";
+  logger.info("close", {
+    peer,
+    bytes_in: bytesIn,
+    bytes_out: bytesOut,
+    duration_ms: Math.round(performance.now() - started),
+    reason,
+    ...(error ? { error } : {}),
+  });
+}
+
+/** Finishes a server-side TLS handshake, or throws why it failed. */
+async function handshakeWithin(
+  conn: Deno.TlsConn,
+  timeoutMs: number,
+): Promise<void> {
+  using deadline = new Deadline(timeoutMs, () => closeQuietly(conn));
+  try {
+    await conn.handshake();
+  } catch (err) {
+    if (deadline.expired) {
+      throw new Error(
+        `TLS handshake did not finish within ${timeoutMs / 1000} s`,
+      );
+    }
+    throw err;
+  }
+}
+
+function closeEntry(entry: OpenConnection): void {
+  if (entry.closed) return;
+  entry.closed = true;
+  closeQuietly(entry.conn);
+}
+
+function closeQuietly(closer: { close(): void }): void {
+  try {
+    closer.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+/** A one-line description of an error for logs. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

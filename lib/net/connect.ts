@@ -1,0 +1,127 @@
+/**
+ * Opening client connections with a time limit and a one-line error a user
+ * can act on: `cannot connect to tcp://127.0.0.1:20000: connection refused`.
+ *
+ * @module
+ */
+
+import { type Endpoint, formatEndpoint } from "./address.ts";
+import { describeOsError, SockitError, UsageError } from "../cli/errors.ts";
+import type { ByteReader, ByteWriter } from "../io/streams.ts";
+import type { ClientTls } from "./tls.ts";
+import { connectNodeTls, startVerifiedTls } from "./tls_connect.ts";
+import { Deadline } from "../io/timers.ts";
+
+/** What a client needs of a connection, plain or TLS: `Deno.Conn` has it. */
+export interface StreamConn extends ByteReader, ByteWriter, Disposable {
+  /** Closes both directions at once. */
+  close(): void;
+  /** Half-closes: the peer reads EOF, and replies can still arrive. */
+  closeWrite(): Promise<void>;
+}
+
+/**
+ * Connects to `endpoint`, over TLS when `tls` is given, within `timeoutMs`
+ * (the TLS handshake within 10 s of that too). With a pin or `insecure`,
+ * the connection goes through `node:tls`; otherwise through Deno's TLS.
+ *
+ * @example
+ * ```ts
+ * import { openStream } from "./connect.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const conn = await openStream({ transport: "tcp", hostname: "127.0.0.1", port: listener.addr.port }, 1000);
+ * conn.close();
+ * listener.close();
+ * ```
+ */
+export async function openStream(
+  endpoint: Endpoint,
+  timeoutMs: number,
+  tls?: ClientTls,
+): Promise<StreamConn> {
+  if (tls === undefined) return await connectTo(endpoint, timeoutMs);
+  if (endpoint.transport === "unix") {
+    throw new UsageError(
+      "TLS works over TCP only: drop --unix or the --tls options",
+      "sockit --help",
+    );
+  }
+  if (tls.pin !== undefined || tls.insecure) {
+    return await connectNodeTls(endpoint, tls, timeoutMs);
+  }
+  const tcp = await connectTo(endpoint, timeoutMs) as Deno.TcpConn;
+  return await startVerifiedTls(tcp, endpoint, tls, timeoutMs);
+}
+
+/**
+ * Connects to a TCP or unix endpoint within `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { connectTo } from "./connect.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const conn = await connectTo({ transport: "tcp", hostname: "127.0.0.1", port: listener.addr.port }, 1000);
+ * conn.close();
+ * listener.close();
+ * ```
+ */
+export async function connectTo(
+  endpoint: Endpoint,
+  timeoutMs: number,
+): Promise<Deno.Conn> {
+  const abort = new AbortController();
+  using deadline = new Deadline(timeoutMs, () => abort.abort());
+  try {
+    if (endpoint.transport === "unix") {
+      return await Deno.connect({ transport: "unix", path: endpoint.path });
+    }
+    return await Deno.connect({
+      hostname: endpoint.hostname,
+      port: endpoint.port,
+      signal: abort.signal,
+    });
+  } catch (err) {
+    const why = deadline.expired
+      ? `timed out after ${formatSeconds(timeoutMs)}`
+      : describeOsError(err);
+    throw new SockitError(
+      `Cannot connect to ${formatEndpoint(endpoint)}: ${why}`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Writes a duration in ms as seconds for messages: `10 s`, `0.5 s`.
+ *
+ * @example
+ * ```ts
+ * import { formatSeconds } from "./connect.ts";
+ * console.assert(formatSeconds(500) === "0.5 s");
+ * ```
+ */
+export function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/**
+ * Half-closes `conn` and ignores a failure: the polite end of a client's
+ * session (over TLS it sends close_notify, so the server sees a clean end).
+ *
+ * @example
+ * ```ts
+ * import { closeWriteQuietly } from "./connect.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * await closeWriteQuietly(conn);
+ * conn.close();
+ * listener.close();
+ * ```
+ */
+export async function closeWriteQuietly(conn: StreamConn): Promise<void> {
+  try {
+    await conn.closeWrite();
+  } catch {
+    // The server closed first.
+  }
+}

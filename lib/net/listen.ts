@@ -1,0 +1,141 @@
+/**
+ * Binding listeners the way sockit's servers need: always on the host given
+ * (Deno defaults to 0.0.0.0 otherwise), and for unix sockets, replacing a
+ * stale socket file left by a dead server while refusing to touch a live one
+ * or a file that is not a socket.
+ *
+ * @module
+ */
+
+import { type Endpoint, formatEndpoint } from "./address.ts";
+import { describeOsError, SockitError, UsageError } from "../cli/errors.ts";
+import type { ServerTls } from "./tls.ts";
+
+/**
+ * Binds a stream listener on `endpoint` (TCP or unix), serving TLS with
+ * `tls`'s certificate when given (TCP only).
+ *
+ * @example
+ * ```ts
+ * import { listenOn } from "./listen.ts";
+ * const listener = await listenOn({ transport: "tcp", hostname: "127.0.0.1", port: 0 });
+ * listener.close();
+ * ```
+ */
+export async function listenOn(
+  endpoint: Endpoint,
+  tls?: ServerTls,
+): Promise<Deno.Listener> {
+  try {
+    if (endpoint.transport === "unix") {
+      if (tls) {
+        throw new UsageError(
+          "TLS works over TCP only: drop --unix or --tls-cert/--tls-key",
+          "sockit --help",
+        );
+      }
+      await removeStaleSocket(endpoint.path);
+      return Deno.listen({ transport: "unix", path: endpoint.path });
+    }
+    const address = { hostname: endpoint.hostname, port: endpoint.port };
+    if (tls) return listenTls(address, tls);
+    return Deno.listen(address);
+  } catch (err) {
+    if (err instanceof SockitError || err instanceof UsageError) throw err;
+    throw new SockitError(
+      `Cannot listen on ${formatEndpoint(endpoint)}: ${describeOsError(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+function listenTls(
+  address: { hostname: string; port: number },
+  tls: ServerTls,
+): Deno.Listener {
+  try {
+    return Deno.listenTls({ ...address, cert: tls.cert, key: tls.key });
+  } catch (err) {
+    const message = (err as Error).message;
+    if (
+      /KeyMismatch|not be consistent|private key|certificate/i.test(message)
+    ) {
+      throw new UsageError(
+        `Cannot use --tls-cert and --tls-key: ${
+          /KeyMismatch|consistent/.test(message)
+            ? "the key does not belong to the certificate"
+            : message
+        }; give the certificate's own key`,
+        "sockit --help",
+      );
+    }
+    throw err;
+  }
+}
+
+/**
+ * Removes `path` if it is a unix socket nobody accepts on. Throws a
+ * {@linkcode SockitError} if a server is live there, or if the path is not a
+ * socket.
+ *
+ * @example
+ * ```ts
+ * import { removeStaleSocket } from "./listen.ts";
+ * await removeStaleSocket("/tmp/sockit-does-not-exist.sock");
+ * ```
+ */
+export async function removeStaleSocket(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    throw err;
+  }
+  if (!info.isSocket) {
+    throw new SockitError(
+      `Cannot listen on unix:${path}: the path exists and is not a socket; choose another path`,
+    );
+  }
+  try {
+    const conn = await Deno.connect({ transport: "unix", path });
+    conn.close();
+  } catch {
+    await Deno.remove(path);
+    return;
+  }
+  throw new SockitError(
+    `Cannot listen on unix:${path}: another server is listening there; stop it or choose another path`,
+  );
+}
+
+/**
+ * Binds a UDP socket on `endpoint`'s host and port (never the 0.0.0.0
+ * default unless asked).
+ *
+ * @example
+ * ```ts
+ * import { bindDatagram } from "./listen.ts";
+ * const socket = bindDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+ * socket.close();
+ * ```
+ */
+export function bindDatagram(endpoint: Endpoint): Deno.DatagramConn {
+  if (endpoint.transport === "unix") {
+    throw new SockitError(
+      "UDP services do not listen on unix sockets; use --host and --port",
+    );
+  }
+  try {
+    return Deno.listenDatagram({
+      hostname: endpoint.hostname,
+      port: endpoint.port,
+      transport: "udp",
+    });
+  } catch (err) {
+    throw new SockitError(
+      `Cannot listen on ${formatEndpoint(endpoint)}: ${describeOsError(err)}`,
+      { cause: err },
+    );
+  }
+}

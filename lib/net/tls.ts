@@ -1,0 +1,167 @@
+/**
+ * TLS settings for sockit's TCP services: the server's certificate and key
+ * (`--tls-cert`, `--tls-key`), the client's trust (`--tls`, `--tls-ca`,
+ * `--tls-pin`, `--tls-insecure`), and the SHA-256 certificate fingerprints
+ * a pin is compared against. Reading and checking only; connecting lives in
+ * `tls_connect.ts`.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { UsageError } from "../cli/errors.ts";
+
+/** A server's certificate chain and private key, read from PEM files. */
+export interface ServerTls {
+  /** The certificate chain, PEM, leaf first. */
+  cert: string;
+  /** The private key, PEM. */
+  key: string;
+  /** The leaf certificate's SHA-256 fingerprint, `AB:CD:...`. */
+  sha256: string;
+}
+
+/** How a client checks the server. Verification is on unless `insecure`. */
+export interface ClientTls {
+  /** Trust only these CA certificates (PEM) instead of the system's. */
+  caCerts?: string[];
+  /** Accept only a server certificate with this SHA-256 fingerprint. */
+  pin?: string;
+  /** Check nothing (`--tls-insecure`): encryption without authentication. */
+  insecure?: boolean;
+}
+
+/** How long a TLS handshake may take on either side, in ms: 10 s. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+const CERT_BLOCK =
+  /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/g;
+
+/**
+ * The DER bytes of each certificate in a PEM text, in order.
+ *
+ * @example
+ * ```ts
+ * import { pemCertificates } from "./tls.ts";
+ * console.assert(pemCertificates("no certificate here").length === 0);
+ * ```
+ */
+export function pemCertificates(pem: string): Uint8Array[] {
+  return [...pem.matchAll(CERT_BLOCK)].map((m) =>
+    Uint8Array.from(atob(m[1]!.replace(/\s+/g, "")), (c) => c.charCodeAt(0))
+  );
+}
+
+/**
+ * The SHA-256 fingerprint of DER bytes as openssl prints it: upper-case hex
+ * pairs joined by colons.
+ *
+ * @example
+ * ```ts
+ * import { fingerprintOf } from "./tls.ts";
+ * console.assert(fingerprintOf(new Uint8Array()).startsWith("E3:B0:C4:42"));
+ * ```
+ */
+export function fingerprintOf(der: Uint8Array): string {
+  const hex = createHash("sha256").update(der).digest("hex").toUpperCase();
+  return hex.match(/../g)!.join(":");
+}
+
+/**
+ * Reads a `--tls-pin` value: 64 hex digits, with or without colons, as
+ * `openssl x509 -noout -fingerprint -sha256` prints them (an optional
+ * `sha256 Fingerprint=` or `sha256:` prefix is dropped). Returns the
+ * canonical `AB:CD:...` form, or throws a {@linkcode UsageError}.
+ *
+ * @example
+ * ```ts
+ * import { parsePin } from "./tls.ts";
+ * console.assert(parsePin("ab".repeat(32)) === Array(32).fill("AB").join(":"));
+ * ```
+ */
+export function parsePin(text: string, help = "sockit --help"): string {
+  const hex = text.trim().replace(/^sha256( Fingerprint=|:)/i, "").replace(
+    /:/g,
+    "",
+  );
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+    throw new UsageError(
+      `Invalid --tls-pin "${text}": give the certificate's SHA-256 fingerprint, 64 hex digits (openssl x509 -noout -fingerprint -sha256 -in CERT)`,
+      help,
+    );
+  }
+  return hex.toUpperCase().match(/../g)!.join(":");
+}
+
+/**
+ * Reads and checks `--tls-cert` and `--tls-key`: both must be readable PEM
+ * files, the first with at least one certificate, the second with a key.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadServerTls } from "./tls.ts";
+ * const tls = await loadServerTls("server.pem", "server.key");
+ * console.log(tls.sha256);
+ * ```
+ */
+export async function loadServerTls(
+  certFile: string,
+  keyFile: string,
+  help = "sockit --help",
+): Promise<ServerTls> {
+  const cert = await readPemFile("--tls-cert", certFile, help);
+  const certs = pemCertificates(cert);
+  if (certs.length === 0) {
+    throw new UsageError(
+      `The --tls-cert "${certFile}" has no PEM certificate (-----BEGIN CERTIFICATE-----); give the certificate, not the key`,
+      help,
+    );
+  }
+  const key = await readPemFile("--tls-key", keyFile, help);
+  if (!/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(key)) {
+    throw new UsageError(
+      `The --tls-key "${keyFile}" has no PEM private key (-----BEGIN PRIVATE KEY-----); give the key, not the certificate`,
+      help,
+    );
+  }
+  return { cert, key, sha256: fingerprintOf(certs[0]!) };
+}
+
+/**
+ * Reads `--tls-ca`: a PEM file with one or more CA certificates.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadCaCerts } from "./tls.ts";
+ * const caCerts = await loadCaCerts("ca.pem");
+ * ```
+ */
+export async function loadCaCerts(
+  caFile: string,
+  help = "sockit --help",
+): Promise<string[]> {
+  const pem = await readPemFile("--tls-ca", caFile, help);
+  const blocks = pem.match(CERT_BLOCK) ?? [];
+  if (blocks.length === 0) {
+    throw new UsageError(
+      `The --tls-ca "${caFile}" has no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+      help,
+    );
+  }
+  return blocks;
+}
+
+async function readPemFile(
+  option: string,
+  path: string,
+  help: string,
+): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (err) {
+    throw new UsageError(
+      `Cannot read ${option} "${path}": ${(err as Error).message}`,
+      help,
+    );
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The UDP uppercase transform. Pure: bytes in, bytes out, and the reply is
+ * never longer than the request, so the server cannot amplify traffic.
+ *
+ * Valid UTF-8 is uppercased character by character, except that a character
+ * whose uppercase form takes more bytes than itself stays as it is (plain
+ * `toUpperCase()` turns the 2-byte `ΐ` into 6 bytes and `ß` into `SS`).
+ * Bytes that are not valid UTF-8 get only their ASCII letters uppercased.
+ *
+ * @module
+ */
+
+import { upperAsciiBytes } from "../tcp_echo/line_modes.ts";
+
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+const encoder = new TextEncoder();
+
+/**
+ * Uppercases a datagram without ever making it longer.
+ *
+ * @example
+ * ```ts
+ * import { upperDatagram } from "./upper.ts";
+ * const show = (s: string) => new TextDecoder().decode(upperDatagram(new TextEncoder().encode(s)));
+ * console.assert(show("sally") === "SALLY");
+ * console.assert(show("straße") === "STRASSE"); // ß and SS are 2 bytes each
+ * console.assert(show("ΐ") === "ΐ");
+ * ```
+ */
+export function upperDatagram(request: Uint8Array): Uint8Array {
+  if (isAscii(request)) return upperAsciiBytes(request);
+  let text: string;
+  try {
+    text = strictDecoder.decode(request);
+  } catch {
+    return upperAsciiBytes(request);
+  }
+  let out = "";
+  for (const char of text) {
+    const upper = char.toUpperCase();
+    out += upper === char || utf8Length(upper) > utf8Length(char)
+      ? char
+      : upper;
+  }
+  return encoder.encode(out);
+}
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
+function utf8Length(text: string): number {
+  let n = 0;
+  for (const char of text) {
+    const cp = char.codePointAt(0)!;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
