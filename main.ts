@@ -34,14 +34,11 @@ export async function main(args: readonly string[]): Promise<number> {
   let invocation: Invocation;
   try {
     const { parseCommandLine } = await import("./lib/cli/parse.ts");
-    const { SERVICES } = await import("./lib/commands.ts");
+    const { SERVICES } = await import("./lib/services.ts");
     invocation = parseCommandLine(args, SERVICES);
     if (invocation.kind === "help") return print(invocation.text);
     if (invocation.kind === "version") return print(versionText());
-    return await invocation.command.run(
-      invocation.values,
-      invocation.positionals,
-    );
+    return await invocation.run();
   } catch (err) {
     return reportError(err);
   }
@@ -59,7 +56,9 @@ function print(text: string): number {
 
 function reportError(err: unknown): number {
   if (err instanceof UsageError) {
-    console.error(`${formatErrorLine(err.message)} (see '${err.help}')`);
+    console.error(
+      `${formatErrorLine(err.message)} (see '${err.help ?? "sockit --help"}')`,
+    );
     return err.exitCode;
   }
   if (err instanceof SockitError) {

@@ -11,7 +11,8 @@
  * @module
  */
 
-import { openStream, type StreamConn } from "../lib/net/connect.ts";
+import { openStream } from "../lib/net/connect.ts";
+import { type StreamConn } from "../lib/net/stream_conn.ts";
 import { readFull, writeAll } from "../lib/io/streams.ts";
 import { fingerprintOf, pemCertificates } from "../lib/net/tls.ts";
 

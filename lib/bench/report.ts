@@ -77,7 +77,7 @@ export function checkBenchGuards(
  * @example
  * ```ts
  * import { ProgressLine } from "./report.ts";
- * import { MemoryWriter } from "../io/streams.ts";
+ * import { MemoryWriter } from "../io/memory.ts";
  * const out = new MemoryWriter();
  * const line = new ProgressLine(out);
  * line.show({ target: "exec", connections: 1, size: 0, seconds: 1, requests: 5, errors: 0,

@@ -9,12 +9,13 @@
  */
 
 import type { Endpoint } from "../net/address.ts";
-import { openStream, type StreamConn } from "../net/connect.ts";
+import { openStream } from "../net/connect.ts";
+import { type StreamConn } from "../net/stream_conn.ts";
 import { DatagramInbox } from "../net/datagram_inbox.ts";
 import { ExecSession } from "../exec/client.ts";
 import { LatencyHistogram } from "./latency.ts";
 import { openUdpClient } from "../net/udp_socket.ts";
-import { writeAll } from "../io/streams.ts";
+import { closeQuietly, writeAll } from "../io/streams.ts";
 import { sleep } from "../io/timers.ts";
 import type { ClientTls } from "../net/tls.ts";
 
@@ -83,7 +84,7 @@ type ClientLoop = (tally: Tally, deadline: number) => Promise<void>;
  * @example
  * ```ts
  * import { runBench } from "./run.ts";
- * import { serveTcpEcho } from "../tcp_echo/tcp_echo.ts";
+ * import { serveTcpEcho } from "../tcp_echo/server.ts";
  * import { Logger } from "../io/log.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const stop = new AbortController();
@@ -187,11 +188,7 @@ async function reconnecting(
     } catch (err) {
       countError(tally, err);
     } finally {
-      try {
-        conn.close();
-      } catch {
-        // Closed already, by the reply timeout.
-      }
+      closeQuietly(conn); // The reply timeout may have closed it already.
     }
   }
 }

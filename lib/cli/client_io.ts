@@ -2,18 +2,15 @@
  * What a client reads and writes besides its socket: stdin, stdout, stderr
  * and whether stdin is a terminal. The CLI passes the process's own; the demo
  * and tests pass in-memory streams. Also the interactive prompt loop the
- * seed clients had (`>>> `, `quit` or Ctrl-D ends it).
+ * seed clients had (`>>> `, `quit` or Ctrl-D ends it), and the one way a
+ * client writes a diagnostic line.
  *
  * @module
  */
 
-import { SockitError } from "./errors.ts";
-import {
-  type ByteReader,
-  type ByteWriter,
-  LineReader,
-  writeAll,
-} from "../io/streams.ts";
+import { formatErrorLine } from "./errors.ts";
+import { type ByteReader, type ByteWriter, writeAll } from "../io/streams.ts";
+import { LineReader } from "../io/lines.ts";
 
 /** A client's standard streams. */
 export interface ClientIo {
@@ -56,7 +53,7 @@ const encoder = new TextEncoder();
  * @example
  * ```ts
  * import { runPrompt } from "./client_io.ts";
- * import { MemoryReader, MemoryWriter } from "../io/streams.ts";
+ * import { MemoryReader, MemoryWriter } from "../io/memory.ts";
  * const seen: string[] = [];
  * const stdin = new MemoryReader(new TextEncoder().encode("a\n\nquit\nb\n"));
  * const out = new MemoryWriter();
@@ -88,49 +85,21 @@ export async function runPrompt(
 }
 
 /**
- * Throws a {@linkcode SockitError} when a reply is not the `--expect` text
- * given for it (nothing to check when `expected` is `undefined`).
+ * Writes one diagnostic line to stderr as sockit writes every message:
+ * `sockit: ` and the message (see {@linkcode formatErrorLine}).
  *
  * @example
  * ```ts
- * import { checkExpected } from "./client_io.ts";
- * checkExpected("hi", new TextEncoder().encode("hi"), 0);
+ * import { warn } from "./client_io.ts";
+ * import { MemoryWriter } from "../io/memory.ts";
+ * const stderr = new MemoryWriter();
+ * await warn({ stderr }, "No reply");
+ * console.assert(stderr.text() === "sockit: no reply\n");
  * ```
  */
-export function checkExpected(
-  expected: string | undefined,
-  reply: Uint8Array,
-  index: number,
-): void {
-  if (expected === undefined) return;
-  const got = new TextDecoder().decode(reply);
-  if (got !== expected) {
-    throw new SockitError(
-      `Reply ${index + 1} differs from --expect: expected ${
-        JSON.stringify(expected)
-      }, got ${JSON.stringify(got)}`,
-    );
-  }
-}
-
-/**
- * Writes a reply to stdout on a line of its own.
- *
- * @example
- * ```ts
- * import { printReply } from "./client_io.ts";
- * import { MemoryWriter } from "../io/streams.ts";
- * const out = new MemoryWriter();
- * await printReply(out, new TextEncoder().encode("hi"));
- * console.assert(out.text() === "hi\n");
- * ```
- */
-export async function printReply(
-  stdout: ByteWriter,
-  reply: Uint8Array,
+export async function warn(
+  io: Pick<ClientIo, "stderr">,
+  message: string,
 ): Promise<void> {
-  const line = new Uint8Array(reply.length + 1);
-  line.set(reply);
-  line[reply.length] = 0x0a;
-  await writeAll(stdout, line);
+  await writeAll(io.stderr, encoder.encode(formatErrorLine(message) + "\n"));
 }

@@ -6,8 +6,6 @@
  * @module
  */
 
-/** Exit code for success. */
-export const EXIT_OK = 0;
 /** Exit code for a runtime failure: refused connection, timeout, mismatch. */
 export const EXIT_FAILURE = 1;
 /** Exit code for a usage error: unknown option, bad value. */
@@ -15,7 +13,8 @@ export const EXIT_USAGE = 2;
 
 /**
  * A mistake on the command line. The message names the problem; `help` names
- * the command whose `--help` explains the fix.
+ * the command whose `--help` explains the fix. A command's `run` may leave
+ * `help` out: the parser then points at that command's service.
  *
  * @example
  * ```ts
@@ -28,11 +27,11 @@ export class UsageError extends Error {
   override name = "UsageError";
   /** The process exit code for this error. */
   readonly exitCode = EXIT_USAGE;
-  /** The command whose `--help` explains the fix. */
-  readonly help: string;
+  /** The command whose `--help` explains the fix; `undefined` until the parser sets it. */
+  readonly help: string | undefined;
 
   /** Creates a usage error pointing at `help`. */
-  constructor(message: string, help = "sockit --help") {
+  constructor(message: string, help?: string) {
     super(message);
     this.help = help;
   }
@@ -65,41 +64,6 @@ export class SockitError extends Error {
 }
 
 /**
- * Describes an OS-level socket error in a few lowercase words, for the tail of
- * a one-line message.
- *
- * @example
- * ```ts
- * import { describeOsError } from "./errors.ts";
- * console.assert(describeOsError(new Deno.errors.ConnectionRefused("x")) === "connection refused");
- * ```
- */
-export function describeOsError(err: unknown): string {
-  if (err instanceof Deno.errors.ConnectionRefused) return "connection refused";
-  if (err instanceof Deno.errors.ConnectionReset) {
-    return "connection reset by peer";
-  }
-  if (err instanceof Deno.errors.AddrInUse) return "address already in use";
-  if (err instanceof Deno.errors.AddrNotAvailable) {
-    return "address not available on this machine";
-  }
-  if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (err instanceof Deno.errors.NotFound) return "no such file or directory";
-  if (err instanceof Deno.errors.TimedOut) return "timed out";
-  const message = err instanceof Error ? err.message : String(err);
-  if (
-    /lookup address information|Name or service not known|nodename nor servname/i
-      .test(message)
-  ) {
-    return "unknown host";
-  }
-  return message.replace(/ \(os error \d+\)$/, "").replace(
-    /^./,
-    (c) => c.toLowerCase(),
-  );
-}
-
-/**
  * Writes an error message as the one line sockit prints for it:
  * `sockit: ` and the message with its first letter lowered, as GNU tools do.
  *
@@ -115,4 +79,17 @@ export function formatErrorLine(message: string): string {
     ? message[0]!.toLowerCase() + message.slice(1)
     : message;
   return `sockit: ${lowered}`;
+}
+
+/**
+ * An error's message for a log line or a message's tail.
+ *
+ * @example
+ * ```ts
+ * import { errorMessage } from "./errors.ts";
+ * console.assert(errorMessage(new Error("gone")) === "gone" && errorMessage(5) === "5");
+ * ```
+ */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

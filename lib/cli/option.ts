@@ -1,185 +1,388 @@
 /**
- * Command-line option specs and the validation of their values. Pure: each
- * parser takes the raw string and either returns the value or throws a
- * {@linkcode UsageError} that names the option, the bad value and the range.
+ * Option definitions: what each command-line option is (its kind, bounds,
+ * default and help line) and how its raw text becomes a typed value. A
+ * command declares its options once with these builders; the parser, the
+ * help and the command's `run` all read the same definitions. Pure.
  *
  * @module
  */
 
-import { UsageError } from "./errors.ts";
-
-/** What an option's value is, and its bounds. */
-export type OptionKind =
-  | { kind: "flag" }
-  | { kind: "text"; multiple?: boolean }
-  | { kind: "port"; min: 0 | 1 }
-  | { kind: "seconds"; min: number; max: number }
-  | { kind: "count"; min: number; max: number }
-  | { kind: "number"; min: number; max: number }
-  | { kind: "choice"; choices: readonly string[] }
-  | { kind: "size"; min: number; max: number };
-
-/** One command-line option: its name, kind, default and help line. */
-export interface OptionSpec {
-  /** Long name without dashes, e.g. `port`. */
-  name: string;
-  /** The value's kind and bounds. */
-  type: OptionKind;
-  /** Placeholder in help, e.g. `PORT`. */
-  value?: string;
-  /** Default, shown in help and used when the option is absent. */
-  default?: string | number | boolean;
-  /** One line of help; bounds are added from `type`. */
-  help: string;
-}
-
-/** A validated option value. */
-export type OptionValue = string | number | boolean | string[] | undefined;
+import { formatSize, parseSize } from "../io/units.ts";
 
 /**
- * Validates one raw value against its spec.
- *
- * @example
- * ```ts
- * import { parseOptionValue } from "./option.ts";
- * const port = { name: "port", type: { kind: "port", min: 0 }, help: "" } as const;
- * console.assert(parseOptionValue(port, "8080", "sockit --help") === 8080);
- * ```
+ * One option. `T` is the value's type; `D` says whether it always has a
+ * value (a default, a flag, a repeatable list) or may be `undefined`.
  */
-export function parseOptionValue(
-  spec: OptionSpec,
-  raw: string,
-  help: string,
-): number | string {
-  const { type } = spec;
-  const bad = (why: string) =>
-    new UsageError(`Invalid --${spec.name} "${raw}": ${why}`, help);
-  switch (type.kind) {
-    case "port": {
-      const port = /^\d+$/.test(raw) ? Number(raw) : NaN;
-      if (!(port >= type.min && port <= 65535)) {
-        throw bad(`use a port from ${type.min} to 65535`);
-      }
-      return port;
-    }
-    case "seconds": {
-      const seconds = /^\d+(\.\d+)?$|^\.\d+$/.test(raw) ? Number(raw) : NaN;
-      if (!(seconds >= type.min && seconds <= type.max)) {
-        throw bad(`use a number of seconds from ${type.min} to ${type.max}`);
-      }
-      return seconds;
-    }
-    case "number": {
-      const value = /^\d+(\.\d+)?$|^\.\d+$/.test(raw) ? Number(raw) : NaN;
-      if (!(value >= type.min && value <= type.max)) {
-        throw bad(`use a number from ${type.min} to ${type.max}`);
-      }
-      return value;
-    }
-    case "count": {
-      const count = /^\d+$/.test(raw) ? Number(raw) : NaN;
-      if (!(count >= type.min && count <= type.max)) {
-        throw bad(`use a whole number from ${type.min} to ${type.max}`);
-      }
-      return count;
-    }
-    case "size": {
-      const size = parseSize(raw);
-      if (!(size >= type.min && size <= type.max)) {
-        throw bad(
-          `use a size from ${formatSize(type.min)} to ${
-            formatSize(type.max)
-          }, e.g. 16MiB`,
-        );
-      }
-      return size;
-    }
-    case "choice":
-      if (!type.choices.includes(raw)) {
-        throw bad(`use one of ${type.choices.join(", ")}`);
-      }
-      return raw;
-    default:
-      return raw;
-  }
+export interface Option<T, D extends boolean = boolean> {
+  /** One line of help; bounds and the default are added from the definition. */
+  readonly help: string;
+  /** Placeholder for the value in help, e.g. `PORT`; absent for a flag. */
+  readonly value?: string;
+  /** Whether the option takes no value (`--quiet`). */
+  readonly isFlag: boolean;
+  /** Whether the option may be given more than once, each value kept in order. */
+  readonly repeatable: boolean;
+  /** The value when the option is absent. */
+  readonly default: D extends true ? T : undefined;
+  /** The default as help shows it, e.g. `16MiB`, `5`; `undefined` shows none. */
+  readonly shownDefault: string | undefined;
+  /** Bounds as help shows them, e.g. `0-65535`. */
+  readonly bounds: string | undefined;
+  /**
+   * The environment variable this option is read from; such an option has no
+   * command-line form (a secret does not belong in `ps` output).
+   */
+  readonly env?: string;
+  /** Options this one may not be given with, by key, each with the message to print. */
+  readonly conflicts?: Readonly<Record<string, string>>;
+  /** Options this one needs, by key, each with the message to print when it is missing. */
+  readonly requires?: Readonly<Record<string, string>>;
+  /** When set, the option must be given; this is the message when it is not. */
+  readonly required?: string;
+  /** Turns one raw value into `T`, or throws an {@linkcode InvalidValue} saying why not. */
+  parse(raw: string): T;
 }
+
+/** Any option, for code that handles options without their types. */
+// deno-lint-ignore no-explicit-any
+export type AnyOption = Option<any, boolean>;
+
+/** A command's options, keyed by camelCase name: `maxConns` is `--max-conns`. */
+export type OptionMap = Readonly<Record<string, AnyOption>>;
 
 /**
- * Writes the help line for an option, with its bounds and default.
- *
- * @example
- * ```ts
- * import { formatOptionHelp } from "./option.ts";
- * const line = formatOptionHelp({ name: "port", type: { kind: "port", min: 0 }, value: "PORT", default: 20000, help: "Port" });
- * console.assert(line.includes("--port PORT") && line.includes("default 20000"));
- * ```
+ * The typed values of an option map: `number` for a port with a default,
+ * `string | undefined` for a text without one, and so on. Reading an option
+ * the command did not declare is a type error.
  */
-export function formatOptionHelp(spec: OptionSpec): string {
-  const flag = spec.type.kind === "flag"
-    ? `--${spec.name}`
-    : `--${spec.name} ${spec.value ?? "VALUE"}`;
-  const notes: string[] = [];
-  const { type } = spec;
-  if (type.kind === "port") notes.push(`${type.min}-65535`);
-  if (
-    type.kind === "seconds" || type.kind === "count" || type.kind === "number"
-  ) {
-    notes.push(`${type.min}-${type.max}`);
-  }
-  if (type.kind === "choice") notes.push(type.choices.join("|"));
-  if (type.kind === "size") {
-    notes.push(`${formatSize(type.min)}-${formatSize(type.max)}`);
-  }
-  if (type.kind === "text" && type.multiple) notes.push("repeatable");
-  if (spec.default !== undefined && spec.default !== false) {
-    notes.push(`default ${spec.default}`);
-  }
-  const suffix = notes.length > 0 ? ` (${notes.join(", ")})` : "";
-  return `  ${flag.padEnd(24)} ${spec.help}${suffix}`;
-}
-
-const SIZE_UNITS: Record<string, number> = {
-  "": 1,
-  b: 1,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
+export type Values<O extends OptionMap> = {
+  readonly [K in keyof O]: O[K] extends Option<infer T, true> ? T
+    : O[K] extends Option<infer T, false> ? T | undefined
+    : never;
 };
 
 /**
- * Parses a byte size: a whole number with an optional `KiB`, `MiB` or
- * `GiB` (any case); `NaN` if it is not one.
+ * A raw value an option does not accept; `why` ends the usage error,
+ * e.g. `use a port from 0 to 65535`.
  *
  * @example
  * ```ts
- * import { parseSize } from "./option.ts";
- * console.assert(parseSize("16MiB") === 16 * 1024 * 1024 && parseSize("100") === 100);
- * console.assert(Number.isNaN(parseSize("1.5MB")));
+ * import { InvalidValue } from "./option.ts";
+ * console.assert(new InvalidValue("use a port").why === "use a port");
  * ```
  */
-export function parseSize(raw: string): number {
-  const match = raw.trim().match(/^(\d+)\s*([a-z]*)$/i);
-  const unit = SIZE_UNITS[match?.[2]?.toLowerCase() ?? "x"];
-  return match && unit ? Number(match[1]) * unit : NaN;
+export class InvalidValue extends Error {
+  override name = "InvalidValue";
+  /** What a valid value looks like. */
+  readonly why: string;
+
+  /** Creates the error; `why` is shown after the bad value. */
+  constructor(why: string) {
+    super(why);
+    this.why = why;
+  }
+}
+
+/** What every builder takes. */
+export interface OptionText {
+  /** One line of help. */
+  help: string;
+  /** Placeholder in help, e.g. `PORT`. */
+  value?: string;
+  /** Options this one may not be given with, by key, with the message to print. */
+  conflicts?: Readonly<Record<string, string>>;
+  /** Options this one needs, by key, with the message to print. */
+  requires?: Readonly<Record<string, string>>;
+}
+
+/** Bounds of a numeric option, inclusive. */
+export interface Range {
+  /** The smallest value accepted. */
+  min: number;
+  /** The largest value accepted. */
+  max: number;
+}
+
+function define<T, D extends boolean>(
+  text: OptionText,
+  rest: {
+    isFlag?: boolean;
+    repeatable?: boolean;
+    default: D extends true ? T : undefined;
+    shownDefault?: string | undefined;
+    bounds?: string | undefined;
+    env?: string;
+    required?: string;
+    parse: (raw: string) => T;
+  },
+): Option<T, D> {
+  return {
+    ...text,
+    isFlag: rest.isFlag ?? false,
+    repeatable: rest.repeatable ?? false,
+    default: rest.default,
+    shownDefault: rest.shownDefault,
+    bounds: rest.bounds,
+    ...(rest.env === undefined ? {} : { env: rest.env }),
+    ...(rest.required === undefined ? {} : { required: rest.required }),
+    parse: rest.parse,
+  };
 }
 
 /**
- * Writes a byte size with the largest whole binary unit.
+ * A flag: `true` when given, else `false`.
  *
  * @example
  * ```ts
- * import { formatSize } from "./option.ts";
- * console.assert(formatSize(16 * 1024 * 1024) === "16MiB" && formatSize(1000) === "1000B");
+ * import { flag } from "./option.ts";
+ * console.assert(flag({ help: "Say less" }).default === false);
  * ```
  */
-export function formatSize(bytes: number): string {
-  for (
-    const [unit, size] of [["GiB", 1024 ** 3], ["MiB", 1024 ** 2], [
-      "KiB",
-      1024,
-    ]] as const
-  ) {
-    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
-  }
-  return `${bytes}B`;
+export function flag(text: OptionText): Option<boolean, true> {
+  return define(text, { isFlag: true, default: false, parse: () => true });
+}
+
+/**
+ * Free text, e.g. a host name or a path.
+ *
+ * @example
+ * ```ts
+ * import { text } from "./option.ts";
+ * console.assert(text({ help: "Host", default: "127.0.0.1" }).parse("::1") === "::1");
+ * ```
+ */
+export function text(t: TextOption & { default: string }): Option<string, true>;
+export function text(
+  t: TextOption & { required: string },
+): Option<string, true>;
+export function text(t: TextOption & { env?: string }): Option<string, false>;
+export function text(
+  t: TextOption & { default?: string; env?: string; required?: string },
+): Option<string, boolean> {
+  const { default: fallback, env, required, check, ...rest } = t;
+  return define<string, boolean>(rest, {
+    default: fallback,
+    shownDefault: fallback,
+    ...(env === undefined ? {} : { env }),
+    ...(required === undefined ? {} : { required }),
+    parse: (raw) => {
+      const problem = check?.(raw);
+      if (problem) throw new InvalidValue(problem);
+      return raw;
+    },
+  });
+}
+
+/** What {@linkcode text} takes besides the common fields. */
+export interface TextOption extends OptionText {
+  /** Says what is wrong with a value, or `null` if nothing is. */
+  check?: (raw: string) => string | null;
+}
+
+/**
+ * Text that may be given again and again (`--message a --message b`).
+ *
+ * @example
+ * ```ts
+ * import { texts } from "./option.ts";
+ * console.assert(texts({ help: "Message" }).default.length === 0);
+ * ```
+ */
+export function texts(t: OptionText): Option<string[], true> {
+  return define<string[], true>(t, {
+    repeatable: true,
+    default: [],
+    bounds: "repeatable",
+    parse: (raw) => [raw],
+  });
+}
+
+/**
+ * One of a fixed set of words.
+ *
+ * @example
+ * ```ts
+ * import { choice } from "./option.ts";
+ * const mode = choice({ help: "Mode", choices: ["a", "b"] as const, default: "a" });
+ * console.assert(mode.parse("b") === "b");
+ * ```
+ */
+export function choice<C extends string>(
+  t: OptionText & { choices: readonly C[]; default: C },
+): Option<C, true> {
+  const { choices, default: fallback, ...rest } = t;
+  return define<C, true>(rest, {
+    default: fallback,
+    shownDefault: fallback,
+    bounds: choices.join("|"),
+    parse: (raw) => {
+      if (!(choices as readonly string[]).includes(raw)) {
+        throw new InvalidValue(`use one of ${choices.join(", ")}`);
+      }
+      return raw as C;
+    },
+  });
+}
+
+/**
+ * A TCP or UDP port; `min` 0 lets a server ask for a free one.
+ *
+ * @example
+ * ```ts
+ * import { port } from "./option.ts";
+ * console.assert(port({ help: "Port", min: 0, default: 80 }).parse("8080") === 8080);
+ * ```
+ */
+export function port(
+  t: OptionText & { min: 0 | 1; default: number },
+): Option<number, true> {
+  const { min, default: fallback, ...rest } = t;
+  return define<number, true>(rest, {
+    default: fallback,
+    shownDefault: String(fallback),
+    bounds: `${min}-65535`,
+    parse: (raw) => {
+      const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!(value >= min && value <= 65535)) {
+        throw new InvalidValue(`use a port from ${min} to 65535`);
+      }
+      return value;
+    },
+  });
+}
+
+const DECIMAL = /^\d+(\.\d+)?$|^\.\d+$/;
+
+/**
+ * A duration typed in seconds (`0.5`, `30`) and read in milliseconds:
+ * `min`, `max` and `default` are in milliseconds too, and help shows
+ * seconds.
+ *
+ * @example
+ * ```ts
+ * import { duration } from "./option.ts";
+ * const grace = duration({ help: "Grace", min: 0, max: 3_600_000, default: 5000 });
+ * console.assert(grace.parse("1.5") === 1500 && grace.shownDefault === "5");
+ * ```
+ */
+export function duration(
+  t: OptionText & Range & { default: number },
+): Option<number, true>;
+export function duration(t: OptionText & Range): Option<number, false>;
+export function duration(
+  t: OptionText & Range & { default?: number },
+): Option<number, boolean> {
+  const { min, max, default: fallback, ...rest } = t;
+  const seconds = (ms: number) => String(ms / 1000);
+  return define<number, boolean>(rest, {
+    default: fallback,
+    shownDefault: fallback === undefined ? undefined : seconds(fallback),
+    bounds: `${seconds(min)}-${seconds(max)}`,
+    parse: (raw) => {
+      const ms = DECIMAL.test(raw) ? Number(raw) * 1000 : NaN;
+      if (!(ms >= min && ms <= max)) {
+        throw new InvalidValue(
+          `use a number of seconds from ${seconds(min)} to ${seconds(max)}`,
+        );
+      }
+      return ms;
+    },
+  });
+}
+
+/**
+ * A whole number within bounds, e.g. a connection count.
+ *
+ * @example
+ * ```ts
+ * import { count } from "./option.ts";
+ * console.assert(count({ help: "N", min: 1, max: 10, default: 4 }).parse("7") === 7);
+ * ```
+ */
+export function count(
+  t: OptionText & Range & { default: number },
+): Option<number, true> {
+  const { min, max, default: fallback, ...rest } = t;
+  return define<number, true>(rest, {
+    default: fallback,
+    shownDefault: String(fallback),
+    bounds: `${min}-${max}`,
+    parse: (raw) => {
+      const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!(value >= min && value <= max)) {
+        throw new InvalidValue(`use a whole number from ${min} to ${max}`);
+      }
+      return value;
+    },
+  });
+}
+
+/**
+ * A number within bounds, fractions allowed; no default, so `undefined`
+ * when absent (a guard that is off).
+ *
+ * @example
+ * ```ts
+ * import { number } from "./option.ts";
+ * console.assert(number({ help: "Rate", min: 0, max: 100 }).parse("2.5") === 2.5);
+ * ```
+ */
+export function number(t: OptionText & Range): Option<number, false> {
+  const { min, max, ...rest } = t;
+  return define<number, false>(rest, {
+    default: undefined,
+    bounds: `${min}-${max}`,
+    parse: (raw) => {
+      const value = DECIMAL.test(raw) ? Number(raw) : NaN;
+      if (!(value >= min && value <= max)) {
+        throw new InvalidValue(`use a number from ${min} to ${max}`);
+      }
+      return value;
+    },
+  });
+}
+
+/**
+ * A byte size: a whole number with an optional `KiB`, `MiB` or `GiB`.
+ *
+ * @example
+ * ```ts
+ * import { size } from "./option.ts";
+ * const max = size({ help: "Max", min: 0, max: 1 << 30, default: 16 << 20 });
+ * console.assert(max.parse("1KiB") === 1024 && max.shownDefault === "16MiB");
+ * ```
+ */
+export function size(
+  t: OptionText & Range & { default: number },
+): Option<number, true> {
+  const { min, max, default: fallback, ...rest } = t;
+  return define<number, true>(rest, {
+    default: fallback,
+    shownDefault: formatSize(fallback),
+    bounds: `${formatSize(min)}-${formatSize(max)}`,
+    parse: (raw) => {
+      const value = parseSize(raw);
+      if (!(value >= min && value <= max)) {
+        throw new InvalidValue(
+          `use a size from ${formatSize(min)} to ${
+            formatSize(max)
+          }, e.g. 16MiB`,
+        );
+      }
+      return value;
+    },
+  });
+}
+
+/**
+ * The command-line name of an option key: `maxConns` is `max-conns`.
+ *
+ * @example
+ * ```ts
+ * import { flagName } from "./option.ts";
+ * console.assert(flagName("maxP99") === "max-p99" && flagName("port") === "port");
+ * ```
+ */
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

@@ -1,49 +1,18 @@
 /**
- * Parsing `sockit <service> <role> [options]` against the command table:
- * strict (an unknown option or a bad value is a {@linkcode UsageError}),
- * with help generated from the option specs. Pure: nothing runs here.
+ * Parsing `sockit <service> <role> [options]` against the services: strict
+ * (an unknown option, a bad value or a broken relation between options is a
+ * {@linkcode UsageError} pointing at the service's `--help`), with defaults
+ * applied, environment-only options read, and the values typed by the
+ * command's own definitions. Pure but for reading the environment.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { type Command, helpPointer, type Service } from "./command.ts";
 import { UsageError } from "./errors.ts";
-import {
-  formatOptionHelp,
-  type OptionSpec,
-  type OptionValue,
-  parseOptionValue,
-} from "./option.ts";
-
-/** One runnable command: a service's role, or a role-less command like `demo`. */
-export interface CommandSpec {
-  /** The role (`server`, `client`), or `undefined` for a command without roles. */
-  role?: string;
-  /** One line on what it does. */
-  summary: string;
-  /** Its options (`--help` is added). */
-  options: readonly OptionSpec[];
-  /** Whether it takes arguments after its options (e.g. after `--`). @default {false} */
-  positionals?: boolean;
-  /** Usage line after `sockit <service> <role>`. */
-  usage?: string;
-  /** Runs it and resolves to the exit code. */
-  run(values: OptionValues, positionals: string[]): Promise<number>;
-}
-
-/** A top-level word: a service with roles, or a single command. */
-export interface ServiceSpec {
-  /** The word after `sockit`, e.g. `tcp-echo`. */
-  name: string;
-  /** One line on what it is. */
-  summary: string;
-  /** Its roles, or one role-less command. */
-  commands: readonly CommandSpec[];
-  /** Copy-paste examples for help. */
-  examples: readonly string[];
-  /** Extra help paragraphs: wire behaviour, bounds. */
-  notes?: readonly string[];
-}
+import { serviceHelp, topLevelHelp } from "./help.ts";
+import { flagName, InvalidValue, type OptionMap } from "./option.ts";
 
 /** What the command line asks for. */
 export type Invocation =
@@ -51,66 +20,23 @@ export type Invocation =
   | { kind: "version" }
   | {
     kind: "run";
-    service: ServiceSpec;
-    command: CommandSpec;
-    values: OptionValues;
+    service: Service;
+    command: Command;
+    /** The typed values, keyed as the command declared them. */
+    values: Readonly<Record<string, unknown>>;
     positionals: string[];
+    /** Runs the command; a usage error it throws points at the service's help. */
+    run(): Promise<number>;
   };
 
-/**
- * Validated option values of one command, with defaults applied on read.
- *
- * @example
- * ```ts
- * import { OptionValues } from "./parse.ts";
- * const values = new OptionValues(new Map([["port", 80]]), []);
- * console.assert(values.number("port") === 80 && !values.has("host"));
- * ```
- */
-export class OptionValues {
-  readonly #values: Map<string, OptionValue>;
-  readonly #specs: readonly OptionSpec[];
+/** Reads an environment variable; `undefined` when unset or not permitted. */
+export type EnvReader = (name: string) => string | undefined;
 
-  /** Wraps parsed values; `specs` supply the defaults. */
-  constructor(values: Map<string, OptionValue>, specs: readonly OptionSpec[]) {
-    this.#values = values;
-    this.#specs = specs;
-  }
-
-  /** Whether the option was given on the command line. */
-  has(name: string): boolean {
-    return this.#values.has(name);
-  }
-
-  /** A text option's value or default. */
-  text(name: string): string | undefined {
-    const value = this.#get(name);
-    return value === undefined ? undefined : String(value);
-  }
-
-  /** A repeatable text option's values, in order. */
-  texts(name: string): string[] {
-    const value = this.#values.get(name);
-    return Array.isArray(value) ? value : [];
-  }
-
-  /** A numeric option's value or default. */
-  number(name: string): number {
-    const value = this.#get(name);
-    if (typeof value !== "number") {
-      throw new TypeError(`Option --${name} has no number value`);
-    }
-    return value;
-  }
-
-  /** A flag's value. */
-  flag(name: string): boolean {
-    return this.#get(name) === true;
-  }
-
-  #get(name: string): OptionValue {
-    if (this.#values.has(name)) return this.#values.get(name);
-    return this.#specs.find((s) => s.name === name)?.default;
+function processEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // Not permitted: as if unset.
   }
 }
 
@@ -126,7 +52,8 @@ export class OptionValues {
  */
 export function parseCommandLine(
   args: readonly string[],
-  services: readonly ServiceSpec[],
+  services: readonly Service[],
+  env: EnvReader = processEnv,
 ): Invocation {
   const [first, second] = args;
   if (
@@ -145,9 +72,9 @@ export function parseCommandLine(
       `${what}: use one of ${services.map((s) => s.name).join(", ")}`,
     );
   }
-  const help = `sockit ${service.name} --help`;
+  const help = helpPointer(service);
   const roleless = service.commands.find((c) => c.role === undefined);
-  let command: CommandSpec | undefined = roleless;
+  let command: Command | undefined = roleless;
   let rest = args.slice(1);
   if (!roleless) {
     if (second === undefined || second === "--help" || second === "-h") {
@@ -169,31 +96,55 @@ export function parseCommandLine(
   if (optionWords.includes("--help") || optionWords.includes("-h")) {
     return { kind: "help", text: serviceHelp(service) };
   }
-  const { values, positionals } = parseOptions(
+  const name = command.role ? `${service.name} ${command.role}` : service.name;
+  const { values, positionals } = parseOptions(command, rest, name, help, env);
+  const chosen = command;
+  return {
+    kind: "run",
+    service,
     command,
-    rest,
-    service.name,
-    help,
-  );
-  return { kind: "run", service, command, values, positionals };
+    values,
+    positionals,
+    run: () => runPointingAtHelp(chosen, values, positionals, help),
+  };
 }
 
-function parseOptions(
-  command: CommandSpec,
-  args: string[],
-  serviceName: string,
+async function runPointingAtHelp(
+  command: Command,
+  values: Readonly<Record<string, unknown>>,
+  positionals: string[],
   help: string,
-): { values: OptionValues; positionals: string[] } {
-  const name = command.role ? `${serviceName} ${command.role}` : serviceName;
-  const config: Record<
-    string,
-    { type: "string" | "boolean"; multiple?: boolean }
-  > = {};
-  for (const spec of command.options) {
-    config[spec.name] = spec.type.kind === "flag" ? { type: "boolean" } : {
-      type: "string",
-      multiple: spec.type.kind === "text" && spec.type.multiple === true,
-    };
+): Promise<number> {
+  try {
+    // deno-lint-ignore no-explicit-any
+    return await command.run(values as any, positionals);
+  } catch (err) {
+    if (err instanceof UsageError && err.help === undefined) {
+      throw new UsageError(err.message, help);
+    }
+    throw err;
+  }
+}
+
+type ParseArgsConfig = Record<
+  string,
+  { type: "string" | "boolean"; multiple?: boolean }
+>;
+
+function parseOptions(
+  command: Command,
+  args: string[],
+  name: string,
+  help: string,
+  env: EnvReader,
+): { values: Record<string, unknown>; positionals: string[] } {
+  const options: OptionMap = command.options;
+  const config: ParseArgsConfig = {};
+  for (const [key, option] of Object.entries(options)) {
+    if (option.env !== undefined) continue;
+    config[flagName(key)] = option.isFlag
+      ? { type: "boolean" }
+      : { type: "string", multiple: option.repeatable };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -209,27 +160,59 @@ function parseOptions(
       help,
     );
   }
-  const values = new Map<string, OptionValue>();
-  for (const spec of command.options) {
-    const raw = (parsed.values as Record<
-      string,
-      string | boolean | string[] | undefined
-    >)[spec.name];
-    if (raw === undefined) continue;
-    if (typeof raw === "string") {
-      values.set(spec.name, parseOptionValue(spec, raw, help));
-    } else values.set(spec.name, raw);
+  const raw = parsed.values as Record<string, string | boolean | string[]>;
+  const values: Record<string, unknown> = {};
+  const given = new Set<string>();
+  for (const [key, option] of Object.entries(options)) {
+    const where = option.env ?? `--${flagName(key)}`;
+    const got = option.env !== undefined ? env(option.env) : raw[flagName(key)];
+    if (got === undefined || (option.env !== undefined && got === "")) {
+      if (option.required !== undefined) {
+        throw new UsageError(option.required, help);
+      }
+      values[key] = option.default;
+      continue;
+    }
+    given.add(key);
+    const parseOne = (text: string) => {
+      try {
+        return option.parse(text);
+      } catch (err) {
+        if (!(err instanceof InvalidValue)) throw err;
+        throw new UsageError(`Invalid ${where} "${text}": ${err.why}`, help);
+      }
+    };
+    values[key] = typeof got === "boolean"
+      ? got
+      : Array.isArray(got)
+      ? got.flatMap((text) => parseOne(text))
+      : parseOne(got);
   }
-  return {
-    values: new OptionValues(values, command.options),
-    positionals: parsed.positionals,
-  };
+  checkRelations(options, given, help);
+  return { values, positionals: parsed.positionals };
+}
+
+/** Enforces each given option's declared conflicts and requirements, in declaration order. */
+function checkRelations(
+  options: OptionMap,
+  given: ReadonlySet<string>,
+  help: string,
+): void {
+  for (const [key, option] of Object.entries(options)) {
+    if (!given.has(key)) continue;
+    for (const [other, message] of Object.entries(option.conflicts ?? {})) {
+      if (given.has(other)) throw new UsageError(message, help);
+    }
+    for (const [other, message] of Object.entries(option.requires ?? {})) {
+      if (!given.has(other)) throw new UsageError(message, help);
+    }
+  }
 }
 
 /** Joins `--timeout -1` into `--timeout=-1`, so a negative number is judged as a value. */
 function attachNegativeValues(
   args: string[],
-  config: Record<string, { type: "string" | "boolean" }>,
+  config: ParseArgsConfig,
 ): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -277,76 +260,4 @@ function describeParseError(
     default:
       return message;
   }
-}
-
-const EXIT_CODES = "Exit codes: 0 ok, 1 runtime failure, 2 usage error.";
-
-/**
- * The text of `sockit --help`.
- *
- * @example
- * ```ts
- * import { topLevelHelp } from "./parse.ts";
- * console.assert(topLevelHelp([]).includes("Exit codes"));
- * ```
- */
-export function topLevelHelp(services: readonly ServiceSpec[]): string {
-  const width = Math.max(0, ...services.map((s) => s.name.length)) + 2;
-  return [
-    "sockit: sockets on the command line: TCP echo, UDP uppercase, header-framed exec",
-    "",
-    "Usage:",
-    "  sockit <service> <role> [options]",
-    "  sockit <service> --help",
-    "  sockit --version",
-    "",
-    "Services and commands:",
-    ...services.map((s) => `  ${s.name.padEnd(width)}${s.summary}`),
-    "",
-    EXIT_CODES,
-  ].join("\n");
-}
-
-/**
- * The text of `sockit <service> --help`: usage, every role's options with
- * bounds and defaults, notes and examples.
- *
- * @example
- * ```ts
- * import { serviceHelp } from "./parse.ts";
- * const text = serviceHelp({ name: "x", summary: "X", commands: [], examples: ["sockit x"] });
- * console.assert(text.includes("sockit x"));
- * ```
- */
-export function serviceHelp(service: ServiceSpec): string {
-  const lines = [`sockit ${service.name}: ${service.summary}`, "", "Usage:"];
-  for (const command of service.commands) {
-    const head = ["sockit", service.name, command.role].filter(Boolean).join(
-      " ",
-    );
-    lines.push(`  ${head} ${command.usage ?? "[options]"}`);
-  }
-  for (const command of service.commands) {
-    lines.push(
-      "",
-      command.role
-        ? `${capitalize(command.role)} options (${command.summary}):`
-        : "Options:",
-    );
-    for (const spec of command.options) lines.push(formatOptionHelp(spec));
-    lines.push(`  ${"--help".padEnd(24)} Show this help`);
-  }
-  for (const note of service.notes ?? []) lines.push("", note);
-  lines.push(
-    "",
-    "Examples:",
-    ...service.examples.map((e) => `  ${e}`),
-    "",
-    EXIT_CODES,
-  );
-  return lines.join("\n");
-}
-
-function capitalize(word: string): string {
-  return word.charAt(0).toUpperCase() + word.slice(1);
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { listenLoopback } from "../net/listen.ts";
 import { randomBytes } from "node:crypto";
 import type { DemoCheck, DemoSuite } from "./run.ts";
 import { demand, expectFailure, memoryIo, posixOnly } from "./run.ts";
@@ -29,8 +30,8 @@ export function execDemo(): Promise<DemoSuite> {
   const stop = new AbortController();
   const logger = new Logger({ service: "exec", quiet: true, sink: () => {} });
   const token = randomBytes(16).toString("hex");
-  const guarded = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const allowlist = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const guarded = listenLoopback();
+  const allowlist = listenLoopback();
   const served = [
     serveExec(guarded, {
       signal: stop.signal,

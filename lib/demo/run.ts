@@ -12,12 +12,8 @@ import { execDemo } from "./exec.ts";
 import { tcpEchoDemo } from "./tcp_echo.ts";
 import { udpDemo } from "./udp.ts";
 import { SockitError } from "../cli/errors.ts";
-import {
-  type ByteWriter,
-  MemoryReader,
-  MemoryWriter,
-  writeAll,
-} from "../io/streams.ts";
+import { type ByteWriter, writeAll } from "../io/streams.ts";
+import { MemoryReader, MemoryWriter } from "../io/memory.ts";
 
 /** One demo check: the command it stands for and what it does. */
 export interface DemoCheck {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { listenLoopback, listenOn } from "../net/listen.ts";
 import { createHash, randomBytes } from "node:crypto";
 import { formatEndpoint } from "../net/address.ts";
 import { formatErrorLine } from "../cli/errors.ts";
@@ -12,7 +13,8 @@ import type { DemoCheck, DemoSuite } from "./run.ts";
 import { demand, expectFailure, memoryIo, posixOnly } from "./run.ts";
 import type { EchoMode } from "../tcp_echo/line_modes.ts";
 import { Logger } from "../io/log.ts";
-import { runTcpEchoClient, serveTcpEcho } from "../tcp_echo/tcp_echo.ts";
+import { runTcpEchoClient } from "../tcp_echo/client.ts";
+import { serveTcpEcho } from "../tcp_echo/server.ts";
 
 /**
  * Starts the TCP echo demo servers and returns the checks against them.
@@ -34,12 +36,12 @@ export async function tcpEchoDemo(): Promise<DemoSuite> {
   const tempDir = await Deno.makeTempDir({ prefix: "sockit-demo-" });
   const unixPath = `${tempDir}/echo.sock`;
   const listeners = {
-    echo: Deno.listen({ hostname: "127.0.0.1", port: 0 }),
-    upper: Deno.listen({ hostname: "127.0.0.1", port: 0 }),
-    reverse: Deno.listen({ hostname: "127.0.0.1", port: 0 }),
+    echo: listenLoopback(),
+    upper: listenLoopback(),
+    reverse: listenLoopback(),
     unix: posixOnly
-      ? Deno.listen({ hostname: "127.0.0.1", port: 0 })
-      : Deno.listen({ transport: "unix", path: unixPath }),
+      ? listenLoopback()
+      : await listenOn({ transport: "unix", path: unixPath }),
   };
   const modes: Record<keyof typeof listeners, EchoMode> = {
     echo: "echo",
@@ -155,7 +157,7 @@ export async function tcpEchoDemo(): Promise<DemoSuite> {
       name: "refused connection exits 1",
       command: "sockit tcp-echo client --port <closed port> --message hi",
       run: async () => {
-        const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+        const closed = listenLoopback();
         const endpoint = {
           transport: "tcp" as const,
           hostname: "127.0.0.1",

@@ -6,18 +6,20 @@
  * @module
  */
 
-import { runChatClient, runChatServer } from "../chat/chat.ts";
+import { bindLoopbackDatagram } from "../net/listen.ts";
+import { runChatClient } from "../chat/client.ts";
+import { runChatServer } from "../chat/server.ts";
 import type { DemoCheck, DemoSuite } from "./run.ts";
 import { demand, expectFailure, memoryIo } from "./run.ts";
 import { formatErrorLine } from "../cli/errors.ts";
 import { Logger } from "../io/log.ts";
-import { QueueReader, WatchedWriter } from "../io/streams.ts";
+import { QueueReader, WatchedWriter } from "../io/memory.ts";
 import { Deadline } from "../io/timers.ts";
 import {
   runUdpUpperClient,
-  serveUdpUpper,
   type UdpUpperClientOptions,
-} from "../udp_upper/udp_upper.ts";
+} from "../udp_upper/client.ts";
+import { serveUdpUpper } from "../udp_upper/server.ts";
 
 /**
  * Starts the UDP demo servers and returns the checks against them.
@@ -36,11 +38,7 @@ export function udpDemo(): Promise<DemoSuite> {
     quiet: true,
     sink: () => {},
   });
-  const socket = Deno.listenDatagram({
-    hostname: "127.0.0.1",
-    port: 0,
-    transport: "udp",
-  });
+  const socket = bindLoopbackDatagram();
   const port = (socket.addr as Deno.NetAddr).port;
   const served = serveUdpUpper(socket, { signal: stop.signal, logger });
   const options = (
@@ -96,11 +94,7 @@ export function udpDemo(): Promise<DemoSuite> {
       command:
         "sockit udp-upper client --port <silent port> --message hi --timeout 0.05 --retries 2",
       run: async () => {
-        const silent = Deno.listenDatagram({
-          hostname: "127.0.0.1",
-          port: 0,
-          transport: "udp",
-        });
+        const silent = bindLoopbackDatagram();
         try {
           const silentPort = (silent.addr as Deno.NetAddr).port;
           const message = await expectFailure(() =>
@@ -143,11 +137,7 @@ export function udpDemo(): Promise<DemoSuite> {
 }
 
 async function chatExchange(): Promise<string> {
-  const socket = Deno.listenDatagram({
-    hostname: "127.0.0.1",
-    port: 0,
-    transport: "udp",
-  });
+  const socket = bindLoopbackDatagram();
   const port = (socket.addr as Deno.NetAddr).port;
   const serverIn = new QueueReader();
   const serverOut = new WatchedWriter();

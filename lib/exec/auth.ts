@@ -79,42 +79,33 @@ export class FailureDelay {
 }
 
 /**
- * Reads the token from `--token-file` (first line, trimmed) or else from
- * `SOCKIT_TOKEN`; `undefined` if neither gives one.
+ * The token: the first line of `--token-file` (trimmed), else the value of
+ * `SOCKIT_TOKEN` (`fromEnv`), else `undefined`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { loadToken } from "./auth.ts";
- * const token = await loadToken("/etc/sockit/token");
+ * console.assert((await loadToken(undefined, "s3cret")) === "s3cret");
  * ```
  */
 export async function loadToken(
   tokenFile: string | undefined,
+  fromEnv: string | undefined,
 ): Promise<string | undefined> {
-  if (tokenFile !== undefined) {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(tokenFile);
-    } catch (err) {
-      throw new UsageError(
-        `Cannot read --token-file "${tokenFile}": ${(err as Error).message}`,
-        "sockit exec --help",
-      );
-    }
-    const token = text.split("\n")[0]!.trim();
-    if (token === "") {
-      throw new UsageError(
-        `The --token-file "${tokenFile}" is empty: put the token on its first line`,
-        "sockit exec --help",
-      );
-    }
-    return token;
-  }
-  let fromEnv: string | undefined;
+  if (tokenFile === undefined) return fromEnv;
+  let text: string;
   try {
-    fromEnv = Deno.env.get("SOCKIT_TOKEN");
-  } catch {
-    fromEnv = undefined;
+    text = await Deno.readTextFile(tokenFile);
+  } catch (err) {
+    throw new UsageError(
+      `Cannot read --token-file "${tokenFile}": ${(err as Error).message}`,
+    );
   }
-  return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+  const token = text.split("\n")[0]!.trim();
+  if (token === "") {
+    throw new UsageError(
+      `The --token-file "${tokenFile}" is empty: put the token on its first line`,
+    );
+  }
+  return token;
 }

@@ -8,31 +8,23 @@
  */
 
 import { createHash } from "node:crypto";
-import { type Endpoint, formatEndpoint } from "../net/address.ts";
-import { BufferedConn } from "../io/buffered_reader.ts";
-import { type ClientIo, runPrompt } from "../cli/client_io.ts";
-import {
-  closeWriteQuietly,
-  formatSeconds,
-  openStream,
-  type StreamConn,
-} from "../net/connect.ts";
-import type { ClientTls } from "../net/tls.ts";
+import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
 import { SockitError } from "../cli/errors.ts";
+import { writeAll } from "../io/streams.ts";
+import { Deadline } from "../io/timers.ts";
+import { formatSeconds } from "../io/units.ts";
+import { type Endpoint, formatEndpoint } from "../net/address.ts";
+import { closeWriteQuietly, openStream } from "../net/connect.ts";
+import type { StreamConn } from "../net/stream_conn.ts";
+import type { ClientTls } from "../net/tls.ts";
+import { EarlyEof, FrameConnection } from "./connection.ts";
+import { FrameError } from "./frame.ts";
 import {
   clientExitCode,
+  encodeRequestHeader,
   type ExecResponse,
   parseExecResponse,
 } from "./protocol.ts";
-import {
-  decodeHeader,
-  encodeHeader,
-  FrameError,
-  MAX_HEADER_BYTES,
-  PREFIX_BYTES,
-} from "./frame.ts";
-import { writeAll } from "../io/streams.ts";
-import { Deadline } from "../io/timers.ts";
 
 /** How long past its time limit the client waits for a reply: the server's SIGKILL grace and more. */
 export const REPLY_GRACE_MS = 5000;
@@ -94,10 +86,7 @@ export async function runExecClient(
       last = await report(await session.run(line, undefined), options, io);
     } catch (err) {
       if (!(err instanceof SockitError) || session.broken) throw err;
-      await writeAll(
-        io.stderr,
-        new TextEncoder().encode(`sockit: ${err.message}\n`),
-      );
+      await warn(io, err.message);
       last = err.exitCode;
     }
   });
@@ -127,7 +116,7 @@ export interface Reply {
 export class ExecSession {
   readonly #conn: StreamConn;
   readonly #options: ExecClientOptions;
-  readonly #input: BufferedConn;
+  readonly #frames: FrameConnection;
   readonly #where: string;
   /** Whether the connection is no longer usable for another request. */
   broken = false;
@@ -136,7 +125,7 @@ export class ExecSession {
   constructor(conn: StreamConn, options: ExecClientOptions) {
     this.#conn = conn;
     this.#options = options;
-    this.#input = new BufferedConn(conn, PREFIX_BYTES + MAX_HEADER_BYTES);
+    this.#frames = new FrameConnection(conn);
     this.#where = formatEndpoint(options.endpoint);
   }
 
@@ -145,8 +134,8 @@ export class ExecSession {
     const waitMs = this.#options.timeoutMs + REPLY_GRACE_MS;
     using deadline = new Deadline(waitMs, () => this.#conn.close());
     try {
-      await writeAll(this.#conn, this.#request(command, stdin));
-      const response = await this.#readHeader();
+      await this.#send(command, stdin ?? new Uint8Array());
+      const response = await this.#readResponse();
       if (response.kind === "error") {
         throw new SockitError(
           `${this.#where} refused the command: ${response.error}: ${response.message}`,
@@ -173,53 +162,45 @@ export class ExecSession {
     }
   }
 
-  #request(command: string, stdin: Uint8Array | undefined): Uint8Array {
-    if (this.#options.legacy) return new TextEncoder().encode(command);
-    const header: Record<string, unknown> = {
+  async #send(command: string, stdin: Uint8Array): Promise<void> {
+    if (this.#options.legacy) {
+      await this.#frames.writeRaw(new TextEncoder().encode(command));
+      return;
+    }
+    const header = encodeRequestHeader({
       cmd: command,
-      timeout_ms: this.#options.timeoutMs,
-    };
-    if (this.#options.token !== undefined) header.token = this.#options.token;
-    if (stdin && stdin.length > 0) header.stdin_size = stdin.length;
-    const frame = encodeHeader(header);
-    if (!stdin || stdin.length === 0) return frame;
-    const out = new Uint8Array(frame.length + stdin.length);
-    out.set(frame);
-    out.set(stdin, frame.length);
-    return out;
+      timeoutMs: this.#options.timeoutMs,
+      stdinSize: stdin.length,
+      ...(this.#options.token === undefined
+        ? {}
+        : { token: this.#options.token }),
+    });
+    await this.#frames.write(header, stdin);
   }
 
-  async #readHeader(): Promise<ExecResponse> {
-    let decoded = decodeHeader(this.#input.view());
-    while (decoded.kind === "incomplete") {
-      if ((await this.#input.fill(decoded.needed)) !== "ok") {
-        this.broken = true;
-        throw new SockitError(
-          `${this.#where} closed the connection before sending a reply`,
-        );
-      }
-      decoded = decodeHeader(this.#input.view());
+  async #readResponse(): Promise<ExecResponse> {
+    const header = await this.#frames.readHeader();
+    if (header === null) {
+      this.broken = true;
+      throw new SockitError(
+        `${this.#where} closed the connection before sending a reply`,
+      );
     }
-    this.#input.consume(decoded.size);
-    return parseExecResponse(decoded.header, this.#options.maxOutput);
+    return parseExecResponse(header, this.#options.maxOutput);
   }
 
   async #readBody(
     response: Extract<ExecResponse, { kind: "result" }>,
   ): Promise<Reply> {
-    const body = new Uint8Array(response.total_size);
-    let got = 0;
-    while (got < body.length) {
-      if (this.#input.length === 0 && (await this.#input.fill(1)) !== "ok") {
-        this.broken = true;
-        throw new SockitError(
-          `${this.#where} closed the connection after ${got} of ${body.length} bytes of output; the output is incomplete`,
-        );
-      }
-      const n = Math.min(this.#input.length, body.length - got);
-      body.set(this.#input.view().subarray(0, n), got);
-      this.#input.consume(n);
-      got += n;
+    let body: Uint8Array;
+    try {
+      body = await this.#frames.readBody(response.total_size);
+    } catch (err) {
+      if (!(err instanceof EarlyEof)) throw err;
+      this.broken = true;
+      throw new SockitError(
+        `${this.#where} closed the connection after ${err.got} of ${err.wanted} bytes of output; the output is incomplete`,
+      );
     }
     if (response.sha256 !== null) {
       const actual = createHash("sha256").update(body).digest("hex");

@@ -7,6 +7,9 @@
  * @module
  */
 
+/** How deep objects and arrays may nest in a header: 32 levels. */
+export const MAX_HEADER_DEPTH = 32;
+
 /** The smallest header length: `{}`. */
 export const MIN_HEADER_BYTES = 2;
 /** The largest header length: 64 KiB. */
@@ -47,39 +50,6 @@ export function encodeHeader(header: Record<string, unknown>): Uint8Array {
   return frame;
 }
 
-/**
- * Whether the first bytes of a request start a frame rather than a legacy
- * raw command: a frame's length is at most 65,536, so its fourth byte is
- * zero, which a text command never has. Needs at least 4 bytes.
- *
- * @example
- * ```ts
- * import { encodeHeader, looksFramed } from "./frame.ts";
- * console.assert(looksFramed(encodeHeader({ cmd: "ls" })));
- * console.assert(!looksFramed(new TextEncoder().encode("uname -a")));
- * ```
- */
-export function looksFramed(prefix: Uint8Array): boolean {
-  return prefix.length >= PREFIX_BYTES && prefix[3] === 0;
-}
-
-/**
- * Whether bytes could begin a legacy (raw text) command: no control bytes
- * but tab, CR and LF. Fewer than 4 bytes then a pause are a legacy command
- * only if they could be; otherwise they are the start of a frame's prefix.
- *
- * @example
- * ```ts
- * import { couldBeText } from "./frame.ts";
- * console.assert(couldBeText(new TextEncoder().encode("ls")) && !couldBeText(new Uint8Array([0x10])));
- * ```
- */
-export function couldBeText(bytes: Uint8Array): boolean {
-  return bytes.every((b) =>
-    b >= 0x20 || b === 0x09 || b === 0x0a || b === 0x0d
-  );
-}
-
 /** The result of {@linkcode decodeHeader}. */
 export type HeaderResult =
   | { kind: "incomplete"; needed: number }
@@ -89,7 +59,8 @@ export type HeaderResult =
  * Decodes the header frame at the start of `bytes`: `incomplete` with the
  * total bytes needed, or the header object and the frame's size. Throws a
  * {@linkcode FrameError} for a length out of range, bad UTF-8 or JSON, a
- * non-object, or a `__proto__` key. Checks the length before waiting for,
+ * non-object, nesting past {@linkcode MAX_HEADER_DEPTH}, or a `__proto__`
+ * key. Checks the length before waiting for,
  * or allocating, anything it asks for.
  *
  * @example
@@ -122,7 +93,8 @@ export function decodeHeader(bytes: Uint8Array): HeaderResult {
 }
 
 /**
- * Parses a header's JSON: strict UTF-8, an object, no `__proto__` key.
+ * Parses a header's JSON: strict UTF-8, an object, no `__proto__` key, no
+ * deeper than {@linkcode MAX_HEADER_DEPTH} levels.
  *
  * @example
  * ```ts
@@ -143,14 +115,35 @@ export function parseHeaderJson(json: Uint8Array): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new FrameError("Header is not a JSON object");
   }
-  if (hasProtoKey(value)) throw new FrameError('Header has a "__proto__" key');
+  checkStructure(value);
   return value as Record<string, unknown>;
 }
 
-function hasProtoKey(value: unknown): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.hasOwn(value, "__proto__")) return true;
-  return Object.values(value).some(hasProtoKey);
+/**
+ * Walks a parsed header without recursion (a peer chooses how deep it
+ * nests): refuses nesting past {@linkcode MAX_HEADER_DEPTH} and any
+ * `__proto__` key.
+ */
+function checkStructure(root: object): void {
+  const pending: Array<{ value: object; depth: number }> = [{
+    value: root,
+    depth: 1,
+  }];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    if (item.depth > MAX_HEADER_DEPTH) {
+      throw new FrameError(
+        `Header nests deeper than ${MAX_HEADER_DEPTH} levels`,
+      );
+    }
+    if (Object.hasOwn(item.value, "__proto__")) {
+      throw new FrameError('Header has a "__proto__" key');
+    }
+    for (const child of Object.values(item.value)) {
+      if (typeof child === "object" && child !== null) {
+        pending.push({ value: child, depth: item.depth + 1 });
+      }
+    }
+  }
 }
 
 /**

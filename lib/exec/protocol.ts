@@ -1,11 +1,13 @@
 /**
- * The exec service's messages on top of frames: what a request header may
- * hold and what a response header must hold, checked field by field. Pure.
+ * The exec service's messages on top of frames: a request header and a
+ * reply header, each with its encoder and its decoder, checked field by
+ * field on the way in. Pure.
  * See docs/PROTOCOL.md for the byte-by-byte description.
  *
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { FrameError, sizeField } from "./frame.ts";
 
 /** Error codes a server may reply with. */
@@ -69,6 +71,27 @@ export function parseExecRequest(
     request.timeoutMs = timeout_ms;
   }
   return request;
+}
+
+/**
+ * Encodes a request's header (the client's side of
+ * {@linkcode parseExecRequest}).
+ *
+ * @example
+ * ```ts
+ * import { encodeRequestHeader, parseExecRequest } from "./protocol.ts";
+ * const header = encodeRequestHeader({ cmd: "ls", stdinSize: 2, timeoutMs: 5000 });
+ * console.assert(parseExecRequest(header, { maxStdin: 10 }).timeoutMs === 5000);
+ * ```
+ */
+export function encodeRequestHeader(
+  request: ExecRequest,
+): Record<string, unknown> {
+  const header: Record<string, unknown> = { cmd: request.cmd };
+  if (request.timeoutMs !== undefined) header.timeout_ms = request.timeoutMs;
+  if (request.token !== undefined) header.token = request.token;
+  if (request.stdinSize > 0) header.stdin_size = request.stdinSize;
+  return header;
 }
 
 /**
@@ -175,6 +198,56 @@ export function parseExecResponse(
       ? header.duration_ms
       : 0,
     sha256: sha,
+  };
+}
+
+/**
+ * Encodes a refusal's header: an error code, a message, no body.
+ *
+ * @example
+ * ```ts
+ * import { encodeErrorHeader, parseExecResponse } from "./protocol.ts";
+ * const r = parseExecResponse(encodeErrorHeader("busy", "later"), 0);
+ * console.assert(r.kind === "error" && r.message === "later");
+ * ```
+ */
+export function encodeErrorHeader(
+  code: ExecErrorCode,
+  message: string,
+): Record<string, unknown> {
+  return { error: code, message, total_size: 0 };
+}
+
+/**
+ * Encodes a result's header, with the SHA-256 of the body (stdout then
+ * stderr) that follows it.
+ *
+ * @example
+ * ```ts
+ * import { encodeResultHeader, parseExecResponse } from "./protocol.ts";
+ * const result = { stdout_size: 2, stderr_size: 0, exit_code: 0, signal: null, timed_out: false, truncated: false, duration_ms: 1 };
+ * const header = encodeResultHeader(result, new TextEncoder().encode("hi"), new Uint8Array());
+ * console.assert(parseExecResponse(header, 10).kind === "result");
+ * ```
+ */
+export function encodeResultHeader(
+  result: ExecResult,
+  stdout: Uint8Array,
+  stderr: Uint8Array,
+): Record<string, unknown> {
+  const hash = createHash("sha256").update(stdout).update(stderr).digest(
+    "hex",
+  );
+  return {
+    total_size: result.stdout_size + result.stderr_size,
+    stdout_size: result.stdout_size,
+    stderr_size: result.stderr_size,
+    exit_code: result.exit_code,
+    signal: result.signal,
+    timed_out: result.timed_out,
+    truncated: result.truncated,
+    duration_ms: result.duration_ms,
+    sha256: hash,
   };
 }
 

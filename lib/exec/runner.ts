@@ -10,10 +10,16 @@
  */
 
 import type { ExecResult } from "./protocol.ts";
+import { concatBytes, startsWithBytes } from "../io/bytes.ts";
 import { settlesWithin } from "../io/timers.ts";
 
+/** From SIGTERM to SIGKILL when a command must stop, by default: 2 s. */
+export const DEFAULT_KILL_GRACE_MS = 2000;
+/** How long a command's pipes may stay open after it exits, by default: 200 ms. */
+export const DEFAULT_DRAIN_MS = 200;
+
 /** What to run: a program and its arguments (`/bin/sh -c CMD` by default). */
-export interface CommandSpec {
+export interface CommandLine {
   /** The program, by path or by name on PATH. */
   program: string;
   /** Its arguments. */
@@ -64,7 +70,7 @@ export interface RunOutcome extends ExecResult {
  * ```
  */
 export async function runCommand(
-  spec: CommandSpec,
+  spec: CommandLine,
   options: RunOptions,
 ): Promise<RunOutcome> {
   const started = performance.now();
@@ -89,7 +95,10 @@ export async function runCommand(
     );
   }
   await options.reaper?.add(child.pid);
-  const group = new ProcessGroup(child.pid, options.killGraceMs ?? 2000);
+  const group = new ProcessGroup(
+    child.pid,
+    options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
+  );
   const capture = new OutputCapture(
     options.maxOutput,
     () => group.stop("truncated"),
@@ -109,7 +118,10 @@ export async function runCommand(
     : Promise.resolve();
   try {
     const status = await child.status;
-    const drained = await settlesWithin(pumps, options.drainMs ?? 200);
+    const drained = await settlesWithin(
+      pumps,
+      options.drainMs ?? DEFAULT_DRAIN_MS,
+    );
     group.killNow();
     if (!drained) {
       await Promise.all([stdoutReader.cancel(), stderrReader.cancel()]).catch(
@@ -119,7 +131,7 @@ export async function runCommand(
     await pumps;
     await feeding;
     const stderr = capture.bytes("stderr");
-    if (status.code === 127 && startsWith(stderr, SETSID_NOT_FOUND)) {
+    if (status.code === 127 && startsWithBytes(stderr, SETSID_NOT_FOUND)) {
       return notStarted(
         `sockit exec: ${spec.program}: command not found\n`,
         performance.now() - started,
@@ -164,11 +176,6 @@ function findSetsid(): string | undefined {
     }
   }
   return undefined;
-}
-
-function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
-  return bytes.length >= prefix.length &&
-    prefix.every((b, i) => bytes[i] === b);
 }
 
 function notStarted(message: string, ms: number): RunOutcome {
@@ -265,13 +272,7 @@ export class OutputCapture {
 
   /** The bytes kept from one stream, joined. */
   bytes(which: "stdout" | "stderr"): Uint8Array {
-    const out = new Uint8Array(this.#sizes[which]);
-    let at = 0;
-    for (const chunk of this.#chunks[which]) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
+    return concatBytes(this.#chunks[which]);
   }
 }
 

@@ -8,8 +8,9 @@
  */
 
 import type { ByteReader } from "./streams.ts";
+import { Deadline, whenAborted } from "./timers.ts";
 
-/** How {@linkcode BufferedConn.fill} ended. */
+/** How {@linkcode BufferedReader.fill} ended. */
 export type FillResult = "ok" | "eof" | "pause";
 
 /**
@@ -17,13 +18,13 @@ export type FillResult = "ok" | "eof" | "pause";
  *
  * @example
  * ```ts
- * import { BufferedConn } from "./buffered_reader.ts";
- * import { MemoryReader } from "./streams.ts";
- * const input = new BufferedConn(new MemoryReader(new Uint8Array([1, 2, 3]), 1), 16);
+ * import { BufferedReader } from "./buffered_reader.ts";
+ * import { MemoryReader } from "./memory.ts";
+ * const input = new BufferedReader(new MemoryReader(new Uint8Array([1, 2, 3]), 1), 16);
  * console.assert((await input.fill(3)) === "ok" && input.take(2).join() === "1,2");
  * ```
  */
-export class BufferedConn {
+export class BufferedReader {
   readonly #reader: ByteReader;
   readonly #max: number;
   readonly #onRead: (n: number) => void;
@@ -84,13 +85,10 @@ export class BufferedConn {
         await this.#readOnce();
         continue;
       }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const paused = new Promise<"pause">((resolve) =>
-        timer = setTimeout(() => resolve("pause"), pauseMs)
-      );
-      const got = await this.#readOnce(paused);
-      clearTimeout(timer);
-      if (got === "pause") return "pause";
+      using pause = new Deadline(pauseMs);
+      using pauseOver = whenAborted(pause.signal);
+      const paused = pauseOver.promise.then(() => "pause" as const);
+      if ((await this.#readOnce(paused)) === "pause") return "pause";
     }
     return "ok";
   }
@@ -105,7 +103,8 @@ export class BufferedConn {
     stop: AbortSignal,
     lingerMs = 50,
   ): Promise<FillResult | "stopped"> {
-    const stopped = abortedPromise(stop);
+    using stopping = whenAborted(stop);
+    const stopped = stopping.promise.then(() => "stop" as const);
     while (this.#length === 0 && !this.#eof && !stop.aborted) {
       await this.#readOnce(stopped);
     }
@@ -122,7 +121,8 @@ export class BufferedConn {
    * to notice a client going away while its command runs.
    */
   async watchForEof(stop: AbortSignal): Promise<boolean> {
-    const stopped = abortedPromise(stop);
+    using stopping = whenAborted(stop);
+    const stopped = stopping.promise.then(() => "stop" as const);
     while (!this.#eof && this.#length < this.#max) {
       if ((await this.#readOnce(stopped)) === "stop") return false;
     }
@@ -164,11 +164,4 @@ export class BufferedConn {
     this.#data.set(bytes, this.#length);
     this.#length = needed;
   }
-}
-
-function abortedPromise(signal: AbortSignal): Promise<"stop"> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve("stop");
-    signal.addEventListener("abort", () => resolve("stop"), { once: true });
-  });
 }

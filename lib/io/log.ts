@@ -187,3 +187,29 @@ export function printReadyLine(service: string, where: string): void {
     encoder.encode(`sockit ${service} listening on ${where}\n`),
   );
 }
+
+/** How much of a payload a log line shows: 80 characters. */
+export const PREVIEW_CHARS = 80;
+
+const lenientDecoder = new TextDecoder();
+
+/**
+ * A payload as a log shows it: decoded leniently, control characters
+ * escaped, cut after 80 characters with the full size noted.
+ *
+ * @example
+ * ```ts
+ * import { previewPayload } from "./log.ts";
+ * console.assert(previewPayload(new TextEncoder().encode("a\nb")) === "a\\nb");
+ * console.assert(previewPayload(new Uint8Array(200).fill(0x61)).endsWith("… (200 bytes)"));
+ * ```
+ */
+export function previewPayload(data: Uint8Array): string {
+  const text = lenientDecoder.decode(data.subarray(0, PREVIEW_CHARS * 4));
+  const chars = Array.from(text);
+  const cut = chars.length > PREVIEW_CHARS ||
+    data.length > PREVIEW_CHARS * 4;
+  const shown = chars.slice(0, PREVIEW_CHARS).join("");
+  const escaped = JSON.stringify(shown).slice(1, -1).replace(/'/g, "\\'");
+  return cut ? `${escaped}… (${data.length} bytes)` : escaped;
+}

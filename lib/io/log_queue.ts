@@ -10,6 +10,7 @@
  * @module
  */
 
+import { concatBytes } from "./bytes.ts";
 import { type ByteWriter, writeAll } from "./streams.ts";
 import { settlesWithin } from "./timers.ts";
 
@@ -37,7 +38,7 @@ const encoder = new TextEncoder();
  * @example
  * ```ts
  * import { LineQueue } from "./log_queue.ts";
- * import { MemoryWriter } from "./streams.ts";
+ * import { MemoryWriter } from "./memory.ts";
  * const out = new MemoryWriter();
  * const queue = new LineQueue(out, { maxBytes: 8 });
  * queue.push("one");
@@ -109,7 +110,7 @@ export class LineQueue {
   async #drain(): Promise<void> {
     try {
       while (this.#lines.length > 0) {
-        const batch = join(this.#lines.splice(0));
+        const batch = concatBytes(this.#lines.splice(0));
         await writeAll(this.#out, batch);
         this.#bytes -= batch.length;
         if (this.#dropped > 0) {
@@ -129,15 +130,4 @@ export class LineQueue {
       this.#writing = null;
     }
   }
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

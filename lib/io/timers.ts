@@ -1,10 +1,95 @@
 /**
- * Timers that clean up after themselves: a sleep that an `AbortSignal` cuts
- * short, a bounded wait for a promise, a one-shot deadline, and an idle watch
- * that is cheap to touch on every read. None leaves a timer behind once disposed.
+ * Time limits that clean up after themselves: the {@linkcode Deadline} every
+ * time limit in sockit is built on, a sleep that an `AbortSignal` cuts
+ * short, a bounded wait for a promise, an idle watch that is cheap to touch
+ * on every read, and back-off for retries. None leaves a timer behind once
+ * disposed.
  *
  * @module
  */
+
+/**
+ * The one way sockit puts a time limit on an operation: a one-shot timer
+ * whose `signal` aborts when `ms` have passed (calling `onExpire` too, e.g.
+ * to close a socket so that a pending read fails), and which says
+ * afterwards whether it fired. `remainingMs` serves loops that wait several
+ * times under one limit. Disposing it disarms the timer; `Infinity` never
+ * fires.
+ *
+ * @example
+ * ```ts
+ * import { Deadline } from "./timers.ts";
+ * using deadline = new Deadline(60_000, () => {});
+ * console.assert(!deadline.expired && !deadline.signal.aborted && deadline.remainingMs > 0);
+ * ```
+ */
+export class Deadline implements Disposable {
+  readonly #controller = new AbortController();
+  readonly #endsAt: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Arms the timer; `ms` of `Infinity` never fires. */
+  constructor(ms: number, onExpire?: () => void) {
+    this.#endsAt = performance.now() + ms;
+    if (Number.isFinite(ms)) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#controller.abort(new Deno.errors.TimedOut());
+        onExpire?.();
+      }, Math.max(0, ms));
+    }
+  }
+
+  /** Aborts when the time is up. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Whether the time ran out. */
+  get expired(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  /** Milliseconds left, never below 0 (`Infinity` for a deadline that never fires). */
+  get remainingMs(): number {
+    return Math.max(0, this.#endsAt - performance.now());
+  }
+
+  /** Disarms the timer. */
+  [Symbol.dispose](): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/**
+ * A promise that resolves once `signal` aborts (at once if it has), and a
+ * disposal that takes its listener off the signal again: a long-lived
+ * signal (a server's shutdown) must not gather one listener per request.
+ *
+ * @example
+ * ```ts
+ * import { whenAborted } from "./timers.ts";
+ * using aborted = whenAborted(AbortSignal.abort());
+ * await aborted.promise;
+ * ```
+ */
+export function whenAborted(
+  signal: AbortSignal,
+): { promise: Promise<void> } & Disposable {
+  let listener: (() => void) | undefined;
+  const promise = new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    listener = () => resolve();
+    signal.addEventListener("abort", listener, { once: true });
+  });
+  return {
+    promise,
+    [Symbol.dispose]: () => {
+      if (listener) signal.removeEventListener("abort", listener);
+    },
+  };
+}
 
 /**
  * Resolves after `ms` milliseconds, or at once when `signal` aborts.
@@ -18,15 +103,13 @@
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
+    const done = () => {
+      deadline[Symbol.dispose]();
+      signal?.removeEventListener("abort", done);
       resolve();
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const deadline = new Deadline(ms, done);
+    signal?.addEventListener("abort", done, { once: true });
   });
 }
 
@@ -45,54 +128,10 @@ export async function settlesWithin(
   promise: Promise<unknown>,
   ms: number,
 ): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<false>((resolve) =>
-    timer = setTimeout(() => resolve(false), ms)
-  );
-  try {
-    return await Promise.race([promise.then(() => true), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * A one-shot timer that calls `onExpire` after `ms` unless disposed first;
- * `expired` tells afterwards whether it fired. Pair it with closing a socket
- * so that a pending read fails, then check `expired` to word the error.
- *
- * @example
- * ```ts
- * import { Deadline } from "./timers.ts";
- * using deadline = new Deadline(60_000, () => {});
- * console.assert(!deadline.expired);
- * ```
- */
-export class Deadline implements Disposable {
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #expired = false;
-
-  /** Arms the timer; `ms` of `Infinity` never fires. */
-  constructor(ms: number, onExpire: () => void) {
-    if (Number.isFinite(ms)) {
-      this.#timer = setTimeout(() => {
-        this.#expired = true;
-        this.#timer = undefined;
-        onExpire();
-      }, ms);
-    }
-  }
-
-  /** Whether the deadline passed. */
-  get expired(): boolean {
-    return this.#expired;
-  }
-
-  /** Disarms the timer. */
-  [Symbol.dispose](): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
+  using deadline = new Deadline(ms);
+  using expired = whenAborted(deadline.signal);
+  const settled = promise.then(() => true, () => true);
+  return await Promise.race([settled, expired.promise.then(() => false)]);
 }
 
 /**

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { closeQuietly } from "../io/streams.ts";
+import { errorMessage } from "../cli/errors.ts";
 import { formatAddr } from "./address.ts";
 import type { Logger } from "../io/log.ts";
 import { Backoff, Deadline, IdleWatch, sleep } from "../io/timers.ts";
@@ -52,6 +54,13 @@ export interface ServeOptions {
   handshakeTimeoutMs?: number;
 }
 
+/** Connections a server keeps open at once by default: 1024. */
+export const DEFAULT_MAX_CONNS = 1024;
+/** How long a connection may stay idle by default, in ms: 300 s. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+/** How long in-flight work may finish at shutdown by default, in ms: 5 s. */
+export const DEFAULT_GRACE_MS = 5000;
+
 /** The longest pause between retries after `accept()` fails, in ms. */
 export const MAX_ACCEPT_BACKOFF_MS = 1000;
 
@@ -86,7 +95,7 @@ export async function serveConnections(
   options: ServeOptions,
 ): Promise<void> {
   const { signal, logger } = options;
-  const maxConns = options.maxConns ?? 1024;
+  const maxConns = options.maxConns ?? DEFAULT_MAX_CONNS;
   const open = new Set<OpenConnection>();
   const forceClose = new AbortController();
   const closeListener = () => closeQuietly(listener);
@@ -101,7 +110,7 @@ export async function serveConnections(
     } catch (err) {
       if (signal.aborted || err instanceof Deno.errors.BadResource) break;
       logger.warn("accept-failed", {
-        error: errorText(err),
+        error: errorMessage(err),
         retry_ms: backoff.nextMs,
       });
       await backoff.wait(signal);
@@ -128,7 +137,7 @@ export async function serveConnections(
   }
   signal.removeEventListener("abort", closeListener);
   closeQuietly(listener);
-  const graceMs = options.graceMs ?? 5000;
+  const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   logger.notice("shutdown", {
     reason: String(signal.reason ?? "stopped"),
     open: open.size,
@@ -175,7 +184,7 @@ async function runConnection(
   let bytesIn = 0;
   let bytesOut = 0;
   using idle = new IdleWatch(
-    options.idleTimeoutMs ?? 300_000,
+    options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     () => closeEntry(entry),
   );
   const context: ConnectionContext = {
@@ -205,7 +214,7 @@ async function runConnection(
     inHandshake = false;
     await handler(entry.conn, context);
   } catch (err) {
-    if (!entry.closed) error = errorText(err);
+    if (!entry.closed) error = errorMessage(err);
   } finally {
     closeEntry(entry);
   }
@@ -250,17 +259,4 @@ function closeEntry(entry: OpenConnection): void {
   if (entry.closed) return;
   entry.closed = true;
   closeQuietly(entry.conn);
-}
-
-function closeQuietly(closer: { close(): void }): void {
-  try {
-    closer.close();
-  } catch {
-    // Already closed.
-  }
-}
-
-/** A one-line description of an error for logs. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -6,19 +6,13 @@
  */
 
 import { type Endpoint, formatEndpoint } from "./address.ts";
-import { describeOsError, SockitError, UsageError } from "../cli/errors.ts";
-import type { ByteReader, ByteWriter } from "../io/streams.ts";
+import { SockitError } from "../cli/errors.ts";
+import { describeOsError } from "./os_error.ts";
+import type { StreamConn } from "./stream_conn.ts";
 import type { ClientTls } from "./tls.ts";
 import { connectNodeTls, startVerifiedTls } from "./tls_connect.ts";
 import { Deadline } from "../io/timers.ts";
-
-/** What a client needs of a connection, plain or TLS: `Deno.Conn` has it. */
-export interface StreamConn extends ByteReader, ByteWriter, Disposable {
-  /** Closes both directions at once. */
-  close(): void;
-  /** Half-closes: the peer reads EOF, and replies can still arrive. */
-  closeWrite(): Promise<void>;
-}
+import { formatSeconds } from "../io/units.ts";
 
 /**
  * Connects to `endpoint`, over TLS when `tls` is given, within `timeoutMs`
@@ -41,10 +35,7 @@ export async function openStream(
 ): Promise<StreamConn> {
   if (tls === undefined) return await connectTo(endpoint, timeoutMs);
   if (endpoint.transport === "unix") {
-    throw new UsageError(
-      "TLS works over TCP only: drop --unix or the --tls options",
-      "sockit --help",
-    );
+    throw new TypeError("TLS needs a TCP endpoint"); // The TLS options exclude --unix.
   }
   if (tls.pin !== undefined || tls.insecure) {
     return await connectNodeTls(endpoint, tls, timeoutMs);
@@ -89,19 +80,6 @@ export async function connectTo(
       { cause: err },
     );
   }
-}
-
-/**
- * Writes a duration in ms as seconds for messages: `10 s`, `0.5 s`.
- *
- * @example
- * ```ts
- * import { formatSeconds } from "./connect.ts";
- * console.assert(formatSeconds(500) === "0.5 s");
- * ```
- */
-export function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
- * Receiving datagrams with a time limit. `DatagramConn.receive()` cannot be
+ * Receiving datagrams with a time limit, and from one sender only. `DatagramConn.receive()` cannot be
  * cancelled, so the inbox keeps at most one receive outstanding and lets a
  * timed-out wait pick it up again next time, rather than starting a second.
  *
  * @module
  */
+
+import { Deadline, whenAborted } from "../io/timers.ts";
 
 /** A received datagram and where it came from. */
 export interface Datagram {
@@ -45,18 +47,38 @@ export class DatagramInbox {
       ([data, from]) => ({ data, from: from as Deno.NetAddr }),
       (err: Error) => err,
     );
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = Number.isFinite(timeoutMs)
-      ? new Promise<null>((resolve) =>
-        timer = setTimeout(() => resolve(null), timeoutMs)
-      )
-      : new Promise<null>(() => {});
-    const result = await Promise.race([this.#pending, expired]);
-    clearTimeout(timer);
+    using deadline = new Deadline(timeoutMs);
+    using expired = whenAborted(deadline.signal);
+    const result = await Promise.race([
+      this.#pending,
+      expired.promise.then(() => null),
+    ]);
     if (result === null) return null;
     this.#pending = undefined;
     if (result instanceof Error) throw result;
     return result;
+  }
+
+  /**
+   * The next datagram from `sender` (its exact address and port), or `null`
+   * once `within` runs out; without `within`, waits for ever. Datagrams from
+   * anyone else are passed to `onIgnored` and skipped: a client listens to
+   * its server only.
+   */
+  async nextFrom(
+    sender: { hostname: string; port: number },
+    within?: Deadline,
+    onIgnored?: (datagram: Datagram) => Promise<void> | void,
+  ): Promise<Datagram | null> {
+    while (true) {
+      const left = within?.remainingMs ?? Infinity;
+      if (left <= 0) return null;
+      const datagram = await this.next(left);
+      if (datagram === null) return null;
+      const { hostname, port } = datagram.from;
+      if (hostname === sender.hostname && port === sender.port) return datagram;
+      await onIgnored?.(datagram);
+    }
   }
 
   /** Resolves once an outstanding receive has ended (after the socket is closed). */

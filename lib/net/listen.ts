@@ -8,7 +8,8 @@
  */
 
 import { type Endpoint, formatEndpoint } from "./address.ts";
-import { describeOsError, SockitError, UsageError } from "../cli/errors.ts";
+import { SockitError, UsageError } from "../cli/errors.ts";
+import { describeOsError } from "./os_error.ts";
 import type { ServerTls } from "./tls.ts";
 
 /**
@@ -28,12 +29,7 @@ export async function listenOn(
 ): Promise<Deno.Listener> {
   try {
     if (endpoint.transport === "unix") {
-      if (tls) {
-        throw new UsageError(
-          "TLS works over TCP only: drop --unix or --tls-cert/--tls-key",
-          "sockit --help",
-        );
-      }
+      if (tls) throw new TypeError("TLS needs a TCP endpoint"); // The TLS options exclude --unix.
       await removeStaleSocket(endpoint.path);
       return Deno.listen({ transport: "unix", path: endpoint.path });
     }
@@ -66,7 +62,6 @@ function listenTls(
             ? "the key does not belong to the certificate"
             : message
         }; give the certificate's own key`,
-        "sockit --help",
       );
     }
     throw err;
@@ -138,4 +133,39 @@ export function bindDatagram(endpoint: Endpoint): Deno.DatagramConn {
       { cause: err },
     );
   }
+}
+
+/**
+ * A TCP listener on a free port of the IPv4 loopback: for servers that run
+ * inside this process (the demo, the bench's own checks).
+ *
+ * @example
+ * ```ts
+ * import { listenLoopback } from "./listen.ts";
+ * const listener = listenLoopback();
+ * console.assert(listener.addr.hostname === "127.0.0.1" && listener.addr.port > 0);
+ * listener.close();
+ * ```
+ */
+export function listenLoopback(): Deno.TcpListener {
+  return Deno.listen({ hostname: "127.0.0.1", port: 0 });
+}
+
+/**
+ * A UDP socket on a free port of the IPv4 loopback.
+ *
+ * @example
+ * ```ts
+ * import { bindLoopbackDatagram } from "./listen.ts";
+ * const socket = bindLoopbackDatagram();
+ * console.assert(socket.addr.port > 0);
+ * socket.close();
+ * ```
+ */
+export function bindLoopbackDatagram(): Deno.DatagramConn & {
+  readonly addr: Deno.NetAddr;
+} {
+  return bindDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 }) as
+    & Deno.DatagramConn
+    & { readonly addr: Deno.NetAddr };
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { closeQuietly } from "../io/streams.ts";
 import { type Endpoint, endpointOf, formatEndpoint } from "./address.ts";
 import { type Logger, printReadyLine } from "../io/log.ts";
 import { ShutdownSignal } from "./signals.ts";
@@ -71,11 +72,7 @@ async function bindAndServe<
     );
     await run.serve(socket, shutdown.signal, shutdown.force);
   } finally {
-    try {
-      socket.close();
-    } catch {
-      // The service closed it already.
-    }
+    closeQuietly(socket);
     if (run.endpoint.transport === "unix") {
       await removeIfPresent(run.endpoint.path);
     }

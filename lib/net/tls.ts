@@ -79,7 +79,7 @@ export function fingerprintOf(der: Uint8Array): string {
  * console.assert(parsePin("ab".repeat(32)) === Array(32).fill("AB").join(":"));
  * ```
  */
-export function parsePin(text: string, help = "sockit --help"): string {
+export function parsePin(text: string): string {
   const hex = text.trim().replace(/^sha256( Fingerprint=|:)/i, "").replace(
     /:/g,
     "",
@@ -87,7 +87,6 @@ export function parsePin(text: string, help = "sockit --help"): string {
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
     throw new UsageError(
       `Invalid --tls-pin "${text}": give the certificate's SHA-256 fingerprint, 64 hex digits (openssl x509 -noout -fingerprint -sha256 -in CERT)`,
-      help,
     );
   }
   return hex.toUpperCase().match(/../g)!.join(":");
@@ -107,21 +106,18 @@ export function parsePin(text: string, help = "sockit --help"): string {
 export async function loadServerTls(
   certFile: string,
   keyFile: string,
-  help = "sockit --help",
 ): Promise<ServerTls> {
-  const cert = await readPemFile("--tls-cert", certFile, help);
+  const cert = await readPemFile("--tls-cert", certFile);
   const certs = pemCertificates(cert);
   if (certs.length === 0) {
     throw new UsageError(
       `The --tls-cert "${certFile}" has no PEM certificate (-----BEGIN CERTIFICATE-----); give the certificate, not the key`,
-      help,
     );
   }
-  const key = await readPemFile("--tls-key", keyFile, help);
+  const key = await readPemFile("--tls-key", keyFile);
   if (!/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(key)) {
     throw new UsageError(
       `The --tls-key "${keyFile}" has no PEM private key (-----BEGIN PRIVATE KEY-----); give the key, not the certificate`,
-      help,
     );
   }
   return { cert, key, sha256: fingerprintOf(certs[0]!) };
@@ -138,30 +134,23 @@ export async function loadServerTls(
  */
 export async function loadCaCerts(
   caFile: string,
-  help = "sockit --help",
 ): Promise<string[]> {
-  const pem = await readPemFile("--tls-ca", caFile, help);
+  const pem = await readPemFile("--tls-ca", caFile);
   const blocks = pem.match(CERT_BLOCK) ?? [];
   if (blocks.length === 0) {
     throw new UsageError(
       `The --tls-ca "${caFile}" has no PEM certificate (-----BEGIN CERTIFICATE-----)`,
-      help,
     );
   }
   return blocks;
 }
 
-async function readPemFile(
-  option: string,
-  path: string,
-  help: string,
-): Promise<string> {
+async function readPemFile(option: string, path: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
   } catch (err) {
     throw new UsageError(
       `Cannot read ${option} "${path}": ${(err as Error).message}`,
-      help,
     );
   }
 }

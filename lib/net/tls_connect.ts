@@ -9,10 +9,12 @@
  * @module
  */
 
+import { closeQuietly } from "../io/streams.ts";
 import * as nodeTls from "node:tls";
 import { formatHostPort, isIpAddress } from "./address.ts";
-import { describeOsError, SockitError } from "../cli/errors.ts";
-import type { StreamConn } from "./connect.ts";
+import { SockitError } from "../cli/errors.ts";
+import { describeOsError } from "./os_error.ts";
+import type { StreamConn } from "./stream_conn.ts";
 import { type ClientTls, TLS_HANDSHAKE_TIMEOUT_MS } from "./tls.ts";
 import { Deadline } from "../io/timers.ts";
 
@@ -86,15 +88,15 @@ export function connectNodeTls(
       ...(verify ? { ca: tls.caCerts } : {}),
       ...(isIpAddress(target.hostname) ? {} : { servername: target.hostname }),
     });
-    const timer = setTimeout(() => fail(null, true), timeoutMs);
+    const deadline = new Deadline(timeoutMs, () => fail(null, true));
     const fail = (err: unknown, timedOut = false) => {
-      clearTimeout(timer);
+      deadline[Symbol.dispose]();
       socket.destroy();
       reject(tlsFailure(target, err, timedOut));
     };
     socket.once("error", fail);
     socket.once("secureConnect", () => {
-      clearTimeout(timer);
+      deadline[Symbol.dispose]();
       socket.off("error", fail);
       const got = socket.getPeerCertificate().fingerprint256;
       if (tls.pin !== undefined && got !== tls.pin) {
@@ -319,12 +321,4 @@ function explainTls(err: unknown): string {
   }
   if (code === "ECONNREFUSED") return "connection refused";
   return describeOsError(err);
-}
-
-function closeQuietly(conn: { close(): void }): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed.
-  }
 }

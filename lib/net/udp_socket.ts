@@ -10,7 +10,11 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { type Endpoint, formatEndpoint } from "./address.ts";
-import { describeOsError, SockitError } from "../cli/errors.ts";
+import { SockitError } from "../cli/errors.ts";
+import { describeOsError } from "./os_error.ts";
+
+/** The largest UDP payload over IPv4: 65,507 bytes. */
+export const MAX_DATAGRAM_BYTES = 65507;
 
 /**
  * Resolves `hostname` to one IP address literal; a literal is returned as

@@ -9,11 +9,13 @@
  * @module
  */
 
+import { concatBytes, upperAsciiBytes } from "../io/bytes.ts";
+
 /** How the TCP echo server answers: bytes as they are, or line by line. */
-export type EchoMode = "echo" | "upper" | "reverse";
+export type EchoMode = typeof ECHO_MODES[number];
 
 /** The modes, for option validation and help. */
-export const ECHO_MODES: readonly EchoMode[] = ["echo", "upper", "reverse"];
+export const ECHO_MODES = ["echo", "upper", "reverse"] as const;
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
@@ -48,24 +50,6 @@ export function transformLine(
 }
 
 /**
- * Uppercases ASCII letters and leaves every other byte as it is.
- *
- * @example
- * ```ts
- * import { upperAsciiBytes } from "./line_modes.ts";
- * console.assert(upperAsciiBytes(new Uint8Array([0x61, 0xff])).join() === "65,255");
- * ```
- */
-export function upperAsciiBytes(bytes: Uint8Array): Uint8Array {
-  const out = bytes.slice();
-  for (let i = 0; i < out.length; i++) {
-    const b = out[i]!;
-    if (b >= 0x61 && b <= 0x7a) out[i] = b - 0x20;
-  }
-  return out;
-}
-
-/**
  * Splits a byte stream into lines for a line mode, keeping each line's
  * ending (`\n` or `\r\n`) so replies keep the client's line endings.
  * Holds at most `maxLineBytes` of an unfinished line; more is a `RangeError`.
@@ -89,7 +73,7 @@ export class LineSplitter {
 
   /** Adds a chunk; returns the lines it completed, each with its `\n`. */
   push(chunk: Uint8Array): Uint8Array[] {
-    const data = concat(this.#pending, chunk);
+    const data = concatBytes([this.#pending, chunk]);
     const lines: Uint8Array[] = [];
     let start = 0;
     let newline: number;
@@ -133,13 +117,8 @@ export function transformLineKeepingEnding(
   let end = line.length;
   if (line[end - 1] === 0x0a) end--;
   if (line[end - 1] === 0x0d) end--;
-  return concat(transformLine(mode, line.subarray(0, end)), line.subarray(end));
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+  return concatBytes([
+    transformLine(mode, line.subarray(0, end)),
+    line.subarray(end),
+  ]);
 }

@@ -51,6 +51,9 @@ export function refusalReason(
   return null;
 }
 
+/** Replies per second per source address by default: 1000. */
+export const DEFAULT_RATE_PER_SECOND = 1000;
+
 /** Options of {@linkcode RateLimiter}. */
 export interface RateLimiterOptions {
   /** Replies per second per source; 0 = no cap. */

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { upperAsciiBytes } from "../tcp_echo/line_modes.ts";
+import { upperAsciiBytes } from "../io/bytes.ts";
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();

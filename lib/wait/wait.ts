@@ -8,10 +8,11 @@
  */
 
 import { type Endpoint, formatEndpoint } from "../net/address.ts";
-import { connectTo, formatSeconds } from "../net/connect.ts";
+import { connectTo } from "../net/connect.ts";
+import { formatSeconds } from "../io/units.ts";
 import { SockitError, UsageError } from "../cli/errors.ts";
 import { type ByteWriter, writeAll } from "../io/streams.ts";
-import { sleep } from "../io/timers.ts";
+import { Deadline, sleep } from "../io/timers.ts";
 
 /** The first pause between attempts, in ms; it grows by half each time. */
 export const FIRST_POLL_MS = 50;
@@ -32,10 +33,7 @@ export function parseWaitTarget(text: string): Endpoint {
   if (text.startsWith("unix:")) {
     const path = text.slice("unix:".length);
     if (path === "") {
-      throw new UsageError(
-        `Invalid address "${text}": unix: needs a path`,
-        "sockit wait --help",
-      );
+      throw new UsageError(`Invalid address "${text}": unix: needs a path`);
     }
     return { transport: "unix", path };
   }
@@ -46,7 +44,6 @@ export function parseWaitTarget(text: string): Endpoint {
   if (!match || !(port >= 1 && port <= 65535)) {
     throw new UsageError(
       `Invalid address "${text}": use tcp://HOST:PORT (port 1-65535) or unix:PATH`,
-      "sockit wait --help",
     );
   }
   return {
@@ -64,7 +61,7 @@ export function parseWaitTarget(text: string): Endpoint {
  * @example
  * ```ts
  * import { waitForAll } from "./wait.ts";
- * import { MemoryWriter } from "../io/streams.ts";
+ * import { MemoryWriter } from "../io/memory.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * await waitForAll([{ transport: "tcp", hostname: "127.0.0.1", port: listener.addr.port }], 2000, new MemoryWriter());
  * listener.close();
@@ -75,9 +72,9 @@ export async function waitForAll(
   timeoutMs: number,
   out: ByteWriter,
 ): Promise<void> {
-  const started = performance.now();
+  using deadline = new Deadline(timeoutMs);
   const results = await Promise.all(
-    targets.map((target) => waitForOne(target, started + timeoutMs)),
+    targets.map((target) => waitForOne(target, deadline)),
   );
   const down = results.filter((r) => r.error !== null);
   for (const result of results) {
@@ -97,13 +94,13 @@ export async function waitForAll(
 
 async function waitForOne(
   target: Endpoint,
-  deadline: number,
+  deadline: Deadline,
 ): Promise<{ target: Endpoint; error: string | null; ms: number }> {
   const started = performance.now();
   let pauseMs = FIRST_POLL_MS;
   let error = "not tried";
   while (true) {
-    const left = deadline - performance.now();
+    const left = deadline.remainingMs;
     if (left <= 0) return { target, error, ms: performance.now() - started };
     try {
       const conn = await connectTo(target, Math.min(left, MAX_POLL_MS));
@@ -112,7 +109,7 @@ async function waitForOne(
     } catch (err) {
       error = (err as Error).message.replace(/^.*: /, "");
     }
-    await sleep(Math.min(pauseMs, Math.max(0, deadline - performance.now())));
+    await sleep(Math.min(pauseMs, deadline.remainingMs));
     pauseMs = Math.min(pauseMs * 1.5, MAX_POLL_MS);
   }
 }

@@ -1,0 +1,79 @@
+/**
+ * `sockit chat`: the command-line face of the UDP chat server and client.
+ *
+ * @module
+ */
+
+import { processIo } from "../cli/client_io.ts";
+import { defineCommand, type Service } from "../cli/command.ts";
+import { text } from "../cli/option.ts";
+import { bindDatagram } from "../net/listen.ts";
+import {
+  bindOptions,
+  endpointFrom,
+  hostPortFrom,
+  hostPortOptions,
+  LOG_OPTIONS,
+  loggerFrom,
+} from "../net/options.ts";
+import { runServer } from "../net/server_runner.ts";
+import { runChatClient } from "./client.ts";
+import { nameProblem } from "./message.ts";
+import { CHAT_PORT, runChatServer } from "./server.ts";
+
+const server = defineCommand({
+  role: "server",
+  summary: "show every message; send typed lines to the last writer",
+  options: { ...bindOptions(CHAT_PORT), ...LOG_OPTIONS },
+  run(values) {
+    const logger = loggerFrom(values, "chat");
+    return runServer({
+      service: "chat",
+      logger,
+      endpoint: endpointFrom(values, "udp"),
+      bind: bindDatagram,
+      serve: async (socket, signal) => {
+        await runChatServer(socket, { signal, logger, io: processIo() });
+      },
+    });
+  },
+});
+
+const client = defineCommand({
+  role: "client",
+  summary: "send each typed line under a name; show the server's lines",
+  options: {
+    ...hostPortOptions(CHAT_PORT),
+    name: text({
+      help: "Your name in the chat (required, up to 32 characters)",
+      value: "NAME",
+      required: "Option --name is required: say who you are",
+      check: nameProblem,
+    }),
+  },
+  usage: "--name NAME [options]",
+  run(values) {
+    return runChatClient({
+      ...hostPortFrom(values),
+      name: values.name,
+    }, processIo());
+  },
+});
+
+/** `sockit chat`: a small UDP chat. */
+export const CHAT: Service = {
+  name: "chat",
+  summary: "A small UDP chat: a server and named clients",
+  commands: [server, client],
+  notes: [
+    "Each client line goes to the server tagged with the client's name; the server prints\n" +
+    "'NAME@HOST:PORT: TEXT'. Each line the server's operator types goes to the client that\n" +
+    "wrote last; '/to NAME' sends to NAME from then on, '/to' alone goes back to the last\n" +
+    "writer. 'quit' or Ctrl-D ends either side; the server's end ends its clients too.\n" +
+    "Lines up to 4 KiB; the server remembers up to 256 clients. UDP may lose a line.",
+  ],
+  examples: [
+    "sockit chat server",
+    "sockit chat client --name alice",
+  ],
+};

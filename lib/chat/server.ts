@@ -1,0 +1,147 @@
+/**
+ * The UDP chat server (the seed programs' fifth step): shows every client's
+ * message with the sender's name and address, and sends each line its
+ * operator types to the client that wrote last (`/to NAME` picks one).
+ * `quit`, end of input or a signal ends the chat and tells the clients.
+ *
+ * @module
+ */
+
+import { type ClientIo, warn } from "../cli/client_io.ts";
+import { errorMessage } from "../cli/errors.ts";
+import { LineReader } from "../io/lines.ts";
+import type { Logger } from "../io/log.ts";
+import { writeAll } from "../io/streams.ts";
+import { whenAborted } from "../io/timers.ts";
+import { formatHostPort } from "../net/address.ts";
+import { DatagramInbox } from "../net/datagram_inbox.ts";
+import { decodeChat, encodeChat, MAX_TEXT_BYTES } from "./message.ts";
+
+/** The port the chat server listens on and its clients send to by default. */
+export const CHAT_PORT = 3001;
+
+const encoder = new TextEncoder();
+
+/** Clients the server remembers by name; the least recent is forgotten past this. */
+export const MAX_CHAT_CLIENTS = 256;
+
+/** Options of {@linkcode runChatServer}. */
+export interface ChatServerOptions {
+  /** Aborting (SIGINT/SIGTERM) ends the chat as `quit` does. */
+  signal: AbortSignal;
+  /** Where dropped datagrams and errors go. */
+  logger: Logger;
+  /** The operator's input and the chat's output. */
+  io: ClientIo;
+}
+
+/**
+ * Runs the chat server on a bound socket until `quit`, end of input or the
+ * signal; resolves to exit code 0.
+ *
+ * @example
+ * ```ts ignore
+ * import { runChatServer } from "./server.ts";
+ * const socket = Deno.listenDatagram({ hostname: "127.0.0.1", port: 3001, transport: "udp" });
+ * await runChatServer(socket, { signal, logger, io: processIo() });
+ * ```
+ */
+export async function runChatServer(
+  socket: Deno.DatagramConn,
+  options: ChatServerOptions,
+): Promise<number> {
+  const { io, logger } = options;
+  const clients = new Map<string, Deno.NetAddr>();
+  let lastWriter: string | undefined;
+  let pinned: string | undefined;
+  const say = (line: string) =>
+    writeAll(io.stdout, encoder.encode(line + "\n"));
+
+  const receiving = (async () => {
+    const inbox = new DatagramInbox(socket);
+    while (true) {
+      const datagram = await inbox.next(Infinity).catch(() => null);
+      if (!datagram) return;
+      const message = decodeChat(datagram.data);
+      const peer = formatHostPort(datagram.from.hostname, datagram.from.port);
+      if (!message || message.type === "bye") {
+        logger.warn("ignored", {
+          peer,
+          bytes: datagram.data.length,
+          reason: "not a chat message",
+        });
+        continue;
+      }
+      clients.delete(message.name);
+      clients.set(message.name, datagram.from);
+      if (clients.size > MAX_CHAT_CLIENTS) {
+        clients.delete(clients.keys().next().value!);
+      }
+      if (message.type === "leave") {
+        clients.delete(message.name);
+        if (lastWriter === message.name) lastWriter = undefined;
+        await say(`${message.name}@${peer} left`);
+      } else {
+        lastWriter = message.name;
+        await say(`${message.name}@${peer}: ${message.text}`);
+      }
+    }
+  })();
+
+  const operator = async () => {
+    const lines = new LineReader(io.stdin, MAX_TEXT_BYTES);
+    for (let line; (line = await lines.readLine()) !== null;) {
+      const text = line.trim();
+      if (text === "quit") return;
+      if (text === "") continue;
+      if (text === "/to" || text.startsWith("/to ")) {
+        pinned = text.slice(3).trim() || undefined;
+        await warn(io, `sending to ${pinned ?? "whoever wrote last"}`);
+        continue;
+      }
+      const name = pinned ?? lastWriter;
+      const to = name === undefined ? undefined : clients.get(name);
+      if (!to) {
+        await warn(
+          io,
+          `${
+            name ? `no client named "${name}"` : "no client has written yet"
+          }; line not sent`,
+        );
+        continue;
+      }
+      await sendQuietly(
+        socket,
+        encodeChat({ type: "msg", name: "server", text: line }),
+        to,
+        logger,
+      );
+    }
+  };
+
+  using stopped = whenAborted(options.signal);
+  await Promise.race([operator(), stopped.promise]);
+  for (const to of clients.values()) {
+    await sendQuietly(socket, encodeChat({ type: "bye" }), to, logger);
+  }
+  socket.close();
+  await receiving;
+  logger.notice("stopped");
+  return 0;
+}
+
+async function sendQuietly(
+  socket: Deno.DatagramConn,
+  data: Uint8Array,
+  to: Deno.NetAddr,
+  logger: Logger,
+) {
+  try {
+    await socket.send(data, to);
+  } catch (err) {
+    logger.warn("send-failed", {
+      peer: formatHostPort(to.hostname, to.port),
+      error: errorMessage(err),
+    });
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The command model: a {@linkcode Service} is a top-level word (`tcp-echo`)
+ * with one command per role (`server`, `client`), or a single role-less
+ * command (`demo`). Each command declares its options once, as an
+ * {@linkcode OptionMap}; the parser hands its `run` the typed values.
+ *
+ * @module
+ */
+
+import type { OptionMap, Values } from "./option.ts";
+
+/** One runnable command: a service's role, or a role-less command. */
+export interface Command<O extends OptionMap = OptionMap> {
+  /** The role (`server`, `client`), or absent for a command without roles. */
+  readonly role?: string;
+  /** One line on what it does. */
+  readonly summary: string;
+  /** Its options, keyed by camelCase name (`--help` is added). */
+  readonly options: O;
+  /** Whether it takes words after its options (e.g. after `--`). @default {false} */
+  readonly positionals?: boolean;
+  /** The usage line after `sockit <service> <role>`. @default {"[options]"} */
+  readonly usage?: string;
+  /** Runs it with the parsed values and resolves to the exit code. */
+  run(values: Values<O>, positionals: string[]): Promise<number>;
+}
+
+/** A top-level word: a service with roles, or a single command. */
+export interface Service {
+  /** The word after `sockit`, e.g. `tcp-echo`. */
+  readonly name: string;
+  /** One line on what it is. */
+  readonly summary: string;
+  /** Its roles, or one role-less command. */
+  // deno-lint-ignore no-explicit-any
+  readonly commands: readonly Command<any>[];
+  /** Copy-paste examples for help. */
+  readonly examples: readonly string[];
+  /** Extra help paragraphs: wire behaviour, bounds. */
+  readonly notes?: readonly string[];
+}
+
+/**
+ * Declares a command; only here so TypeScript infers `run`'s values from
+ * `options`.
+ *
+ * @example
+ * ```ts
+ * import { defineCommand } from "./command.ts";
+ * import { port } from "./option.ts";
+ * const server = defineCommand({
+ *   role: "server",
+ *   summary: "serve",
+ *   options: { port: port({ help: "Port", min: 0, default: 20000 }) },
+ *   run: (values) => Promise.resolve(values.port === 20000 ? 0 : 1),
+ * });
+ * console.assert(server.role === "server");
+ * ```
+ */
+export function defineCommand<O extends OptionMap>(
+  command: Command<O>,
+): Command<O> {
+  return command;
+}
+
+/**
+ * The `--help` a command's usage errors point at.
+ *
+ * @example
+ * ```ts
+ * import { helpPointer } from "./command.ts";
+ * console.assert(helpPointer({ name: "wait" }) === "sockit wait --help");
+ * ```
+ */
+export function helpPointer(service: Pick<Service, "name">): string {
+  return `sockit ${service.name} --help`;
+}

@@ -1,0 +1,118 @@
+/**
+ * The help texts, generated from the same definitions the parser reads:
+ * `sockit --help` lists the services, `sockit <service> --help` each role's
+ * options with their bounds and defaults, the notes and the examples. Pure.
+ *
+ * @module
+ */
+
+import type { Service } from "./command.ts";
+import { type AnyOption, flagName } from "./option.ts";
+
+/** The exit-code line every help ends with. */
+export const EXIT_CODES = "Exit codes: 0 ok, 1 runtime failure, 2 usage error.";
+
+/**
+ * The text of `sockit --help`.
+ *
+ * @example
+ * ```ts
+ * import { topLevelHelp } from "./help.ts";
+ * console.assert(topLevelHelp([]).includes("Exit codes"));
+ * ```
+ */
+export function topLevelHelp(services: readonly Service[]): string {
+  const width = Math.max(0, ...services.map((s) => s.name.length)) + 2;
+  return [
+    "sockit: sockets on the command line: TCP echo, UDP uppercase, header-framed exec",
+    "",
+    "Usage:",
+    "  sockit <service> <role> [options]",
+    "  sockit <service> --help",
+    "  sockit --version",
+    "",
+    "Services and commands:",
+    ...services.map((s) => `  ${s.name.padEnd(width)}${s.summary}`),
+    "",
+    EXIT_CODES,
+  ].join("\n");
+}
+
+/**
+ * The text of `sockit <service> --help`: usage, every role's options with
+ * bounds and defaults, notes and examples.
+ *
+ * @example
+ * ```ts
+ * import { serviceHelp } from "./help.ts";
+ * const text = serviceHelp({ name: "x", summary: "X", commands: [], examples: ["sockit x"] });
+ * console.assert(text.includes("sockit x"));
+ * ```
+ */
+export function serviceHelp(service: Service): string {
+  const lines = [`sockit ${service.name}: ${service.summary}`, "", "Usage:"];
+  for (const command of service.commands) {
+    const head = ["sockit", service.name, command.role].filter(Boolean).join(
+      " ",
+    );
+    lines.push(`  ${head} ${command.usage ?? "[options]"}`);
+  }
+  for (const command of service.commands) {
+    lines.push(
+      "",
+      command.role
+        ? `${service.name} ${command.role} options (${command.summary}):`
+        : "Options:",
+    );
+    const entries = Object.entries(
+      command.options as Record<string, AnyOption>,
+    );
+    for (const [key, option] of entries) {
+      if (option.env === undefined) lines.push(formatOptionHelp(key, option));
+    }
+    lines.push(`  ${"--help".padEnd(24)} Show this help`);
+    for (const [, option] of entries) {
+      if (option.env !== undefined) lines.push(formatEnvHelp(option));
+    }
+  }
+  for (const note of service.notes ?? []) lines.push("", note);
+  lines.push(
+    "",
+    "Examples:",
+    ...service.examples.map((e) => `  ${e}`),
+    "",
+    EXIT_CODES,
+  );
+  return lines.join("\n");
+}
+
+/**
+ * The help line of one option, with its bounds and default.
+ *
+ * @example
+ * ```ts
+ * import { formatOptionHelp } from "./help.ts";
+ * import { port } from "./option.ts";
+ * const line = formatOptionHelp("port", port({ help: "Port", value: "PORT", min: 0, default: 20000 }));
+ * console.assert(line.includes("--port PORT") && line.includes("default 20000"));
+ * ```
+ */
+export function formatOptionHelp(key: string, option: AnyOption): string {
+  const flag = option.isFlag
+    ? `--${flagName(key)}`
+    : `--${flagName(key)} ${option.value ?? "VALUE"}`;
+  return `  ${flag.padEnd(24)} ${option.help}${notes(option)}`;
+}
+
+function formatEnvHelp(option: AnyOption): string {
+  return `  ${`env ${option.env}`.padEnd(24)} ${option.help}`;
+}
+
+function notes(option: AnyOption): string {
+  const parts: string[] = [];
+  if (option.bounds !== undefined) parts.push(option.bounds);
+  if (option.shownDefault !== undefined) {
+    parts.push(`default ${option.shownDefault}`);
+  }
+  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
+}

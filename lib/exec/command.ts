@@ -1,0 +1,353 @@
+/**
+ * `sockit exec`: the command-line face of the exec server and client, with
+ * the exposure rule (no non-loopback address without a token, nor without
+ * TLS unless `--allow-plaintext`) and the token's sources.
+ *
+ * @module
+ */
+
+import { processIo } from "../cli/client_io.ts";
+import { defineCommand, type Service } from "../cli/command.ts";
+import { SockitError, UsageError } from "../cli/errors.ts";
+import { count, duration, flag, size, text, texts } from "../cli/option.ts";
+import { readFull } from "../io/streams.ts";
+import { formatSize, MiB } from "../io/units.ts";
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNS,
+} from "../net/accept_loop.ts";
+import {
+  type Endpoint,
+  formatHostPort,
+  isLoopbackHost,
+} from "../net/address.ts";
+import { listenOn } from "../net/listen.ts";
+import {
+  clientTlsFrom,
+  connectOptions,
+  endpointFrom,
+  loggerFrom,
+  serverOptions,
+  serverTlsFrom,
+  timeoutOption,
+  TLS_CLIENT_OPTIONS,
+  TLS_SERVER_OPTIONS,
+} from "../net/options.ts";
+import { runServer } from "../net/server_runner.ts";
+import { loadToken, TokenCheck } from "./auth.ts";
+import { runExecClient } from "./client.ts";
+import { DEFAULT_EXEC_TIMEOUT_MS } from "./policy.ts";
+import {
+  DEFAULT_HEADER_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT,
+  DEFAULT_MAX_OUTPUT,
+  DEFAULT_MAX_STDIN,
+  DEFAULT_QUEUE,
+  EXEC_PORT,
+  serveExec,
+} from "./server.ts";
+import { quoteWord } from "./shell_words.ts";
+
+/** The most stdin `sockit exec client --stdin` sends: 16 MiB. */
+export const MAX_CLIENT_STDIN = 16 * MiB;
+/** The largest reply the client accepts by default: 64 MiB. */
+export const DEFAULT_MAX_REPLY = 64 * MiB;
+
+/**
+ * Where the token comes from: `--token-file`, else `SOCKIT_TOKEN` (never
+ * a command-line value, which `ps` would show).
+ *
+ * @example
+ * ```ts
+ * import { tokenOptions } from "./command.ts";
+ * console.assert(tokenOptions("Send").token.env === "SOCKIT_TOKEN");
+ * ```
+ */
+export function tokenOptions(verb: "Require" | "Send") {
+  return {
+    tokenFile: text({
+      help: `${verb} the token on this file's first line (or set SOCKIT_TOKEN)`,
+      value: "PATH",
+    }),
+    token: text({
+      help: "The token, when --token-file is not given",
+      env: "SOCKIT_TOKEN",
+    }),
+  };
+}
+
+/**
+ * A client never sends its token over `--tls-insecure`.
+ *
+ * @example
+ * ```ts
+ * import { refuseInsecureToken } from "./command.ts";
+ * refuseInsecureToken({ tlsInsecure: true }, undefined);
+ * ```
+ */
+export function refuseInsecureToken(
+  values: { tlsInsecure: boolean },
+  token: string | undefined,
+): void {
+  if (token !== undefined && values.tlsInsecure) {
+    throw new UsageError(
+      "Option --tls-insecure would send the token to whoever answers: use --tls-ca or --tls-pin",
+    );
+  }
+}
+
+/**
+ * Refuses to serve exec on a non-loopback address without a token, or
+ * without TLS unless `allowPlaintext`: a token sent in clear is no secret.
+ *
+ * @example
+ * ```ts
+ * import { checkExecExposure } from "./command.ts";
+ * checkExecExposure({ transport: "tcp", hostname: "127.0.0.1", port: 1 }, { token: false, tls: false, allowPlaintext: false });
+ * ```
+ */
+export function checkExecExposure(
+  endpoint: Endpoint,
+  has: { token: boolean; tls: boolean; allowPlaintext: boolean },
+): void {
+  if (endpoint.transport !== "tcp" || isLoopbackHost(endpoint.hostname)) {
+    return;
+  }
+  const where = formatHostPort(endpoint.hostname, endpoint.port);
+  if (!has.token) {
+    throw new UsageError(
+      `Cannot bind "${where}": a token is required for non-loopback addresses; set SOCKIT_TOKEN or --token-file`,
+    );
+  }
+  if (!has.tls && !has.allowPlaintext) {
+    throw new UsageError(
+      `Cannot bind "${where}": non-loopback addresses need TLS so the token is not sent in clear; give --tls-cert and --tls-key, or --allow-plaintext`,
+    );
+  }
+}
+
+const server = defineCommand({
+  role: "server",
+  summary: "run each client's command and reply with its output",
+  options: {
+    ...serverOptions(EXEC_PORT),
+    ...TLS_SERVER_OPTIONS,
+    allowPlaintext: flag({
+      help:
+        "Serve a non-loopback address without TLS (the token goes in clear)",
+    }),
+    ...tokenOptions("Require"),
+    allow: texts({
+      help: "Run only PROG as the first word, with no shell at all",
+      value: "PROG",
+    }),
+    timeout: duration({
+      help: "Time limit per command: SIGTERM to its group, SIGKILL 2 s later",
+      value: "SECONDS",
+      min: 1,
+      max: 86_400_000,
+      default: DEFAULT_EXEC_TIMEOUT_MS,
+    }),
+    maxOutput: size({
+      help:
+        "Output kept per command (stdout + stderr); past it the command is stopped",
+      value: "SIZE",
+      min: 0,
+      max: 1024 * MiB,
+      default: DEFAULT_MAX_OUTPUT,
+    }),
+    maxStdin: size({
+      help: "Stdin a request may carry",
+      value: "SIZE",
+      min: 0,
+      max: 1024 * MiB,
+      default: DEFAULT_MAX_STDIN,
+    }),
+    maxConcurrent: count({
+      help: "Commands running at once, across all clients",
+      value: "N",
+      min: 1,
+      max: 1024,
+      default: DEFAULT_MAX_CONCURRENT,
+    }),
+    queue: count({
+      help: "Requests waiting for a slot; past this the reply is busy",
+      value: "N",
+      min: 0,
+      max: 100000,
+      default: DEFAULT_QUEUE,
+    }),
+    maxConns: count({
+      help: "Connections open at once",
+      value: "N",
+      min: 1,
+      max: 100000,
+      default: DEFAULT_MAX_CONNS,
+    }),
+    idleTimeout: duration({
+      help: "Close a connection idle between requests this long; 0 = never",
+      value: "SECONDS",
+      min: 0,
+      max: 86_400_000,
+      default: DEFAULT_IDLE_TIMEOUT_MS,
+    }),
+    headerTimeout: duration({
+      help: "A request's header and stdin must arrive within this once begun",
+      value: "SECONDS",
+      min: 1,
+      max: 3_600_000,
+      default: DEFAULT_HEADER_TIMEOUT_MS,
+    }),
+  },
+  async run(values) {
+    const endpoint = endpointFrom(values, "tcp");
+    const token = await loadToken(values.tokenFile, values.token);
+    const tls = await serverTlsFrom(values);
+    checkExecExposure(endpoint, {
+      token: token !== undefined,
+      tls: tls !== undefined,
+      allowPlaintext: values.allowPlaintext,
+    });
+    const logger = loggerFrom(values, "exec");
+    if (tls) logger.notice("tls", { cert_sha256: tls.sha256 });
+    return await runServer({
+      service: "exec",
+      logger,
+      tls: tls !== undefined,
+      endpoint,
+      bind: async (e) => {
+        const listener = await listenOn(e, tls);
+        if (e.transport === "unix") await Deno.chmod(e.path, 0o600);
+        return listener;
+      },
+      serve: (listener, signal, force) =>
+        serveExec(listener, {
+          signal,
+          force,
+          logger,
+          token: new TokenCheck(token),
+          ...(values.allow.length > 0 ? { allow: values.allow } : {}),
+          timeoutMs: values.timeout,
+          maxOutput: values.maxOutput,
+          maxStdin: values.maxStdin,
+          maxConcurrent: values.maxConcurrent,
+          queue: values.queue,
+          maxConns: values.maxConns,
+          idleTimeoutMs: values.idleTimeout,
+          headerTimeoutMs: values.headerTimeout,
+          graceMs: values.grace,
+        }),
+    });
+  },
+});
+
+const client = defineCommand({
+  role: "client",
+  summary: "run a command on the server, like ssh",
+  options: {
+    ...connectOptions(EXEC_PORT),
+    ...timeoutOption(DEFAULT_EXEC_TIMEOUT_MS),
+    ...TLS_CLIENT_OPTIONS,
+    cmd: text({
+      help: "The command line to run (or give it after --)",
+      value: "STRING",
+    }),
+    stdin: flag({
+      help: `Send this process's stdin as the command's stdin (up to ${
+        formatSize(MAX_CLIENT_STDIN)
+      })`,
+    }),
+    json: flag({
+      help: "Print one JSON object: the reply's fields, stdout and stderr",
+    }),
+    legacy: flag({
+      help: "Speak the seeds' protocol: raw command, no frame, no token",
+      conflicts: {
+        tokenFile: "Option --legacy sends no token: drop --token-file",
+      },
+    }),
+    ...tokenOptions("Send"),
+    maxOutput: size({
+      help: "The largest reply accepted",
+      value: "SIZE",
+      min: 0,
+      max: 4096 * MiB,
+      default: DEFAULT_MAX_REPLY,
+    }),
+  },
+  positionals: true,
+  usage:
+    "[options] -- COMMAND [ARGS...]   |   [options] --cmd 'STRING'   |   [options]",
+  async run(values, positionals) {
+    if (values.cmd !== undefined && positionals.length > 0) {
+      throw new UsageError("Give the command after -- or with --cmd, not both");
+    }
+    const command = values.cmd ??
+      (positionals.length > 0
+        ? positionals.map(quoteWord).join(" ")
+        : undefined);
+    if (values.stdin && command === undefined) {
+      throw new UsageError(
+        "Option --stdin needs a command: stdin is the command's input",
+      );
+    }
+    const token = values.legacy
+      ? undefined
+      : await loadToken(values.tokenFile, values.token);
+    refuseInsecureToken(values, token);
+    const io = processIo();
+    const tls = await clientTlsFrom(values, io);
+    return runExecClient({
+      endpoint: endpointFrom(values, "tcp"),
+      ...(tls ? { tls } : {}),
+      ...(command === undefined ? {} : { command }),
+      ...(token === undefined ? {} : { token }),
+      ...(values.stdin
+        ? { stdin: await readStdinCapped(MAX_CLIENT_STDIN) }
+        : {}),
+      timeoutMs: values.timeout,
+      json: values.json,
+      legacy: values.legacy,
+      maxOutput: values.maxOutput,
+    }, io);
+  },
+});
+
+async function readStdinCapped(max: number): Promise<Uint8Array> {
+  const buffer = new Uint8Array(max + 1);
+  const n = await readFull(Deno.stdin, buffer);
+  if (n > max) {
+    throw new SockitError(
+      `Stdin is over ${formatSize(max)}: --stdin sends at most that`,
+    );
+  }
+  return buffer.slice(0, n);
+}
+
+/** `sockit exec`: the header-framed command executor. */
+export const EXEC: Service = {
+  name: "exec",
+  summary: "Header-framed command executor: server and client, safe by default",
+  commands: [server, client],
+  notes: [
+    "Wire format (docs/PROTOCOL.md): a 4-byte little-endian length L (2 to 65,536), L bytes of a\n" +
+    "UTF-8 JSON header, then a body of the size the header gives. The reply header has total_size,\n" +
+    "stdout_size, stderr_size, exit_code, signal, timed_out, truncated, duration_ms and sha256; the\n" +
+    "body is stdout then stderr. The seeds' raw commands (no frame) are accepted when no token is set.",
+    "Safety: the server binds loopback by default and refuses a non-loopback address without a\n" +
+    "token (exit 2). Commands run through /bin/sh -c, or with --allow PROG as plain words with no\n" +
+    "shell, in their own process group, with only PATH in their environment. At --timeout the\n" +
+    "group gets SIGTERM, then SIGKILL; when a command exits, what it left in the background is\n" +
+    "killed; when its client disconnects (even half-closes), it is killed.",
+    "The client exits with the remote exit code (124 for a timeout, 128 + N for signal N), or 1\n" +
+    "when the server refuses the command or the reply is broken. It waits up to --timeout + 5 s.",
+  ],
+  examples: [
+    "sockit exec server --port 0",
+    "sockit exec client --port 8083 -- uname -a",
+    "SOCKIT_TOKEN=s3cret sockit exec server --host 0.0.0.0",
+    "sockit exec server --allow ls --allow uname",
+    "echo hi | sockit exec client --stdin --cmd 'tr a-z A-Z'",
+    "sockit exec client --port 8083 --json --cmd 'echo hi'",
+  ],
+};

@@ -1,0 +1,365 @@
+/**
+ * The option groups servers and clients share: where to listen or connect
+ * (with the rule that `--unix` excludes `--host` and `--port`), logging and
+ * grace for servers, and TLS for TCP (with the rule that TLS works over TCP
+ * only), plus the readers that turn their values into an endpoint, a logger
+ * and TLS settings. Each rule is declared here, once, beside its options.
+ *
+ * @module
+ */
+
+import type { ClientIo } from "../cli/client_io.ts";
+import { warn } from "../cli/client_io.ts";
+import { UsageError } from "../cli/errors.ts";
+import {
+  choice,
+  duration,
+  flag,
+  port,
+  text,
+  type Values,
+} from "../cli/option.ts";
+import { Logger } from "../io/log.ts";
+import { MAX_QUEUED_LOG_BYTES } from "../io/log_queue.ts";
+import { formatSize } from "../io/units.ts";
+import { DEFAULT_GRACE_MS } from "./accept_loop.ts";
+import type { Endpoint } from "./address.ts";
+import {
+  type ClientTls,
+  loadCaCerts,
+  loadServerTls,
+  parsePin,
+  type ServerTls,
+} from "./tls.ts";
+
+/** The host servers bind and clients reach unless told otherwise. */
+export const DEFAULT_HOST = "127.0.0.1";
+
+const UNIX_EXCLUDES_HOST =
+  "Option --unix cannot be combined with --host or --port";
+
+/**
+ * Where a UDP server binds: `--host` and `--port`.
+ *
+ * @example
+ * ```ts
+ * import { bindOptions } from "./options.ts";
+ * console.assert(bindOptions(3000).port.default === 3000);
+ * ```
+ */
+export function bindOptions(defaultPort: number) {
+  return {
+    host: text({
+      help: "Address to bind",
+      value: "HOST",
+      default: DEFAULT_HOST,
+    }),
+    port: port({
+      help: "Port to listen on; 0 picks a free one",
+      value: "PORT",
+      min: 0,
+      default: defaultPort,
+    }),
+  };
+}
+
+/**
+ * Where a stream server listens: `--host` and `--port`, or `--unix PATH`.
+ *
+ * @example
+ * ```ts
+ * import { listenOptions } from "./options.ts";
+ * console.assert(listenOptions(20000).port.default === 20000);
+ * ```
+ */
+export function listenOptions(defaultPort: number) {
+  return {
+    ...bindOptions(defaultPort),
+    unix: text({
+      help: "Listen on a unix socket instead of host and port",
+      value: "PATH",
+      conflicts: { host: UNIX_EXCLUDES_HOST, port: UNIX_EXCLUDES_HOST },
+    }),
+  };
+}
+
+/** How a server logs: `--log-format` and `--quiet`. */
+export const LOG_OPTIONS = {
+  logFormat: choice({
+    help:
+      `Log lines on stderr as text or one JSON object each; a slow stderr gets up to ${
+        formatSize(MAX_QUEUED_LOG_BYTES)
+      } queued (warnings ${
+        formatSize(2 * MAX_QUEUED_LOG_BYTES)
+      }), then lines are dropped and counted`,
+    value: "FORMAT",
+    choices: ["text", "json"] as const,
+    default: "text",
+  }),
+  quiet: flag({ help: "Do not log each connection" }),
+};
+
+/** How long a server's in-flight work may finish at shutdown: `--grace`. */
+export const GRACE_OPTIONS = {
+  grace: duration({
+    help:
+      "On SIGINT/SIGTERM, time in-flight work gets to finish; a second signal ends it at once",
+    value: "SECONDS",
+    min: 0,
+    max: 3_600_000,
+    default: DEFAULT_GRACE_MS,
+  }),
+};
+
+/**
+ * Options every stream server has: where to listen, logging, shutdown grace.
+ *
+ * @example
+ * ```ts
+ * import { serverOptions } from "./options.ts";
+ * console.assert("grace" in serverOptions(8083));
+ * ```
+ */
+export function serverOptions(defaultPort: number) {
+  return { ...listenOptions(defaultPort), ...LOG_OPTIONS, ...GRACE_OPTIONS };
+}
+
+/**
+ * Where a client connects: `--host` and `--port`, or `--unix PATH`.
+ *
+ * @example
+ * ```ts
+ * import { connectOptions } from "./options.ts";
+ * console.assert(connectOptions(3000).port.default === 3000);
+ * ```
+ */
+export function connectOptions(defaultPort: number) {
+  return {
+    ...hostPortOptions(defaultPort),
+    unix: text({
+      help: "Connect to a unix socket instead",
+      value: "PATH",
+      conflicts: { host: UNIX_EXCLUDES_HOST, port: UNIX_EXCLUDES_HOST },
+    }),
+  };
+}
+
+/**
+ * Where a UDP client sends: `--host` and `--port`.
+ *
+ * @example
+ * ```ts
+ * import { hostPortOptions } from "./options.ts";
+ * console.assert(hostPortOptions(3000).host.default === "127.0.0.1");
+ * ```
+ */
+export function hostPortOptions(defaultPort: number) {
+  return {
+    host: text({
+      help: "Server host name or address",
+      value: "HOST",
+      default: DEFAULT_HOST,
+    }),
+    port: port({
+      help: "Server port",
+      value: "PORT",
+      min: 1,
+      default: defaultPort,
+    }),
+  };
+}
+
+/**
+ * A client's `--timeout`, in ms.
+ *
+ * @example
+ * ```ts
+ * import { timeoutOption } from "./options.ts";
+ * console.assert(timeoutOption(10_000).timeout.parse("0.5") === 500);
+ * ```
+ */
+export function timeoutOption(
+  defaultMs: number,
+  help = "Limit on the connect and on each reply",
+) {
+  return {
+    timeout: duration({
+      help,
+      value: "SECONDS",
+      min: 1,
+      max: 3_600_000,
+      default: defaultMs,
+    }),
+  };
+}
+
+const TLS_NEEDS_TCP_SERVER =
+  "TLS works over TCP only: drop --unix or --tls-cert/--tls-key";
+const CERT_AND_KEY = "Options --tls-cert and --tls-key go together: give both";
+
+/** Options of TCP servers that can serve TLS: `--tls-cert` and `--tls-key`. */
+export const TLS_SERVER_OPTIONS = {
+  tlsCert: text({
+    help: "Serve TLS with this PEM certificate chain (needs --tls-key)",
+    value: "FILE",
+    requires: { tlsKey: CERT_AND_KEY },
+    conflicts: { unix: TLS_NEEDS_TCP_SERVER },
+  }),
+  tlsKey: text({
+    help: "The PEM private key of --tls-cert",
+    value: "FILE",
+    requires: { tlsCert: CERT_AND_KEY },
+    conflicts: { unix: TLS_NEEDS_TCP_SERVER },
+  }),
+};
+
+const TLS_NEEDS_TCP_CLIENT =
+  "TLS works over TCP only: drop --unix or the --tls options";
+const INSECURE_CHECKS_NOTHING =
+  "Option --tls-insecure checks nothing: drop it, or drop --tls-ca and --tls-pin";
+
+/** Options of TCP clients that can speak TLS. */
+export const TLS_CLIENT_OPTIONS = {
+  tls: flag({
+    help: "Connect over TLS, checking the certificate against the system CAs",
+    conflicts: { unix: TLS_NEEDS_TCP_CLIENT },
+  }),
+  tlsCa: text({
+    help: "Trust only the CA certificates in this PEM file (implies --tls)",
+    value: "FILE",
+    conflicts: { unix: TLS_NEEDS_TCP_CLIENT },
+  }),
+  tlsPin: text({
+    help:
+      "Accept only this certificate fingerprint; replaces CA checks unless --tls-ca",
+    value: "SHA256",
+    conflicts: { unix: TLS_NEEDS_TCP_CLIENT },
+  }),
+  tlsInsecure: flag({
+    help: "Check no certificate (prints a warning; never with a token)",
+    conflicts: {
+      unix: TLS_NEEDS_TCP_CLIENT,
+      tlsCa: INSECURE_CHECKS_NOTHING,
+      tlsPin: INSECURE_CHECKS_NOTHING,
+    },
+  }),
+};
+
+/** The values {@linkcode endpointFrom} reads. */
+export type EndpointValues = {
+  host: string;
+  port: number;
+  unix?: string | undefined;
+};
+
+/**
+ * The endpoint from `--host`/`--port` or `--unix`.
+ *
+ * @example
+ * ```ts
+ * import { endpointFrom } from "./options.ts";
+ * console.assert(endpointFrom({ host: "::1", port: 1 }, "udp").transport === "udp");
+ * console.assert(endpointFrom({ host: "h", port: 1, unix: "/tmp/s" }, "tcp").transport === "unix");
+ * ```
+ */
+export function endpointFrom(
+  values: EndpointValues,
+  transport: "tcp" | "udp",
+): Endpoint {
+  if (values.unix !== undefined) {
+    if (values.unix === "") throw new UsageError("Option --unix needs a path");
+    return { transport: "unix", path: values.unix };
+  }
+  return { transport, ...hostPortFrom(values) };
+}
+
+/**
+ * The host and port from `--host` and `--port`; an empty host is a usage error.
+ *
+ * @example
+ * ```ts
+ * import { hostPortFrom } from "./options.ts";
+ * console.assert(hostPortFrom({ host: "::1", port: 3000 }).hostname === "::1");
+ * ```
+ */
+export function hostPortFrom(
+  values: { host: string; port: number },
+): { hostname: string; port: number } {
+  if (values.host === "") {
+    throw new UsageError("Option --host needs a host name or address");
+  }
+  return { hostname: values.host, port: values.port };
+}
+
+/**
+ * A server's logger from `--log-format` and `--quiet`.
+ *
+ * @example
+ * ```ts
+ * import { loggerFrom } from "./options.ts";
+ * console.assert(loggerFrom({ logFormat: "json", quiet: true }, "doc").quiet);
+ * ```
+ */
+export function loggerFrom(
+  values: Values<typeof LOG_OPTIONS>,
+  service: string,
+): Logger {
+  return new Logger({
+    service,
+    format: values.logFormat,
+    quiet: values.quiet,
+  });
+}
+
+/**
+ * The server's certificate and key, or `undefined` without `--tls-cert`.
+ *
+ * @example
+ * ```ts
+ * import { serverTlsFrom } from "./options.ts";
+ * console.assert((await serverTlsFrom({ tlsCert: undefined, tlsKey: undefined })) === undefined);
+ * ```
+ */
+export async function serverTlsFrom(
+  values: Values<typeof TLS_SERVER_OPTIONS>,
+): Promise<ServerTls | undefined> {
+  if (values.tlsCert === undefined || values.tlsKey === undefined) {
+    return undefined;
+  }
+  return await loadServerTls(values.tlsCert, values.tlsKey);
+}
+
+/** The warning `--tls-insecure` prints on stderr. */
+export const TLS_INSECURE_WARNING =
+  "--tls-insecure: the server's certificate is not checked; anyone on the path can read and change this connection";
+
+/**
+ * How the client checks the server, or `undefined` for plain TCP. Writes
+ * the `--tls-insecure` warning to `io.stderr`.
+ *
+ * @example
+ * ```ts
+ * import { clientTlsFrom } from "./options.ts";
+ * import { MemoryWriter } from "../io/memory.ts";
+ * const values = { tls: true, tlsCa: undefined, tlsPin: undefined, tlsInsecure: false };
+ * const tls = await clientTlsFrom(values, { stderr: new MemoryWriter() });
+ * console.assert(tls !== undefined && tls.insecure === undefined);
+ * ```
+ */
+export async function clientTlsFrom(
+  values: Values<typeof TLS_CLIENT_OPTIONS>,
+  io: Pick<ClientIo, "stderr">,
+): Promise<ClientTls | undefined> {
+  const { tlsCa, tlsPin, tlsInsecure } = values;
+  if (tlsInsecure) {
+    await warn(io, `warning: ${TLS_INSECURE_WARNING}`);
+    return { insecure: true };
+  }
+  if (!values.tls && tlsCa === undefined && tlsPin === undefined) {
+    return undefined;
+  }
+  return {
+    ...(tlsCa === undefined ? {} : { caCerts: await loadCaCerts(tlsCa) }),
+    ...(tlsPin === undefined ? {} : { pin: parsePin(tlsPin) }),
+  };
+}

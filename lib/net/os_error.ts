@@ -1,0 +1,40 @@
+/**
+ * OS-level socket errors in a few words a user can act on.
+ *
+ * @module
+ */
+
+/**
+ * Describes an OS-level socket error in a few lowercase words, for the tail of
+ * a one-line message.
+ *
+ * @example
+ * ```ts
+ * import { describeOsError } from "./os_error.ts";
+ * console.assert(describeOsError(new Deno.errors.ConnectionRefused("x")) === "connection refused");
+ * ```
+ */
+export function describeOsError(err: unknown): string {
+  if (err instanceof Deno.errors.ConnectionRefused) return "connection refused";
+  if (err instanceof Deno.errors.ConnectionReset) {
+    return "connection reset by peer";
+  }
+  if (err instanceof Deno.errors.AddrInUse) return "address already in use";
+  if (err instanceof Deno.errors.AddrNotAvailable) {
+    return "address not available on this machine";
+  }
+  if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (err instanceof Deno.errors.NotFound) return "no such file or directory";
+  if (err instanceof Deno.errors.TimedOut) return "timed out";
+  const message = err instanceof Error ? err.message : String(err);
+  if (
+    /lookup address information|Name or service not known|nodename nor servname/i
+      .test(message)
+  ) {
+    return "unknown host";
+  }
+  return message.replace(/ \(os error \d+\)$/, "").replace(
+    /^./,
+    (c) => c.toLowerCase(),
+  );
+}

@@ -1,0 +1,26 @@
+/**
+ * Every service sockit has, in help order. Adding a service is a folder
+ * under `lib/` with a `command.ts`, and one line here.
+ *
+ * @module
+ */
+
+import type { Service } from "./cli/command.ts";
+import { BENCH } from "./bench/command.ts";
+import { CHAT } from "./chat/command.ts";
+import { DEMO } from "./demo/command.ts";
+import { EXEC } from "./exec/command.ts";
+import { TCP_ECHO } from "./tcp_echo/command.ts";
+import { UDP_UPPER } from "./udp_upper/command.ts";
+import { WAIT } from "./wait/command.ts";
+
+/** The services, in the order `sockit --help` lists them. */
+export const SERVICES: readonly Service[] = [
+  TCP_ECHO,
+  UDP_UPPER,
+  CHAT,
+  EXEC,
+  WAIT,
+  BENCH,
+  DEMO,
+];

@@ -1,0 +1,114 @@
+/**
+ * `sockit udp-upper`: the command-line face of the UDP uppercase server and
+ * client.
+ *
+ * @module
+ */
+
+import { processIo } from "../cli/client_io.ts";
+import { defineCommand, type Service } from "../cli/command.ts";
+import { MESSAGE_OPTIONS, messagesFrom } from "../cli/messages.ts";
+import { count, flag } from "../cli/option.ts";
+import { bindDatagram } from "../net/listen.ts";
+import {
+  bindOptions,
+  endpointFrom,
+  hostPortFrom,
+  hostPortOptions,
+  LOG_OPTIONS,
+  loggerFrom,
+  timeoutOption,
+} from "../net/options.ts";
+import { runServer } from "../net/server_runner.ts";
+import { runUdpUpperClient } from "./client.ts";
+import { DEFAULT_RATE_PER_SECOND } from "./reflection_guard.ts";
+import { serveUdpUpper, UDP_UPPER_PORT } from "./server.ts";
+
+/** The client's first wait for a reply, doubled on each resend: 0.5 s. */
+export const UDP_UPPER_CLIENT_TIMEOUT_MS = 500;
+/** Resends per message by default: 4. */
+export const UDP_UPPER_RETRIES = 4;
+
+const server = defineCommand({
+  role: "server",
+  summary: "answer each datagram with it uppercased",
+  options: {
+    ...bindOptions(UDP_UPPER_PORT),
+    ...LOG_OPTIONS,
+    rate: count({
+      help: "Replies per second per source address; 0 = no cap",
+      value: "N",
+      min: 0,
+      max: 1_000_000_000,
+      default: DEFAULT_RATE_PER_SECOND,
+    }),
+  },
+  run(values) {
+    const logger = loggerFrom(values, "udp-upper");
+    return runServer({
+      service: "udp-upper",
+      logger,
+      endpoint: endpointFrom(values, "udp"),
+      bind: bindDatagram,
+      serve: async (socket, signal) => {
+        await serveUdpUpper(socket, {
+          signal,
+          logger,
+          ratePerSecond: values.rate,
+        });
+      },
+    });
+  },
+});
+
+const client = defineCommand({
+  role: "client",
+  summary: "send datagrams and print the replies, retransmitting on loss",
+  options: {
+    ...hostPortOptions(UDP_UPPER_PORT),
+    ...timeoutOption(UDP_UPPER_CLIENT_TIMEOUT_MS),
+    retries: count({
+      help: "Resends per message, each waiting twice as long as the last",
+      value: "N",
+      min: 0,
+      max: 10,
+      default: UDP_UPPER_RETRIES,
+    }),
+    ...MESSAGE_OPTIONS,
+    verbose: flag({ help: "Log resends and ignored datagrams on stderr" }),
+  },
+  usage: "[--message TEXT [--expect TEXT]]... [options]",
+  run(values) {
+    return runUdpUpperClient({
+      ...hostPortFrom(values),
+      ...messagesFrom(values),
+      timeoutMs: values.timeout,
+      retries: values.retries,
+      verbose: values.verbose,
+    }, processIo());
+  },
+});
+
+/** `sockit udp-upper`: a UDP uppercase server and client. */
+export const UDP_UPPER: Service = {
+  name: "udp-upper",
+  summary: "UDP uppercase server and client",
+  commands: [server, client],
+  notes: [
+    "The server answers each datagram with it uppercased: valid UTF-8 character by character,\n" +
+    "except a character whose uppercase form takes more bytes (so a reply is never longer than\n" +
+    "its request); other bytes get only ASCII letters uppercased. It never answers source port 0,\n" +
+    "ports 7, 13, 17, 19, 37, or itself, and caps replies per source address (--rate); dropped\n" +
+    "datagrams are counted and logged once a second. Datagrams up to 65,507 bytes.",
+    "The client waits --timeout for each reply, resends with the wait doubled, --retries times,\n" +
+    "then exits 1. It accepts replies only from the address it sent to, and ignores a reply that\n" +
+    "answers an earlier message (a late duplicate). A --host name resolves to IPv4 first.\n" +
+    "Without --message: a '>>> ' prompt on a terminal, else one datagram per stdin line.",
+    "Deno's UDP API is unstable in Deno 2.9: sockit runs with --unstable-net.",
+  ],
+  examples: [
+    "sockit udp-upper server --port 0",
+    "sockit udp-upper client --port 3000 --message hello --expect HELLO",
+    "sockit udp-upper client --host ::1 --port 3000 --message hi --timeout 0.2 --retries 2",
+  ],
+};

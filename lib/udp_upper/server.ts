@@ -1,0 +1,165 @@
+/**
+ * The UDP uppercase server: answers each datagram with it uppercased (never
+ * longer, rate-capped per source, never to blocked sources), keeping several
+ * receives and at most {@linkcode MAX_SENDS_IN_FLIGHT} replies in flight.
+ *
+ * @module
+ */
+
+import { errorMessage } from "../cli/errors.ts";
+import { type Logger, previewPayload } from "../io/log.ts";
+import { closeQuietly } from "../io/streams.ts";
+import { Backoff } from "../io/timers.ts";
+import { formatHostPort } from "../net/address.ts";
+import {
+  DEFAULT_RATE_PER_SECOND,
+  DropCounter,
+  RateLimiter,
+  refusalReason,
+} from "./reflection_guard.ts";
+import { upperDatagram } from "./upper.ts";
+
+/** The port udp-upper listens on and its client sends to by default. */
+export const UDP_UPPER_PORT = 3000;
+
+/** Options of {@linkcode serveUdpUpper}. */
+export interface UdpUpperServerOptions {
+  /** Aborting closes the socket and ends the server. */
+  signal: AbortSignal;
+  /** Where datagram lines and drop counts go. */
+  logger: Logger;
+  /** Replies per second per source address; 0 = no cap. @default {1000} */
+  ratePerSecond?: number;
+}
+
+/** Counts a server keeps, for tests and the final log line. */
+export interface UdpUpperStats {
+  /** Datagrams received. */
+  received: number;
+  /** Replies sent. */
+  replied: number;
+  /** Datagrams dropped (blocked source or rate cap). */
+  dropped: number;
+}
+
+/**
+ * Serves UDP uppercase on a bound socket until `options.signal` aborts.
+ * Nothing a datagram carries ends the loop.
+ *
+ * @example
+ * ```ts
+ * import { serveUdpUpper } from "./server.ts";
+ * import { Logger } from "../io/log.ts";
+ * const socket = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+ * const stop = new AbortController();
+ * const served = serveUdpUpper(socket, { signal: stop.signal, logger: new Logger({ service: "doc", quiet: true, sink: () => {} }) });
+ * stop.abort();
+ * await served;
+ * ```
+ */
+export async function serveUdpUpper(
+  socket: Deno.DatagramConn,
+  options: UdpUpperServerOptions,
+): Promise<UdpUpperStats> {
+  const { signal, logger } = options;
+  const self = socket.addr as Deno.NetAddr;
+  const limiter = new RateLimiter({
+    perSecond: options.ratePerSecond ?? DEFAULT_RATE_PER_SECOND,
+  });
+  const drops = new DropCounter();
+  const stats: UdpUpperStats = { received: 0, replied: 0, dropped: 0 };
+  const logDrops = () => {
+    for (const { reason, source, count } of drops.take()) {
+      logger.warn("dropped", { reason, source, count, per: "1s" });
+    }
+  };
+  const dropTimer = setInterval(logDrops, 1000);
+  const close = () => closeQuietly(socket);
+  signal.addEventListener("abort", close, { once: true });
+  if (signal.aborted) close();
+  let sendsInFlight = 0;
+  const serveOne = (
+    data: Uint8Array,
+    from: Deno.NetAddr,
+  ): Promise<unknown> | undefined => {
+    stats.received++;
+    if (!logger.quiet) logDatagram(logger, peerOf(from), data);
+    const refusal = refusalReason(from, self) ??
+      (limiter.allow(from.hostname, performance.now()) ? null : "rate-limited");
+    if (refusal) {
+      stats.dropped++;
+      drops.add(
+        refusal,
+        refusal === "rate-limited" ? from.hostname : peerOf(from),
+      );
+      return undefined;
+    }
+    // Not awaited by the caller unless too many are in flight: the next
+    // receive starts at once. The reply is a copy; the buffer is reused.
+    sendsInFlight++;
+    return socket.send(upperDatagram(data), from).then(
+      () => stats.replied++,
+      (err) => {
+        if (!signal.aborted) {
+          logger.warn("send-failed", {
+            peer: peerOf(from),
+            error: errorMessage(err),
+          });
+        }
+      },
+    ).finally(() => sendsInFlight--);
+  };
+  const receiveLoop = async (): Promise<void> => {
+    const buffer = new Uint8Array(65536);
+    const backoff = new Backoff(5, 1000);
+    while (true) {
+      try {
+        const [data, from] = await socket.receive(buffer);
+        backoff.reset();
+        const sending = serveOne(data, from as Deno.NetAddr);
+        if (sending && sendsInFlight > MAX_SENDS_IN_FLIGHT) await sending;
+      } catch (err) {
+        if (signal.aborted || err instanceof Deno.errors.BadResource) return;
+        logger.warn("receive-failed", {
+          error: errorMessage(err),
+          retry_ms: backoff.nextMs,
+        });
+        await backoff.wait(signal);
+      }
+    }
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: UDP_RECEIVERS }, receiveLoop),
+    );
+  } finally {
+    clearInterval(dropTimer);
+    signal.removeEventListener("abort", close);
+    closeQuietly(socket);
+    logDrops();
+  }
+  logger.notice("stopped", { ...stats });
+  return stats;
+}
+
+/**
+ * Receives kept in flight at once on the server's socket: with one, each
+ * datagram waits for the round trip into the runtime of the one before.
+ */
+export const UDP_RECEIVERS = 8;
+
+/** Replies sent and not yet confirmed before receivers wait for them: 64. */
+export const MAX_SENDS_IN_FLIGHT = 64;
+
+function peerOf(from: Deno.NetAddr): string {
+  return formatHostPort(from.hostname, from.port);
+}
+
+function logDatagram(logger: Logger, peer: string, data: Uint8Array): void {
+  const says = previewPayload(data);
+  logger.info(
+    "datagram",
+    { peer, bytes: data.length, says },
+    `client ${peer} says '${says}'`,
+  );
+}

@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { requires } from "../_platform.ts";
+import { CapturedLog } from "../_helpers.ts";
+import { makeTestPki, type TestPki } from "../_tls.ts";
+import { UsageError } from "../../lib/cli/errors.ts";
+import { openStream } from "../../lib/net/connect.ts";
+import { serveTcpEcho } from "../../lib/tcp_echo/server.ts";
+import { NODE_TLS_HALF_CLOSED_BUFFER_BYTES } from "../../lib/net/tls_connect.ts";
+import {
+  fingerprintOf,
+  loadServerTls,
+  parsePin,
+  pemCertificates,
+} from "../../lib/net/tls.ts";
+import { readToEnd } from "../_helpers.ts";
+
+const NEEDS = requires("openssl");
+
+/** A TLS listener on 127.0.0.1, port 0, serving the test PKI's good certificate. */
+async function listenTlsLoopback(pki: TestPki): Promise<Deno.TlsListener> {
+  const tls = await loadServerTls(pki.good.cert, pki.good.key);
+  return Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: tls.cert,
+    key: tls.key,
+  });
+}
+const FP = "AB:".repeat(31) + "AB";
+
+Deno.test("parsePin() takes openssl's output, colons or none, any case", () => {
+  for (
+    const text of [
+      FP,
+      FP.toLowerCase(),
+      FP.replaceAll(":", ""),
+      `sha256 Fingerprint=${FP}`,
+      `SHA256:${FP}`,
+      ` ${FP}\n`,
+    ]
+  ) {
+    assert.equal(parsePin(text), FP, text);
+  }
+});
+
+Deno.test("parsePin() rejects anything but 64 hex digits as a usage error", () => {
+  for (const text of ["", "abc", FP + ":AB", FP.replace("A", "G"), "sha1:AB"]) {
+    assert.throws(() => parsePin(text), UsageError, text);
+  }
+});
+
+Deno.test(
+  "fingerprintOf() of a PEM's first certificate equals openssl's",
+  NEEDS,
+  async () => {
+    await using pki = await makeTestPki();
+    const pem = await Deno.readTextFile(pki.good.cert);
+    const certs = pemCertificates(
+      pem + "\n" + await Deno.readTextFile(pki.caFile),
+    );
+    assert.equal(certs.length, 2);
+    assert.equal(fingerprintOf(certs[0]!), pki.good.sha256);
+    const loaded = await loadServerTls(pki.good.cert, pki.good.key);
+    assert.equal(loaded.sha256, pki.good.sha256);
+  },
+);
+
+Deno.test(
+  "a TLS server gives up on a client that never finishes the handshake and frees its slot",
+  NEEDS,
+  async () => {
+    await using pki = await makeTestPki();
+    const listener = await listenTlsLoopback(pki);
+    const log = new CapturedLog();
+    const stop = new AbortController();
+    const served = serveTcpEcho(listener, {
+      signal: stop.signal,
+      logger: log.logger("tcp-echo"),
+      handshakeTimeoutMs: 200,
+      maxConns: 1,
+    });
+    try {
+      const silent = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: listener.addr.port,
+      });
+      try {
+        const line = await log.waitFor(/"reason":"tls-handshake"/, 5000);
+        assert.match(line, /did not finish within 0\.2 s/);
+        // The slot is free (max-conns 1): the next client is served. Deno
+        // 2.9.6 keeps the silent client's socket open until that client sends
+        // or closes (README, Limits), so its EOF is not asserted here.
+        using conn = await openStream(
+          { transport: "tcp", hostname: "localhost", port: listener.addr.port },
+          5000,
+          { caCerts: [await Deno.readTextFile(pki.caFile)] },
+        );
+        await conn.write(new TextEncoder().encode("after"));
+        await conn.closeWrite();
+        assert.equal(new TextDecoder().decode(await readToEnd(conn)), "after");
+      } finally {
+        silent.close();
+      }
+    } finally {
+      stop.abort();
+      await served;
+    }
+  },
+);
+
+Deno.test(
+  "a pinned TLS client fails, not grows, when the server sends over 16 MiB after its half-close",
+  NEEDS,
+  async () => {
+    await using pki = await makeTestPki();
+    const listener = await listenTlsLoopback(pki);
+    const flood = (async () => {
+      const conn = await listener.accept();
+      try {
+        const buffer = new Uint8Array(16);
+        while ((await conn.read(buffer)) !== null) {
+          /* until the half-close */
+        }
+        const block = new Uint8Array(1 << 20);
+        for (let sent = 0; sent <= 4 * NODE_TLS_HALF_CLOSED_BUFFER_BYTES;) {
+          sent += await conn.write(block);
+        }
+        return "sent";
+      } catch {
+        return "closed by the client";
+      } finally {
+        conn.close();
+      }
+    })();
+    try {
+      using conn = await openStream(
+        { transport: "tcp", hostname: "127.0.0.1", port: listener.addr.port },
+        5000,
+        { pin: pki.good.sha256 },
+      );
+      await conn.closeWrite();
+      // Nothing is read until the server is done: the client holds what it
+      // gets, up to its bound, then closes the connection.
+      assert.equal(await flood, "closed by the client");
+      await assert.rejects(
+        () => readToEnd(conn),
+        /The server sent over 16 MiB after the end of input faster than it could be written out/,
+      );
+    } finally {
+      listener.close();
+      await flood;
+    }
+  },
+);
