@@ -15,50 +15,19 @@ import { openStream } from "../lib/net/connect.ts";
 import { type StreamConn } from "../lib/net/stream_conn.ts";
 import { readFull, writeAll } from "../lib/io/streams.ts";
 import { fingerprintOf, pemCertificates } from "../lib/net/tls.ts";
+import { ServerProcess } from "./sockit_process.ts";
 
 const seconds = Number(Deno.args[0] ?? "60");
-const root = new URL("../", import.meta.url);
 const encoder = new TextEncoder();
 
-function sockitArgv(): string[] {
-  const bin = Deno.env.get("SOCKIT_BIN");
-  if (bin) return [bin];
-  const config = JSON.parse(Deno.readTextFileSync(new URL("deno.json", root)));
-  const words: string[] = config.tasks.sockit.split(/\s+/);
-  return [
-    Deno.execPath(),
-    ...words.slice(1, -1),
-    decodeURIComponent(new URL("main.ts", root).pathname),
-  ];
+/** Starts `sockit ARGS --port 0 --quiet`. */
+function startServer(args: string[]): Promise<ServerProcess> {
+  return ServerProcess.start([...args, "--port", "0", "--quiet"]);
 }
 
-interface Server {
-  child: Deno.ChildProcess;
-  port: number;
-  stop(): Promise<number>;
-}
-
-async function startServer(args: string[]): Promise<Server> {
-  const [program, ...base] = sockitArgv();
-  const child = new Deno.Command(program!, {
-    args: [...base, ...args, "--port", "0", "--quiet"],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const { value } = await reader.read();
-  const port = Number(value?.match(/:(\d+)\s*$/m)?.[1]);
-  if (!port) throw new Error(`no ready line from sockit ${args.join(" ")}`);
-  return {
-    child,
-    port,
-    async stop() {
-      child.kill("SIGTERM");
-      const status = await child.status;
-      await reader.cancel();
-      return status.code;
-    },
-  };
+/** Stops a server with SIGTERM and resolves to its exit code. */
+async function stopServer(server: ServerProcess): Promise<number> {
+  return (await server.stop("SIGTERM")).code;
 }
 
 async function probe(pid: number): Promise<{ rss: number; fds: number }> {
@@ -249,23 +218,39 @@ async function main(): Promise<number> {
 async function soak(dir: string): Promise<number> {
   const tls = await makeCertificate(dir);
   if (!tls) console.log("soak: no openssl, so no TLS echo server this time");
-  const servers: Record<string, Server> = {
-    "tcp-echo": await startServer(["tcp-echo", "server"]),
-    "udp-upper": await startServer(["udp-upper", "server", "--rate", "0"]),
-    exec: await startServer(["exec", "server", "--allow", "echo"]),
-    ...(tls
-      ? {
-        "tls-echo": await startServer([
-          "tcp-echo",
-          "server",
-          "--tls-cert",
-          tls.cert,
-          "--tls-key",
-          tls.key,
-        ]),
-      }
-      : {}),
-  };
+  const servers: Record<string, ServerProcess> = {};
+  try {
+    servers["tcp-echo"] = await startServer(["tcp-echo", "server"]);
+    servers["udp-upper"] = await startServer([
+      "udp-upper",
+      "server",
+      "--rate",
+      "0",
+    ]);
+    servers.exec = await startServer(["exec", "server", "--allow", "echo"]);
+    if (tls) {
+      servers["tls-echo"] = await startServer([
+        "tcp-echo",
+        "server",
+        "--tls-cert",
+        tls.cert,
+        "--tls-key",
+        tls.key,
+      ]);
+    }
+    return await drive(servers, tls);
+  } finally {
+    for (const server of Object.values(servers)) {
+      await server[Symbol.asyncDispose]();
+    }
+  }
+}
+
+/** Drives the load on `servers`, reports, and resolves to the exit code. */
+async function drive(
+  servers: Record<string, ServerProcess>,
+  tls: Awaited<ReturnType<typeof makeCertificate>>,
+): Promise<number> {
   const tallies: Record<string, Tally> = Object.fromEntries(
     Object.keys(servers).map((
       name,
@@ -306,7 +291,7 @@ async function soak(dir: string): Promise<number> {
   const start = Object.fromEntries(
     await Promise.all(
       Object.entries(servers).map(async ([name, s]) =>
-        [name, await probe(s.child.pid)] as const
+        [name, await probe(s.pid)] as const
       ),
     ),
   );
@@ -319,14 +304,14 @@ async function soak(dir: string): Promise<number> {
   const end = Object.fromEntries(
     await Promise.all(
       Object.entries(servers).map(async ([name, s]) =>
-        [name, await probe(s.child.pid)] as const
+        [name, await probe(s.pid)] as const
       ),
     ),
   );
   const exits = Object.fromEntries(
     await Promise.all(
       Object.entries(servers).map(async ([name, s]) =>
-        [name, await s.stop()] as const
+        [name, await stopServer(s)] as const
       ),
     ),
   );

@@ -128,13 +128,7 @@ export function listenLoopback(): Deno.TcpListener {
   return Deno.listen({ hostname: "127.0.0.1", port: 0 });
 }
 
-/** A file URL as a path for this OS (`URL.pathname` is wrong on Windows: `/C:/...`). */
-export function pathOf(url: URL): string {
-  const path = decodeURIComponent(url.pathname);
-  return Deno.build.os === "windows"
-    ? path.replace(/^\/([A-Za-z]:)/, "$1").replaceAll("/", "\\")
-    : path;
-}
+export { pathOf } from "../scripts/sockit_process.ts";
 
 /** A Python 3 peer that prints the port it bound on its first stdout line. */
 export class PythonPeer implements AsyncDisposable {

@@ -26,7 +26,12 @@ import { EXEC_PORT } from "../exec/server.ts";
 import { TCP_ECHO_PORT } from "../tcp_echo/server.ts";
 import { UDP_UPPER_PORT } from "../udp_upper/server.ts";
 import { checkBenchGuards, formatBenchResult, ProgressLine } from "./report.ts";
-import { type BenchOptions, type BenchResult, runBench } from "./run.ts";
+import {
+  BENCH_COMMAND,
+  type BenchOptions,
+  type BenchResult,
+  runBench,
+} from "./run.ts";
 
 /** A request unanswered this long is an error, by default: 2 s. */
 export const BENCH_TIMEOUT_MS = 2000;
@@ -145,7 +150,7 @@ const exec = defineCommand({
     cmd: text({
       help: "The command each request runs",
       value: "STRING",
-      default: "true",
+      default: BENCH_COMMAND,
     }),
     ...tokenOptions("Send"),
     ...REPORT_OPTIONS,

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { DEFAULT_MAX_REPLY } from "../exec/command.ts";
 import type { Endpoint } from "../net/address.ts";
 import { openStream } from "../net/connect.ts";
 import { type StreamConn } from "../net/stream_conn.ts";
@@ -16,8 +17,11 @@ import { ExecSession } from "../exec/client.ts";
 import { LatencyHistogram } from "./latency.ts";
 import { openUdpClient } from "../net/udp_socket.ts";
 import { closeQuietly, writeAll } from "../io/streams.ts";
-import { sleep } from "../io/timers.ts";
+import { Deadline, sleep } from "../io/timers.ts";
 import type { ClientTls } from "../net/tls.ts";
+
+/** The command `sockit bench exec` runs unless told: `true`. */
+export const BENCH_COMMAND = "true";
 
 /** The services `sockit bench` drives. */
 export const BENCH_TARGETS = ["tcp-echo", "udp-upper", "exec"] as const;
@@ -75,7 +79,7 @@ interface Tally {
 }
 
 /** One client's request loop: resolves when `deadline` passes. */
-type ClientLoop = (tally: Tally, deadline: number) => Promise<void>;
+type ClientLoop = (tally: Tally, deadline: Deadline) => Promise<void>;
 
 /**
  * Runs the load and resolves to its result. Never throws for what the
@@ -105,7 +109,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     replyBytes: 0,
   };
   const started = performance.now();
-  const deadline = started + options.durationMs;
+  using deadline = new Deadline(options.durationMs);
   const progress = setInterval(
     () => options.onProgress?.(summarize(options, tally, started)),
     1000,
@@ -170,16 +174,16 @@ function clientLoop(options: BenchOptions): ClientLoop {
 async function reconnecting(
   options: BenchOptions,
   tally: Tally,
-  deadline: number,
+  deadline: Deadline,
   exchanges: (conn: StreamConn) => Promise<void>,
 ): Promise<void> {
-  while (performance.now() < deadline) {
+  while (deadline.remainingMs > 0) {
     let conn: StreamConn;
     try {
       conn = await openStream(options.endpoint, options.timeoutMs, options.tls);
     } catch (err) {
       countError(tally, err);
-      await sleep(Math.min(100, Math.max(0, deadline - performance.now())));
+      await sleep(Math.min(100, deadline.remainingMs));
       continue;
     }
     try {
@@ -209,23 +213,19 @@ async function echoExchanges(
   conn: StreamConn,
   options: BenchOptions,
   tally: Tally,
-  deadline: number,
+  deadline: Deadline,
 ): Promise<void> {
   const request = message(options.size);
   const buffer = new Uint8Array(Math.max(options.size, 1));
-  while (performance.now() < deadline) {
+  while (deadline.remainingMs > 0) {
     const sent = performance.now();
-    const timer = setTimeout(() => conn.close(), options.timeoutMs);
-    try {
-      await writeAll(conn, request);
-      let got = 0;
-      while (got < options.size) {
-        const n = await conn.read(buffer.subarray(got));
-        if (n === null) throw new Error("the server closed the connection");
-        got += n;
-      }
-    } finally {
-      clearTimeout(timer);
+    using _replyWithin = new Deadline(options.timeoutMs, () => conn.close());
+    await writeAll(conn, request);
+    let got = 0;
+    while (got < options.size) {
+      const n = await conn.read(buffer.subarray(got));
+      if (n === null) throw new Error("the server closed the connection");
+      got += n;
     }
     tally.latencies.record(performance.now() - sent);
     tally.requests++;
@@ -237,16 +237,16 @@ async function execExchanges(
   conn: StreamConn,
   options: BenchOptions,
   tally: Tally,
-  deadline: number,
+  deadline: Deadline,
 ): Promise<void> {
   const session = new ExecSession(conn, {
     endpoint: options.endpoint,
     timeoutMs: options.timeoutMs,
-    maxOutput: 64 * 1024 * 1024,
+    maxOutput: DEFAULT_MAX_REPLY,
     ...(options.token === undefined ? {} : { token: options.token }),
   });
-  const command = options.command ?? "true";
-  while (performance.now() < deadline) {
+  const command = options.command ?? BENCH_COMMAND;
+  while (deadline.remainingMs > 0) {
     const sent = performance.now();
     const reply = await session.run(command, undefined);
     tally.latencies.record(performance.now() - sent);
@@ -261,7 +261,7 @@ async function execExchanges(
 async function datagramExchanges(
   options: BenchOptions,
   tally: Tally,
-  deadline: number,
+  deadline: Deadline,
 ): Promise<void> {
   if (options.endpoint.transport === "unix") {
     throw new TypeError("udp-upper is benchmarked over UDP, not --unix");
@@ -273,45 +273,27 @@ async function datagramExchanges(
   const inbox = new DatagramInbox(socket);
   const request = message(options.size);
   try {
-    while (performance.now() < deadline) {
+    while (deadline.remainingMs > 0) {
       const sent = performance.now();
       try {
         await socket.send(request, server);
       } catch (err) {
         countError(tally, err);
-        await sleep(Math.min(100, Math.max(0, deadline - performance.now())));
+        await sleep(Math.min(100, deadline.remainingMs));
         continue;
       }
-      const reply = await awaitReplyFrom(inbox, server, sent, options);
+      using replyWithin = new Deadline(options.timeoutMs);
+      const reply = await inbox.nextFrom(server, replyWithin);
       if (reply === null) {
         countError(tally, `no reply within ${options.timeoutMs} ms`);
         continue;
       }
       tally.latencies.record(performance.now() - sent);
       tally.requests++;
-      tally.replyBytes += reply;
+      tally.replyBytes += reply.data.length;
     }
   } finally {
     socket.close();
     await inbox.closed();
-  }
-}
-
-/** The reply's size, or `null` if none came from the server in time. */
-async function awaitReplyFrom(
-  inbox: DatagramInbox,
-  server: { hostname: string; port: number },
-  sent: number,
-  options: BenchOptions,
-): Promise<number | null> {
-  while (true) {
-    const left = sent + options.timeoutMs - performance.now();
-    if (left <= 0) return null;
-    const datagram = await inbox.next(left);
-    if (datagram === null) return null;
-    const { hostname, port } = datagram.from;
-    if (hostname === server.hostname && port === server.port) {
-      return datagram.data.length;
-    }
   }
 }

@@ -70,6 +70,7 @@ export function parseCommandLine(
       : `Unknown command "${first}"`;
     throw new UsageError(
       `${what}: use one of ${services.map((s) => s.name).join(", ")}`,
+      "sockit --help",
     );
   }
   const help = helpPointer(service);

@@ -8,8 +8,8 @@
 
 import { listenLoopback } from "../net/listen.ts";
 import { randomBytes } from "node:crypto";
-import type { DemoCheck, DemoSuite } from "./run.ts";
-import { demand, expectFailure, memoryIo, posixOnly } from "./run.ts";
+import type { DemoCheck, DemoSuite } from "./check.ts";
+import { demand, expectFailure, memoryIo, posixOnly } from "./check.ts";
 import { formatErrorLine } from "../cli/errors.ts";
 import { TokenCheck } from "../exec/auth.ts";
 import { type ExecClientOptions, runExecClient } from "../exec/client.ts";

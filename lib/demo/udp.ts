@@ -9,8 +9,8 @@
 import { bindLoopbackDatagram } from "../net/listen.ts";
 import { runChatClient } from "../chat/client.ts";
 import { runChatServer } from "../chat/server.ts";
-import type { DemoCheck, DemoSuite } from "./run.ts";
-import { demand, expectFailure, memoryIo } from "./run.ts";
+import type { DemoCheck, DemoSuite } from "./check.ts";
+import { demand, expectFailure, memoryIo } from "./check.ts";
 import { formatErrorLine } from "../cli/errors.ts";
 import { Logger } from "../io/log.ts";
 import { QueueReader, WatchedWriter } from "../io/memory.ts";

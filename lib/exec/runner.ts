@@ -11,7 +11,7 @@
 
 import type { ExecResult } from "./protocol.ts";
 import { concatBytes, startsWithBytes } from "../io/bytes.ts";
-import { settlesWithin } from "../io/timers.ts";
+import { Deadline, settlesWithin } from "../io/timers.ts";
 
 /** From SIGTERM to SIGKILL when a command must stop, by default: 2 s. */
 export const DEFAULT_KILL_GRACE_MS = 2000;
@@ -103,7 +103,10 @@ export async function runCommand(
     options.maxOutput,
     () => group.stop("truncated"),
   );
-  const timer = setTimeout(() => group.stop("timeout"), options.timeoutMs);
+  using timeLimit = new Deadline(
+    options.timeoutMs,
+    () => group.stop("timeout"),
+  );
   const onAbort = () => group.stop("cancelled");
   options.signal?.addEventListener("abort", onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
@@ -150,7 +153,7 @@ export async function runCommand(
       cancelled: group.reason === "cancelled",
     };
   } finally {
-    clearTimeout(timer);
+    timeLimit[Symbol.dispose]();
     group.dispose();
     await options.reaper?.remove(child.pid);
     options.signal?.removeEventListener("abort", onAbort);
@@ -197,7 +200,7 @@ function notStarted(message: string, ms: number): RunOutcome {
 /** Signals a detached child's whole process group: SIGTERM, then SIGKILL after a grace. */
 class ProcessGroup {
   reason: "timeout" | "truncated" | "cancelled" | null = null;
-  #killTimer: ReturnType<typeof setTimeout> | undefined;
+  #kill: Deadline | undefined;
 
   constructor(readonly pid: number, readonly graceMs: number) {}
 
@@ -205,7 +208,7 @@ class ProcessGroup {
     if (this.reason) return;
     this.reason = reason;
     this.#signal("SIGTERM");
-    this.#killTimer = setTimeout(() => this.#signal("SIGKILL"), this.graceMs);
+    this.#kill = new Deadline(this.graceMs, () => this.#signal("SIGKILL"));
   }
 
   killNow(): void {
@@ -213,7 +216,7 @@ class ProcessGroup {
   }
 
   dispose(): void {
-    clearTimeout(this.#killTimer);
+    this.#kill?.[Symbol.dispose]();
   }
 
   #signal(signal: Deno.Signal): void {

@@ -24,9 +24,10 @@
  * ```
  */
 export class Deadline implements Disposable {
-  readonly #controller = new AbortController();
   readonly #endsAt: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #expired = false;
+  #controller: AbortController | undefined; // Made on first use: hot paths never pay for it.
 
   /** Arms the timer; `ms` of `Infinity` never fires. */
   constructor(ms: number, onExpire?: () => void) {
@@ -34,7 +35,8 @@ export class Deadline implements Disposable {
     if (Number.isFinite(ms)) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
-        this.#controller.abort(new Deno.errors.TimedOut());
+        this.#expired = true;
+        this.#controller?.abort(new Deno.errors.TimedOut());
         onExpire?.();
       }, Math.max(0, ms));
     }
@@ -42,12 +44,16 @@ export class Deadline implements Disposable {
 
   /** Aborts when the time is up. */
   get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#expired) this.#controller.abort(new Deno.errors.TimedOut());
+    }
     return this.#controller.signal;
   }
 
   /** Whether the time ran out. */
   get expired(): boolean {
-    return this.#controller.signal.aborted;
+    return this.#expired;
   }
 
   /** Milliseconds left, never below 0 (`Infinity` for a deadline that never fires). */

@@ -28,7 +28,7 @@ import {
 import { runServer } from "../net/server_runner.ts";
 import { runTcpEchoClient } from "./client.ts";
 import { ECHO_MODES } from "./line_modes.ts";
-import { serveTcpEcho, TCP_ECHO_PORT } from "./server.ts";
+import { DEFAULT_ECHO_MODE, serveTcpEcho, TCP_ECHO_PORT } from "./server.ts";
 
 /** How long the client waits for a connection and for each reply by default: 10 s. */
 export const TCP_ECHO_CLIENT_TIMEOUT_MS = 10_000;
@@ -44,7 +44,7 @@ const server = defineCommand({
         "echo: bytes as they are; upper, reverse: line by line, lines up to 64 KiB",
       value: "MODE",
       choices: ECHO_MODES,
-      default: "echo",
+      default: DEFAULT_ECHO_MODE,
     }),
     maxConns: count({
       help: "Connections open at once; one more is closed at once",

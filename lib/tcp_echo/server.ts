@@ -21,6 +21,8 @@ import {
 
 /** The port tcp-echo listens on and its client connects to by default. */
 export const TCP_ECHO_PORT = 20000;
+/** How the server answers unless told: bytes as they are. */
+export const DEFAULT_ECHO_MODE: EchoMode = "echo";
 
 /** The buffer a line-mode echo connection and the client read into: 64 KiB. */
 export const ECHO_BUFFER_BYTES = 64 * 1024;
@@ -78,7 +80,7 @@ export function serveTcpEcho(
 ): Promise<void> {
   return serveConnections(
     listener,
-    echoHandler(options.mode ?? "echo"),
+    echoHandler(options.mode ?? DEFAULT_ECHO_MODE),
     options,
   );
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { requires } from "../_platform.ts";
-import { memoryIo } from "../../lib/demo/run.ts";
+import { memoryIo } from "../../lib/demo/check.ts";
 import { SockitError } from "../../lib/cli/errors.ts";
 import {
   type ExecClientOptions,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { memoryIo } from "../../lib/demo/run.ts";
+import { memoryIo } from "../../lib/demo/check.ts";
 import { SockitError } from "../../lib/cli/errors.ts";
 import {
   runUdpUpperClient,

@@ -1,0 +1,322 @@
+/**
+ * The benchmark's cases: each drives every server with the C load
+ * generator (or measures spawn rates, memory, idle connections, start-up)
+ * and returns medians per server.
+ *
+ * @module
+ */
+
+// deno-lint-ignore-file no-console -- progress goes to stdout.
+
+import { type ServerProcess, sockitArgv } from "../sockit_process.ts";
+import type { Peer } from "./peers.ts";
+import {
+  BUILD,
+  has,
+  HOST,
+  ROOT,
+  rssKiB,
+  run,
+  startServer,
+  stopServer,
+} from "./processes.ts";
+
+/** One number a load generator run produced. */
+export interface Sample {
+  rps: number;
+  mbps: number;
+  p50_us: number;
+  p99_us: number;
+  errors: number;
+  losses: number;
+}
+
+export async function loadgen(args: string[]): Promise<Sample> {
+  const r = await run(`${BUILD}/loadgen`, args);
+  if (r.code !== 0) throw new Error(`loadgen ${args.join(" ")}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? sorted[mid]!
+    : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A case's medians per server. */
+export interface CaseResult {
+  title: string;
+  unit: "MB/s" | "req/s";
+  rows: {
+    server: string;
+    value: number;
+    p50_us: number;
+    p99_us: number;
+    losses: number;
+    errors: number;
+  }[];
+}
+
+export async function runCase(
+  title: string,
+  peers: Peer[],
+  running: Map<string, ServerProcess>,
+  args: (port: number) => string[],
+  unit: "MB/s" | "req/s",
+  rounds: number,
+): Promise<CaseResult> {
+  const samples = new Map<string, Sample[]>();
+  for (let round = 0; round < rounds; round++) {
+    const order = peers.map((_, i) => peers[(i + round) % peers.length]!);
+    for (const p of order) {
+      let s: Sample;
+      try {
+        s = await loadgen(args(running.get(p.name)!.port));
+      } catch (err) {
+        console.log(
+          `  ${title} | ${p.name}: failed: ${(err as Error).message}`,
+        );
+        continue;
+      }
+      samples.set(p.name, [...(samples.get(p.name) ?? []), s]);
+      console.log(
+        `  ${title} | ${p.name}: ${
+          unit === "MB/s" ? s.mbps + " MB/s" : s.rps.toFixed(0) + " req/s"
+        } p99 ${s.p99_us} us`,
+      );
+    }
+  }
+  return {
+    title,
+    unit,
+    rows: peers.filter((p) => samples.has(p.name)).map((p) => {
+      const list = samples.get(p.name)!;
+      return {
+        server: p.name,
+        value: median(list.map((s) => unit === "MB/s" ? s.mbps : s.rps)),
+        p50_us: median(list.map((s) => s.p50_us)),
+        p99_us: median(list.map((s) => s.p99_us)),
+        losses: list.reduce((n, s) => n + s.losses, 0),
+        errors: list.reduce((n, s) => n + s.errors, 0),
+      };
+    }),
+  };
+}
+
+/** Starts every peer, runs `body`, and stops them all whatever happens. */
+export async function withServers<T>(
+  peers: Peer[],
+  body: (running: Map<string, ServerProcess>) => Promise<T>,
+): Promise<T> {
+  const running = new Map<string, ServerProcess>();
+  try {
+    for (const p of peers) running.set(p.name, await p.start());
+    return await body(running);
+  } finally {
+    for (const r of running.values()) await stopServer(r);
+  }
+}
+
+export async function spawnRate(
+  program: string[],
+  parallel: number,
+  seconds: number,
+): Promise<Sample> {
+  const [bin, ...rest] = program;
+  const extra = rest.at(-1) === "piped" ? [rest.pop()!] : [];
+  const r = await run(bin!, [
+    ...rest,
+    String(parallel),
+    String(seconds),
+    ...extra,
+  ]);
+  const o = JSON.parse(r.stdout);
+  return {
+    rps: o.rps,
+    mbps: 0,
+    p50_us: o.p50_us,
+    p99_us: o.p99_us,
+    errors: 0,
+    losses: 0,
+  };
+}
+
+export async function execCase(
+  seconds: number,
+  rounds: number,
+): Promise<CaseResult> {
+  const denoSpawn = [
+    Deno.execPath(),
+    "run",
+    "--allow-run",
+    `${ROOT}bench/peers/deno_spawn.ts`,
+  ];
+  const nodeSpawn = ["node", `${ROOT}bench/peers/node_spawn.mjs`];
+  const samples = new Map<string, Sample[]>();
+  const add = (name: string, s: Sample) => {
+    samples.set(name, [...(samples.get(name) ?? []), s]);
+    console.log(`  exec | ${name}: ${s.rps.toFixed(0)}/s p50 ${s.p50_us} us`);
+  };
+  const sockit = await startServer([
+    ...sockitArgv(),
+    "exec",
+    "server",
+    "--port",
+    "0",
+    "--quiet",
+    "--max-concurrent",
+    "8",
+  ]);
+  try {
+    for (let round = 0; round < rounds; round++) {
+      add(
+        "sockit exec, 8 clients",
+        await loadgen([
+          "exec",
+          HOST,
+          String(sockit.port),
+          "8",
+          "0",
+          String(seconds),
+        ]),
+      );
+      add(
+        "sockit exec, 1 client",
+        await loadgen([
+          "exec",
+          HOST,
+          String(sockit.port),
+          "1",
+          "0",
+          String(seconds),
+        ]),
+      );
+      add("Deno.Command, 8 parallel", await spawnRate(denoSpawn, 8, seconds));
+      add("Deno.Command, sequential", await spawnRate(denoSpawn, 1, seconds));
+      add(
+        "Deno.Command piped, 8 parallel",
+        await spawnRate([...denoSpawn, "piped"], 8, seconds),
+      );
+      if (await has("node")) {
+        add("Node spawn, 8 parallel", await spawnRate(nodeSpawn, 8, seconds));
+      }
+    }
+  } finally {
+    await stopServer(sockit);
+  }
+  return {
+    title: "exec: `sh -c true` per request (commands/s)",
+    unit: "req/s",
+    rows: [...samples].map(([server, list]) => ({
+      server,
+      value: median(list.map((s) => s.rps)),
+      p50_us: median(list.map((s) => s.p50_us)),
+      p99_us: median(list.map((s) => s.p99_us)),
+      losses: 0,
+      errors: list.reduce((n, s) => n + s.errors, 0),
+    })),
+  };
+}
+
+/** RSS after 100k and after 1M echo requests on a fresh server. */
+export async function memoryCase(): Promise<
+  { at100k: number; at1m: number; requests: number }
+> {
+  const server = await startServer([
+    ...sockitArgv(),
+    "tcp-echo",
+    "server",
+    "--port",
+    "0",
+    "--quiet",
+  ]);
+  try {
+    let requests = 0;
+    let at100k = 0;
+    while (requests < 1_000_000) {
+      requests +=
+        (await loadgen(["rr", HOST, String(server.port), "50", "64", "2"]) as
+          & Sample
+          & { requests: number }).requests;
+      if (!at100k && requests >= 100_000) at100k = await rssKiB(server.pid);
+    }
+    return { at100k, at1m: await rssKiB(server.pid), requests };
+  } finally {
+    await stopServer(server);
+  }
+}
+
+/** Server RSS per idle connection, 10,000 of them. */
+export async function idleCase(): Promise<
+  { perConnKiB: number; before: number; after: number; held: number }
+> {
+  const server = await startServer([
+    ...sockitArgv(),
+    "tcp-echo",
+    "server",
+    "--port",
+    "0",
+    "--quiet",
+    "--max-conns",
+    "20000",
+    "--idle-timeout",
+    "0",
+  ]);
+  try {
+    const before = await rssKiB(server.pid);
+    const held = 10_000;
+    const child = new Deno.Command("/bin/sh", {
+      args: [
+        "-c",
+        'ulimit -n 20000; exec "$@"',
+        "sh",
+        `${BUILD}/loadgen`,
+        "idle",
+        HOST,
+        String(server.port),
+        String(held),
+        "0",
+        "6",
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let text = "";
+    while (!text.includes("held")) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    // The loadgen's connects are done; give the server a moment to accept them all.
+    let after = await rssKiB(server.pid);
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      after = Math.max(after, await rssKiB(server.pid));
+    }
+    await child.status;
+    await reader.cancel();
+    return { perConnKiB: (after - before) / held, before, after, held };
+  } finally {
+    await stopServer(server);
+  }
+}
+
+export async function startupCase(
+  runs: number,
+): Promise<{ sockit: number; empty: number }> {
+  const sockit = sockitArgv();
+  const times = { sockit: [] as number[], empty: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    let t = performance.now();
+    await run(sockit[0]!, [...sockit.slice(1), "--version"]);
+    times.sockit.push(performance.now() - t);
+    t = performance.now();
+    await run(Deno.execPath(), ["run", `${BUILD}/empty.ts`]);
+    times.empty.push(performance.now() - t);
+  }
+  return { sockit: median(times.sockit), empty: median(times.empty) };
+}
