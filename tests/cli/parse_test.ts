@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { parseCommandLine } from "../../lib/cli/parse.ts";
 import { SERVICES } from "../../lib/services.ts";
 import { UsageError } from "../../lib/cli/errors.ts";
+import { defineCommand } from "../../lib/cli/command.ts";
+import { duration, flag, text } from "../../lib/cli/option.ts";
 
 function parse(...args: string[]) {
   return parseCommandLine(args, SERVICES);
@@ -88,4 +90,82 @@ Deno.test("a message starting with a dash can be given as --message=VALUE", () =
     run("tcp-echo", "client", "--message=-x").values.message,
     ["-x"],
   );
+});
+
+/** Runs `parseCommandLine` on a small service of its own, with `env` as the environment. */
+function parseToy(args: string[], env: Record<string, string> = {}) {
+  const conflict = "Option --a cannot be combined with --b";
+  const needs = "Option --c needs --d";
+  const toy = {
+    name: "toy",
+    summary: "",
+    examples: [],
+    commands: [defineCommand({
+      summary: "",
+      options: {
+        a: flag({ help: "", conflicts: { b: conflict } }),
+        b: flag({ help: "" }),
+        c: text({ help: "", requires: { d: needs } }),
+        d: text({ help: "" }),
+        secret: text({ help: "", env: "TOY_SECRET" }),
+        who: text({ help: "", required: "Option --who is required" }),
+        wait: duration({ help: "", min: 0, max: 10_000, default: 2000 }),
+      },
+      run: (values) => Promise.resolve(values.wait),
+    })],
+  };
+  return parseCommandLine(["toy", ...args], [toy], (name) => env[name]);
+}
+
+Deno.test("parseCommandLine() enforces declared relations, required options and environment sources", () => {
+  const usage = (args: string[], pattern: RegExp) =>
+    assert.throws(() => parseToy(args), (err: unknown) => {
+      assert.ok(err instanceof UsageError);
+      assert.match(err.message, pattern);
+      assert.equal(err.help, "sockit toy --help");
+      return true;
+    });
+  usage(
+    ["--a", "--b", "--who", "x"],
+    /^Option --a cannot be combined with --b$/,
+  );
+  usage(["--c", "1", "--who", "x"], /^Option --c needs --d$/);
+  usage([], /^Option --who is required$/);
+  usage(["--who", "x", "--secret", "s"], /^Unknown option "--secret"/);
+  const ok = parseToy(["--who", "x", "--c", "1", "--d", "2", "--wait", "1.5"], {
+    TOY_SECRET: "s3cret",
+  });
+  assert.equal(ok.kind, "run");
+  if (ok.kind !== "run") return;
+  assert.equal(ok.values.secret, "s3cret");
+  assert.equal(ok.values.wait, 1500);
+  const empty = parseToy(["--who", "x"], { TOY_SECRET: "" });
+  assert.equal(empty.kind === "run" && empty.values.secret, undefined);
+});
+
+Deno.test("a usage error thrown by a command's run points at its service's help", async () => {
+  const parsed = parseCommandLine(
+    ["exec", "client", "--cmd", "x", "--", "y"],
+    SERVICES,
+  );
+  assert.equal(parsed.kind, "run");
+  if (parsed.kind !== "run") return;
+  await assert.rejects(parsed.run(), (err: unknown) => {
+    assert.ok(err instanceof UsageError);
+    assert.equal(err.help, "sockit exec --help");
+    return true;
+  });
+});
+
+Deno.test("typed values: reading an option the command did not declare is a type error", () => {
+  const command = defineCommand({
+    summary: "",
+    options: { port: flag({ help: "" }) },
+    run: (values) => {
+      // @ts-expect-error: "host" is not an option of this command.
+      const _host: unknown = values.host;
+      return Promise.resolve(values.port ? 0 : 1);
+    },
+  });
+  assert.equal(command.summary, "");
 });

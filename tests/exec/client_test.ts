@@ -91,6 +91,11 @@ Deno.test(
         /"__proto__" key/,
       ],
       [
+        "a header nested 5,000 deep",
+        raw(`{"total_size":0,"x":${"[".repeat(5000)}${"]".repeat(5000)}}`),
+        /Bad reply from tcp:\/\/127\.0\.0\.1:\d+: Header nests deeper than 32 levels/,
+      ],
+      [
         "sizes that do not add up",
         frame({ total_size: 4, stdout_size: 1, stderr_size: 1 }),
         /not total_size/,

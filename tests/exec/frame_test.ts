@@ -4,6 +4,7 @@ import {
   encodeHeader,
   FrameError,
   MAX_HEADER_BYTES,
+  MAX_HEADER_DEPTH,
   parseHeaderJson,
 } from "../../lib/exec/frame.ts";
 
@@ -65,5 +66,31 @@ Deno.test("encodeHeader() refuses a header over 64 KiB", () => {
   assert.throws(
     () => encodeHeader({ cmd: "x".repeat(MAX_HEADER_BYTES) }),
     RangeError,
+  );
+});
+
+Deno.test("parseHeaderJson() bounds nesting at 32 levels without recursing", () => {
+  const nested = (depth: number) =>
+    new TextEncoder().encode(
+      `{"a":${"[".repeat(depth - 1)}${"]".repeat(depth - 1)}}`,
+    );
+  assert.deepEqual(Object.keys(parseHeaderJson(nested(MAX_HEADER_DEPTH))), [
+    "a",
+  ]);
+  for (const depth of [MAX_HEADER_DEPTH + 1, 5000, 30_000]) {
+    assert.throws(
+      () => parseHeaderJson(nested(depth)),
+      (err: unknown) =>
+        err instanceof FrameError &&
+        err.message === "Header nests deeper than 32 levels",
+      `depth ${depth}`,
+    );
+  }
+  assert.throws(
+    () =>
+      parseHeaderJson(
+        new TextEncoder().encode('{"a":[{"b":{"__proto__":1}}]}'),
+      ),
+    /"__proto__" key/,
   );
 });

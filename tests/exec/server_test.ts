@@ -572,3 +572,29 @@ Deno.test(
     );
   },
 );
+
+Deno.test(
+  "a request nested 5,000 deep gets a bad_request reply naming the bound, and the server goes on",
+  POSIX,
+  async () => {
+    await using server = startExec();
+    {
+      using conn = await server.connect();
+      const deep = `{"cmd":"true","x":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+      const json = encode(deep);
+      const prefix = new Uint8Array(4);
+      new DataView(prefix.buffer).setUint32(0, json.length, true);
+      await writeAll(conn, new Uint8Array([...prefix, ...json]));
+      const reply = await readReply(conn);
+      assert.equal(reply.header.error, "bad_request");
+      assert.match(
+        String(reply.header.message),
+        /^Header nests deeper than 32 levels$/,
+      );
+      const refused = server.log.events("refused");
+      assert.equal(refused.at(-1)?.error, "bad_request");
+    }
+    using again = await server.connect();
+    assert.equal((await request(again, { cmd: "echo up" })).stdout, "up\n");
+  },
+);

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { EarlyEof, FrameConnection } from "../../lib/exec/connection.ts";
+import { encodeHeader } from "../../lib/exec/frame.ts";
+import { concatBytes } from "../../lib/io/bytes.ts";
+import { MemoryReader, MemoryWriter } from "../../lib/io/memory.ts";
+
+function over(
+  bytes: Uint8Array,
+  chunkSize = Infinity,
+  writer = new MemoryWriter(),
+) {
+  const reader = new MemoryReader(bytes, chunkSize);
+  return new FrameConnection({
+    read: (p) => reader.read(p),
+    write: (p) => writer.write(p),
+  });
+}
+
+Deno.test("FrameConnection reads header after header and bodies, one byte at a time", async () => {
+  const body = new TextEncoder().encode("stdin!");
+  const wire = concatBytes([
+    encodeHeader({ cmd: "a", stdin_size: body.length }),
+    body,
+    encodeHeader({ cmd: "b" }),
+  ]);
+  const conn = over(wire, 1);
+  assert.deepEqual(await conn.readHeader(), { cmd: "a", stdin_size: 6 });
+  assert.deepEqual(await conn.readBody(6), body);
+  assert.deepEqual(await conn.readHeader(), { cmd: "b" });
+  assert.equal(await conn.readHeader(), null, "EOF between frames");
+});
+
+Deno.test("FrameConnection reads a body larger than its buffer, and reports how far a cut one got", async () => {
+  const big = new Uint8Array(300_000).map((_, i) => i % 251);
+  assert.deepEqual(await over(big, 1000).readBody(big.length), big);
+  await assert.rejects(over(big.subarray(0, 10)).readBody(20), (err) => {
+    assert.ok(err instanceof EarlyEof);
+    assert.equal(err.got, 10);
+    assert.equal(err.wanted, 20);
+    return true;
+  });
+});
+
+Deno.test("FrameConnection writes a small frame and its body in one write, a large one in parts", async () => {
+  const writer = new MemoryWriter();
+  const writes: number[] = [];
+  const conn = new FrameConnection({
+    read: () => Promise.resolve(null),
+    write: (p) => {
+      writes.push(p.length);
+      return writer.write(p);
+    },
+  });
+  await conn.write({ total_size: 2 }, new Uint8Array(2));
+  assert.equal(writes.length, 1);
+  await conn.write({ total_size: 100_000 }, new Uint8Array(100_000));
+  assert.equal(writes.length, 3, "header and body apart past 64 KiB");
+  const again = over(writer.bytes());
+  assert.deepEqual(await again.readHeader(), { total_size: 2 });
+  assert.equal((await again.readBody(2)).length, 2);
+  assert.deepEqual(await again.readHeader(), { total_size: 100_000 });
+});
