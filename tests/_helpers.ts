@@ -7,6 +7,7 @@
 
 import { createHash, randomBytes } from "node:crypto";
 import { Logger } from "../lib/io/log.ts";
+import { listenLoopback } from "../lib/net/listen.ts";
 import { type ByteReader, readFull } from "../lib/io/streams.ts";
 
 /**
@@ -123,10 +124,7 @@ export class CapturedLog {
   }
 }
 
-/** A loopback TCP listener on a free port, with its port. */
-export function listenLoopback(): Deno.TcpListener {
-  return Deno.listen({ hostname: "127.0.0.1", port: 0 });
-}
+export { listenLoopback } from "../lib/net/listen.ts";
 
 export { pathOf } from "../scripts/sockit_process.ts";
 

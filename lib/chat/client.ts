@@ -6,9 +6,8 @@
  * @module
  */
 
-import type { ClientIo } from "../cli/client_io.ts";
+import { type ClientIo, runPrompt } from "../cli/client_io.ts";
 import { SockitError } from "../cli/errors.ts";
-import { LineReader } from "../io/lines.ts";
 import { type ByteWriter, writeAll } from "../io/streams.ts";
 import { formatEndpoint } from "../net/address.ts";
 import { DatagramInbox } from "../net/datagram_inbox.ts";
@@ -57,12 +56,13 @@ export async function runChatClient(
   };
   const receiving = receiveFromServer(socket, server, io.stdout);
   const typing = (async () => {
-    const lines = new LineReader(io.stdin, MAX_TEXT_BYTES);
-    for (let line; (line = await lines.readLine()) !== null;) {
-      if (line.trim() === "quit") break;
-      if (line.trim() === "") continue;
-      await send(encodeChat({ type: "msg", name: options.name, text: line }));
-    }
+    await runPrompt(
+      io,
+      "",
+      (line) =>
+        send(encodeChat({ type: "msg", name: options.name, text: line })),
+      MAX_TEXT_BYTES,
+    );
     await send(encodeChat({ type: "leave", name: options.name }));
   })();
   try {

@@ -7,16 +7,13 @@
 import { processIo } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { text } from "../cli/option.ts";
-import { bindDatagram } from "../net/listen.ts";
 import {
   bindOptions,
-  endpointFrom,
   hostPortFrom,
   hostPortOptions,
   LOG_OPTIONS,
-  loggerFrom,
 } from "../net/options.ts";
-import { runServer } from "../net/server_runner.ts";
+import { runDatagramServer } from "../net/serve_command.ts";
 import { runChatClient } from "./client.ts";
 import { nameProblem } from "./message.ts";
 import { CHAT_PORT, runChatServer } from "./server.ts";
@@ -26,13 +23,10 @@ const server = defineCommand({
   summary: "show every message; send typed lines to the last writer",
   options: { ...bindOptions(CHAT_PORT), ...LOG_OPTIONS },
   run(values) {
-    const logger = loggerFrom(values, "chat");
-    return runServer({
+    return runDatagramServer({
       service: "chat",
-      logger,
-      endpoint: endpointFrom(values, "udp"),
-      bind: bindDatagram,
-      serve: async (socket, signal) => {
+      values,
+      serve: async (socket, { signal, logger }) => {
         await runChatServer(socket, { signal, logger, io: processIo() });
       },
     });

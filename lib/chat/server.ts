@@ -7,9 +7,8 @@
  * @module
  */
 
-import { type ClientIo, warn } from "../cli/client_io.ts";
+import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
 import { errorMessage } from "../cli/errors.ts";
-import { LineReader } from "../io/lines.ts";
 import type { Logger } from "../io/log.ts";
 import { writeAll } from "../io/streams.ts";
 import { whenAborted } from "../io/timers.ts";
@@ -88,16 +87,13 @@ export async function runChatServer(
     }
   })();
 
-  const operator = async () => {
-    const lines = new LineReader(io.stdin, MAX_TEXT_BYTES);
-    for (let line; (line = await lines.readLine()) !== null;) {
+  const operator = () =>
+    runPrompt(io, "", async (line) => {
       const text = line.trim();
-      if (text === "quit") return;
-      if (text === "") continue;
       if (text === "/to" || text.startsWith("/to ")) {
         pinned = text.slice(3).trim() || undefined;
         await warn(io, `sending to ${pinned ?? "whoever wrote last"}`);
-        continue;
+        return;
       }
       const name = pinned ?? lastWriter;
       const to = name === undefined ? undefined : clients.get(name);
@@ -108,7 +104,7 @@ export async function runChatServer(
             name ? `no client named "${name}"` : "no client has written yet"
           }; line not sent`,
         );
-        continue;
+        return;
       }
       await sendQuietly(
         socket,
@@ -116,8 +112,7 @@ export async function runChatServer(
         to,
         logger,
       );
-    }
-  };
+    }, MAX_TEXT_BYTES);
 
   using stopped = whenAborted(options.signal);
   await Promise.race([operator(), stopped.promise]);

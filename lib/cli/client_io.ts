@@ -10,7 +10,7 @@
 
 import { formatErrorLine } from "./errors.ts";
 import { type ByteReader, type ByteWriter, writeAll } from "../io/streams.ts";
-import { LineReader } from "../io/lines.ts";
+import { LineReader, MAX_LINE_BYTES } from "../io/lines.ts";
 
 /** A client's standard streams. */
 export interface ClientIo {
@@ -48,7 +48,7 @@ const encoder = new TextEncoder();
 /**
  * Prompts on stdout (unless `prompt` is empty), reads lines from stdin and
  * calls `onLine` with each non-empty one, until `quit` or end of input.
- * Lines are capped at 64 KiB.
+ * Lines are capped at `maxLineBytes` (64 KiB unless told).
  *
  * @example
  * ```ts
@@ -68,8 +68,9 @@ export async function runPrompt(
   io: ClientIo,
   prompt: string,
   onLine: (line: string) => Promise<void>,
+  maxLineBytes = MAX_LINE_BYTES,
 ): Promise<void> {
-  const lines = new LineReader(io.stdin);
+  const lines = new LineReader(io.stdin, maxLineBytes);
   while (true) {
     if (prompt) await writeAll(io.stdout, encoder.encode(prompt));
     const line = await lines.readLine();

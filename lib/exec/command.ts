@@ -13,27 +13,23 @@ import { count, duration, flag, size, text, texts } from "../cli/option.ts";
 import { readFull } from "../io/streams.ts";
 import { formatSize, MiB } from "../io/units.ts";
 import {
-  DEFAULT_IDLE_TIMEOUT_MS,
-  DEFAULT_MAX_CONNS,
-} from "../net/accept_loop.ts";
-import {
   type Endpoint,
   formatHostPort,
   isLoopbackHost,
 } from "../net/address.ts";
-import { listenOn } from "../net/listen.ts";
 import {
+  acceptLoopFrom,
   clientTlsFrom,
+  connectionLimitOptions,
   connectOptions,
   endpointFrom,
-  loggerFrom,
   serverOptions,
   serverTlsFrom,
   timeoutOption,
   TLS_CLIENT_OPTIONS,
   TLS_SERVER_OPTIONS,
 } from "../net/options.ts";
-import { runServer } from "../net/server_runner.ts";
+import { runStreamServer } from "../net/serve_command.ts";
 import { loadToken, TokenCheck } from "./auth.ts";
 import { runExecClient } from "./client.ts";
 import { DEFAULT_EXEC_TIMEOUT_MS } from "./policy.ts";
@@ -177,20 +173,7 @@ const server = defineCommand({
       max: 100000,
       default: DEFAULT_QUEUE,
     }),
-    maxConns: count({
-      help: "Connections open at once",
-      value: "N",
-      min: 1,
-      max: 100000,
-      default: DEFAULT_MAX_CONNS,
-    }),
-    idleTimeout: duration({
-      help: "Close a connection idle between requests this long; 0 = never",
-      value: "SECONDS",
-      min: 0,
-      max: 86_400_000,
-      default: DEFAULT_IDLE_TIMEOUT_MS,
-    }),
+    ...connectionLimitOptions("Close a connection idle between requests"),
     headerTimeout: duration({
       help: "A request's header and stdin must arrive within this once begun",
       value: "SECONDS",
@@ -208,23 +191,15 @@ const server = defineCommand({
       tls: tls !== undefined,
       allowPlaintext: values.allowPlaintext,
     });
-    const logger = loggerFrom(values, "exec");
-    if (tls) logger.notice("tls", { cert_sha256: tls.sha256 });
-    return await runServer({
+    return await runStreamServer({
       service: "exec",
-      logger,
-      tls: tls !== undefined,
+      values,
       endpoint,
-      bind: async (e) => {
-        const listener = await listenOn(e, tls);
-        if (e.transport === "unix") await Deno.chmod(e.path, 0o600);
-        return listener;
-      },
-      serve: (listener, signal, force) =>
+      tls,
+      unixMode: 0o600, // Only this user may ask for commands.
+      serve: (listener, context) =>
         serveExec(listener, {
-          signal,
-          force,
-          logger,
+          ...context,
           token: new TokenCheck(token),
           ...(values.allow.length > 0 ? { allow: values.allow } : {}),
           timeoutMs: values.timeout,
@@ -232,10 +207,8 @@ const server = defineCommand({
           maxStdin: values.maxStdin,
           maxConcurrent: values.maxConcurrent,
           queue: values.queue,
-          maxConns: values.maxConns,
-          idleTimeoutMs: values.idleTimeout,
+          ...acceptLoopFrom(values),
           headerTimeoutMs: values.headerTimeout,
-          graceMs: values.grace,
         }),
     });
   },

@@ -13,6 +13,7 @@ import { warn } from "../cli/client_io.ts";
 import { UsageError } from "../cli/errors.ts";
 import {
   choice,
+  count,
   duration,
   flag,
   port,
@@ -22,7 +23,11 @@ import {
 import { Logger } from "../io/log.ts";
 import { MAX_QUEUED_LOG_BYTES } from "../io/log_queue.ts";
 import { formatSize } from "../io/units.ts";
-import { DEFAULT_GRACE_MS } from "./accept_loop.ts";
+import {
+  DEFAULT_GRACE_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNS,
+} from "./accept_loop.ts";
 import type { Endpoint } from "./address.ts";
 import {
   type ClientTls,
@@ -122,6 +127,54 @@ export const GRACE_OPTIONS = {
  */
 export function serverOptions(defaultPort: number) {
   return { ...listenOptions(defaultPort), ...LOG_OPTIONS, ...GRACE_OPTIONS };
+}
+
+/**
+ * The accept loop's limits: `--max-conns` and `--idle-timeout` (what idle
+ * means is the service's to say).
+ *
+ * @example
+ * ```ts
+ * import { connectionLimitOptions } from "./options.ts";
+ * console.assert(connectionLimitOptions("Close a quiet connection").maxConns.default === 1024);
+ * ```
+ */
+export function connectionLimitOptions(idleHelp: string) {
+  return {
+    maxConns: count({
+      help: "Connections open at once; one more is closed at once",
+      value: "N",
+      min: 1,
+      max: 100000,
+      default: DEFAULT_MAX_CONNS,
+    }),
+    idleTimeout: duration({
+      help: `${idleHelp} this long; 0 = never`,
+      value: "SECONDS",
+      min: 0,
+      max: 86_400_000,
+      default: DEFAULT_IDLE_TIMEOUT_MS,
+    }),
+  };
+}
+
+/**
+ * The accept loop's options from a stream server's values.
+ *
+ * @example
+ * ```ts
+ * import { acceptLoopFrom } from "./options.ts";
+ * console.assert(acceptLoopFrom({ maxConns: 1, idleTimeout: 2, grace: 3 }).graceMs === 3);
+ * ```
+ */
+export function acceptLoopFrom(
+  values: { maxConns: number; idleTimeout: number; grace: number },
+): { maxConns: number; idleTimeoutMs: number; graceMs: number } {
+  return {
+    maxConns: values.maxConns,
+    idleTimeoutMs: values.idleTimeout,
+    graceMs: values.grace,
+  };
 }
 
 /**

@@ -8,24 +8,20 @@
 import { processIo } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { MESSAGE_OPTIONS, messagesFrom } from "../cli/messages.ts";
-import { choice, count, duration } from "../cli/option.ts";
+import { choice } from "../cli/option.ts";
 import {
-  DEFAULT_IDLE_TIMEOUT_MS,
-  DEFAULT_MAX_CONNS,
-} from "../net/accept_loop.ts";
-import { listenOn } from "../net/listen.ts";
-import {
+  acceptLoopFrom,
   clientTlsFrom,
+  connectionLimitOptions,
   connectOptions,
   endpointFrom,
-  loggerFrom,
   serverOptions,
   serverTlsFrom,
   timeoutOption,
   TLS_CLIENT_OPTIONS,
   TLS_SERVER_OPTIONS,
 } from "../net/options.ts";
-import { runServer } from "../net/server_runner.ts";
+import { runStreamServer } from "../net/serve_command.ts";
 import { runTcpEchoClient } from "./client.ts";
 import { ECHO_MODES } from "./line_modes.ts";
 import { DEFAULT_ECHO_MODE, serveTcpEcho, TCP_ECHO_PORT } from "./server.ts";
@@ -46,40 +42,18 @@ const server = defineCommand({
       choices: ECHO_MODES,
       default: DEFAULT_ECHO_MODE,
     }),
-    maxConns: count({
-      help: "Connections open at once; one more is closed at once",
-      value: "N",
-      min: 1,
-      max: 100000,
-      default: DEFAULT_MAX_CONNS,
-    }),
-    idleTimeout: duration({
-      help: "Close a connection with no traffic this long; 0 = never",
-      value: "SECONDS",
-      min: 0,
-      max: 86_400_000,
-      default: DEFAULT_IDLE_TIMEOUT_MS,
-    }),
+    ...connectionLimitOptions("Close a connection with no traffic"),
   },
   async run(values) {
-    const tls = await serverTlsFrom(values);
-    const logger = loggerFrom(values, "tcp-echo");
-    if (tls) logger.notice("tls", { cert_sha256: tls.sha256 });
-    return await runServer({
+    return await runStreamServer({
       service: "tcp-echo",
-      logger,
-      tls: tls !== undefined,
-      endpoint: endpointFrom(values, "tcp"),
-      bind: (endpoint) => listenOn(endpoint, tls),
-      serve: (listener, signal, force) =>
+      values,
+      tls: await serverTlsFrom(values),
+      serve: (listener, context) =>
         serveTcpEcho(listener, {
-          signal,
-          force,
-          logger,
+          ...context,
+          ...acceptLoopFrom(values),
           mode: values.mode,
-          maxConns: values.maxConns,
-          idleTimeoutMs: values.idleTimeout,
-          graceMs: values.grace,
         }),
     });
   },

@@ -9,17 +9,14 @@ import { processIo } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { MESSAGE_OPTIONS, messagesFrom } from "../cli/messages.ts";
 import { count, flag } from "../cli/option.ts";
-import { bindDatagram } from "../net/listen.ts";
 import {
   bindOptions,
-  endpointFrom,
   hostPortFrom,
   hostPortOptions,
   LOG_OPTIONS,
-  loggerFrom,
   timeoutOption,
 } from "../net/options.ts";
-import { runServer } from "../net/server_runner.ts";
+import { runDatagramServer } from "../net/serve_command.ts";
 import { runUdpUpperClient } from "./client.ts";
 import { DEFAULT_RATE_PER_SECOND } from "./reflection_guard.ts";
 import { serveUdpUpper, UDP_UPPER_PORT } from "./server.ts";
@@ -44,13 +41,10 @@ const server = defineCommand({
     }),
   },
   run(values) {
-    const logger = loggerFrom(values, "udp-upper");
-    return runServer({
+    return runDatagramServer({
       service: "udp-upper",
-      logger,
-      endpoint: endpointFrom(values, "udp"),
-      bind: bindDatagram,
-      serve: async (socket, signal) => {
+      values,
+      serve: async (socket, { signal, logger }) => {
         await serveUdpUpper(socket, {
           signal,
           logger,

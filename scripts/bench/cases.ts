@@ -220,18 +220,24 @@ export async function execCase(
   };
 }
 
-/** RSS after 100k and after 1M echo requests on a fresh server. */
-export async function memoryCase(): Promise<
-  { at100k: number; at1m: number; requests: number }
-> {
-  const server = await startServer([
+/** A fresh, quiet sockit tcp-echo server with `extra` options. */
+function startEchoServer(...extra: string[]): Promise<ServerProcess> {
+  return startServer([
     ...sockitArgv(),
     "tcp-echo",
     "server",
     "--port",
     "0",
     "--quiet",
+    ...extra,
   ]);
+}
+
+/** RSS after 100k and after 1M echo requests on a fresh server. */
+export async function memoryCase(): Promise<
+  { at100k: number; at1m: number; requests: number }
+> {
+  const server = await startEchoServer();
   try {
     let requests = 0;
     let at100k = 0;
@@ -252,18 +258,12 @@ export async function memoryCase(): Promise<
 export async function idleCase(): Promise<
   { perConnKiB: number; before: number; after: number; held: number }
 > {
-  const server = await startServer([
-    ...sockitArgv(),
-    "tcp-echo",
-    "server",
-    "--port",
-    "0",
-    "--quiet",
+  const server = await startEchoServer(
     "--max-conns",
     "20000",
     "--idle-timeout",
     "0",
-  ]);
+  );
   try {
     const before = await rssKiB(server.pid);
     const held = 10_000;

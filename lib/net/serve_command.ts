@@ -1,0 +1,99 @@
+/**
+ * How a `sockit <service> server` command runs, from its option values to
+ * a served socket: the logger from `--log-format`/`--quiet`, the endpoint
+ * from `--host`/`--port`/`--unix`, TLS when given, then the server's whole
+ * life through {@linkcode runServer}. Each service supplies only how it
+ * serves.
+ *
+ * @module
+ */
+
+import type { Values } from "../cli/option.ts";
+import type { Logger } from "../io/log.ts";
+import type { Endpoint } from "./address.ts";
+import { bindDatagram, listenOn } from "./listen.ts";
+import {
+  endpointFrom,
+  type EndpointValues,
+  LOG_OPTIONS,
+  loggerFrom,
+} from "./options.ts";
+import { runServer } from "./server_runner.ts";
+import type { ServerTls } from "./tls.ts";
+
+/** How a service serves once its socket is bound. */
+export type Serve<T> = (
+  socket: T,
+  context: { signal: AbortSignal; force: AbortSignal; logger: Logger },
+) => Promise<void>;
+
+/** What {@linkcode runStreamServer} takes. */
+export interface StreamServerRun {
+  /** The service, as the ready line and the log name it. */
+  service: string;
+  /** The server's option values. */
+  values: EndpointValues & Values<typeof LOG_OPTIONS>;
+  /** Where to listen; read from `values` when absent. */
+  endpoint?: Endpoint;
+  /** The certificate to serve TLS with. */
+  tls?: ServerTls | undefined;
+  /** A unix socket's file mode, when it must be narrower than the umask gives. */
+  unixMode?: number;
+  /** Serves connections on the bound listener. */
+  serve: Serve<Deno.Listener>;
+}
+
+/**
+ * Runs a TCP (or unix stream) server command to its graceful exit.
+ *
+ * @example
+ * ```ts ignore
+ * import { runStreamServer } from "./serve_command.ts";
+ * await runStreamServer({ service: "tcp-echo", values, serve: (listener, { signal, logger }) => serveTcpEcho(listener, { signal, logger }) });
+ * ```
+ */
+export async function runStreamServer(run: StreamServerRun): Promise<number> {
+  const { tls, unixMode } = run;
+  const logger = loggerFrom(run.values, run.service);
+  if (tls) logger.notice("tls", { cert_sha256: tls.sha256 });
+  return await runServer({
+    service: run.service,
+    logger,
+    tls: tls !== undefined,
+    endpoint: run.endpoint ?? endpointFrom(run.values, "tcp"),
+    bind: async (endpoint) => {
+      const listener = await listenOn(endpoint, tls);
+      if (endpoint.transport === "unix" && unixMode !== undefined) {
+        await Deno.chmod(endpoint.path, unixMode);
+      }
+      return listener;
+    },
+    serve: (listener, signal, force) =>
+      run.serve(listener, { signal, force, logger }),
+  });
+}
+
+/**
+ * Runs a UDP server command until a signal ends it.
+ *
+ * @example
+ * ```ts ignore
+ * import { runDatagramServer } from "./serve_command.ts";
+ * await runDatagramServer({ service: "udp-upper", values, serve: (socket, { signal, logger }) => serveUdpUpper(socket, { signal, logger }) });
+ * ```
+ */
+export async function runDatagramServer(run: {
+  service: string;
+  values: EndpointValues & Values<typeof LOG_OPTIONS>;
+  serve: Serve<Deno.DatagramConn>;
+}): Promise<number> {
+  const logger = loggerFrom(run.values, run.service);
+  return await runServer({
+    service: run.service,
+    logger,
+    endpoint: endpointFrom(run.values, "udp"),
+    bind: bindDatagram,
+    serve: (socket, signal, force) =>
+      run.serve(socket, { signal, force, logger }),
+  });
+}
