@@ -7,6 +7,7 @@
  */
 
 import { sockitArgv } from "../scripts/sockit_process.ts";
+import { withTimeout } from "./_helpers.ts";
 
 export { ServerProcess, sockitArgv } from "../scripts/sockit_process.ts";
 
@@ -60,5 +61,84 @@ export async function runSockit(
     };
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** A sockit process with stdin to type into and stdout lines to wait for. */
+export class PipedProcess implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly lines: string[] = [];
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #pumps: Promise<void>[];
+  #stdinOpen = true;
+  #notify: () => void = () => {};
+
+  constructor(args: string[]) {
+    const [program, ...base] = sockitArgv();
+    this.child = new Deno.Command(program!, {
+      args: [...base, ...args],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#writer = this.child.stdin.getWriter();
+    this.#pumps = [
+      this.#pump(),
+      this.child.stderr.pipeTo(new WritableStream()),
+    ];
+  }
+
+  async #pump() {
+    let pending = "";
+    for await (
+      const text of this.child.stdout.pipeThrough(new TextDecoderStream())
+    ) {
+      pending += text;
+      let i: number;
+      while ((i = pending.indexOf("\n")) >= 0) {
+        this.lines.push(pending.slice(0, i));
+        pending = pending.slice(i + 1);
+        this.#notify();
+      }
+    }
+  }
+
+  async type(line: string) {
+    await this.#writer.write(new TextEncoder().encode(line + "\n"));
+  }
+
+  async closeStdin() {
+    this.#stdinOpen = false;
+    await this.#writer.close();
+  }
+
+  waitForLine(re: RegExp, ms = 10_000): Promise<string> {
+    return withTimeout(
+      new Promise<string>((resolve) => {
+        const check = () => {
+          const found = this.lines.find((l) => re.test(l));
+          if (found !== undefined) resolve(found);
+        };
+        const previous = this.#notify;
+        this.#notify = () => {
+          previous();
+          check();
+        };
+        check();
+      }),
+      ms,
+      `a line ${re} (got ${JSON.stringify(this.lines)})`,
+    );
+  }
+
+  async [Symbol.asyncDispose]() {
+    if (this.#stdinOpen) await this.#writer.close().catch(() => {});
+    try {
+      this.child.kill("SIGKILL");
+    } catch {
+      // Exited.
+    }
+    await this.child.status;
+    await Promise.all(this.#pumps);
   }
 }

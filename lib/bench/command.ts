@@ -12,13 +12,12 @@ import { count, duration, flag, number, size, text } from "../cli/option.ts";
 import { writeAll } from "../io/streams.ts";
 import { MiB } from "../io/units.ts";
 import {
-  clientTlsFrom,
   connectOptions,
   endpointFrom,
   hostPortOptions,
   timeoutOption,
-  TLS_CLIENT_OPTIONS,
 } from "../net/options.ts";
+import { clientTlsFrom, TLS_CLIENT_OPTIONS } from "../net/tls_options.ts";
 import { MAX_DATAGRAM_BYTES } from "../net/udp_socket.ts";
 import { loadToken } from "../exec/auth.ts";
 import { refuseInsecureToken, tokenOptions } from "../exec/command.ts";

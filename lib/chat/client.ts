@@ -6,14 +6,14 @@
  * @module
  */
 
-import { type ClientIo, runPrompt } from "../cli/client_io.ts";
+import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
 import { SockitError } from "../cli/errors.ts";
-import { type ByteWriter, writeAll } from "../io/streams.ts";
-import { formatEndpoint } from "../net/address.ts";
-import { DatagramInbox } from "../net/datagram_inbox.ts";
+import { writeAll } from "../io/streams.ts";
+import { formatEndpoint, formatHostPort } from "../net/address.ts";
+import { type Datagram, DatagramInbox } from "../net/datagram_inbox.ts";
 import { describeOsError } from "../net/os_error.ts";
 import { openUdpClient } from "../net/udp_socket.ts";
-import { decodeChat, encodeChat, MAX_TEXT_BYTES } from "./message.ts";
+import { decodeChat, encodeChat, MAX_TEXT_BYTES, rawText } from "./message.ts";
 
 const encoder = new TextEncoder();
 
@@ -25,6 +25,8 @@ export interface ChatClientOptions {
   port: number;
   /** The name this client's lines carry. */
   name: string;
+  /** Log datagrams from anyone but the server on stderr. @default {false} */
+  verbose?: boolean;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function runChatClient(
       );
     }
   };
-  const receiving = receiveFromServer(socket, server, io.stdout);
+  const receiving = receiveFromServer(socket, server, io, options.verbose);
   const typing = (async () => {
     await runPrompt(
       io,
@@ -74,25 +76,40 @@ export async function runChatClient(
   return 0;
 }
 
+/**
+ * Shows what the server sends: its chat lines, the end of the chat, and a
+ * raw-text datagram (a seeds' server) as a `server:` line.
+ */
 async function receiveFromServer(
   socket: Deno.DatagramConn,
   server: { hostname: string; port: number },
-  stdout: ByteWriter,
+  io: ClientIo,
+  verbose = false,
 ): Promise<void> {
   const inbox = new DatagramInbox(socket);
+  const show = (line: string) =>
+    writeAll(io.stdout, encoder.encode(line + "\n"));
+  const fromElsewhere = ({ data, from }: Datagram) =>
+    verbose
+      ? warn(
+        io,
+        `ignored ${data.length} bytes from ${
+          formatHostPort(from.hostname, from.port)
+        }, which is not the server`,
+      )
+      : undefined;
   while (true) {
-    const datagram = await inbox.nextFrom(server).catch(() => null);
+    const datagram = await inbox.nextFrom(server, undefined, fromElsewhere)
+      .catch(() => null);
     if (!datagram) return;
     const message = decodeChat(datagram.data);
     if (message?.type === "bye") {
-      await writeAll(stdout, encoder.encode("server ended the chat\n"));
+      await show("server ended the chat");
       return;
     }
-    if (message?.type === "msg") {
-      await writeAll(
-        stdout,
-        encoder.encode(`${message.name}: ${message.text}\n`),
-      );
+    if (message === null) await show(`server: ${rawText(datagram.data)}`);
+    else if (message.type === "msg") {
+      await show(`${message.name}: ${message.text}`);
     }
   }
 }

@@ -6,7 +6,7 @@
 
 import { processIo } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
-import { text } from "../cli/option.ts";
+import { flag, text } from "../cli/option.ts";
 import {
   bindOptions,
   hostPortFrom,
@@ -44,12 +44,16 @@ const client = defineCommand({
       required: "Option --name is required: say who you are",
       check: nameProblem,
     }),
+    verbose: flag({
+      help: "Log datagrams from anyone but the server on stderr",
+    }),
   },
   usage: "--name NAME [options]",
   run(values) {
     return runChatClient({
       ...hostPortFrom(values),
       name: values.name,
+      verbose: values.verbose,
     }, processIo());
   },
 });
@@ -65,6 +69,9 @@ export const CHAT: Service = {
     "wrote last; '/to NAME' sends to NAME from then on, '/to' alone goes back to the last\n" +
     "writer. 'quit' or Ctrl-D ends either side; the server's end ends its clients too.\n" +
     "Lines up to 4 KiB; the server remembers up to 256 clients. UDP may lose a line.",
+    "The seeds' raw chat works too: the server takes a datagram that is not a chat message as a\n" +
+    "line from a client named by its address ('HOST:PORT: TEXT') and answers it in raw text;\n" +
+    "the client shows a raw-text datagram from its server as 'server: TEXT'.",
   ],
   examples: [
     "sockit chat server",

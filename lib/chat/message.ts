@@ -86,3 +86,23 @@ export function decodeChat(bytes: Uint8Array): ChatMessage | null {
   if (encoder.encode(text).length > MAX_TEXT_BYTES) return null;
   return { type, name, text };
 }
+
+const lenientDecoder = new TextDecoder();
+
+/**
+ * A datagram that is not a chat message, as text to show: the seeds' raw
+ * chat sends plain text. Decoded leniently, cut at
+ * {@linkcode MAX_TEXT_BYTES}, one trailing line ending dropped.
+ *
+ * @example
+ * ```ts
+ * import { rawText } from "./message.ts";
+ * console.assert(rawText(new TextEncoder().encode("hi there\n")) === "hi there");
+ * ```
+ */
+export function rawText(bytes: Uint8Array): string {
+  return lenientDecoder.decode(bytes.subarray(0, MAX_TEXT_BYTES)).replace(
+    /\r?\n$/,
+    "",
+  );
+}

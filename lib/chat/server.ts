@@ -14,7 +14,7 @@ import { writeAll } from "../io/streams.ts";
 import { whenAborted } from "../io/timers.ts";
 import { formatHostPort } from "../net/address.ts";
 import { DatagramInbox } from "../net/datagram_inbox.ts";
-import { decodeChat, encodeChat, MAX_TEXT_BYTES } from "./message.ts";
+import { decodeChat, encodeChat, MAX_TEXT_BYTES, rawText } from "./message.ts";
 
 /** The port the chat server listens on and its clients send to by default. */
 export const CHAT_PORT = 3001;
@@ -50,7 +50,8 @@ export async function runChatServer(
   options: ChatServerOptions,
 ): Promise<number> {
   const { io, logger } = options;
-  const clients = new Map<string, Deno.NetAddr>();
+  /** By name; a raw-text client is named by its address and answered in raw text. */
+  const clients = new Map<string, { to: Deno.NetAddr; raw: boolean }>();
   let lastWriter: string | undefined;
   let pinned: string | undefined;
   const say = (line: string) =>
@@ -63,20 +64,24 @@ export async function runChatServer(
       if (!datagram) return;
       const message = decodeChat(datagram.data);
       const peer = formatHostPort(datagram.from.hostname, datagram.from.port);
-      if (!message || message.type === "bye") {
+      if (message?.type === "bye") {
         logger.warn("ignored", {
           peer,
           bytes: datagram.data.length,
-          reason: "not a chat message",
+          reason: "a bye comes from the server only",
         });
         continue;
       }
-      clients.delete(message.name);
-      clients.set(message.name, datagram.from);
+      const name = message?.name ?? peer;
+      clients.delete(name);
+      clients.set(name, { to: datagram.from, raw: message === null });
       if (clients.size > MAX_CHAT_CLIENTS) {
         clients.delete(clients.keys().next().value!);
       }
-      if (message.type === "leave") {
+      if (message === null) {
+        lastWriter = name;
+        await say(`${peer}: ${rawText(datagram.data)}`);
+      } else if (message.type === "leave") {
         clients.delete(message.name);
         if (lastWriter === message.name) lastWriter = undefined;
         await say(`${message.name}@${peer} left`);
@@ -96,8 +101,8 @@ export async function runChatServer(
         return;
       }
       const name = pinned ?? lastWriter;
-      const to = name === undefined ? undefined : clients.get(name);
-      if (!to) {
+      const client = name === undefined ? undefined : clients.get(name);
+      if (!client) {
         await warn(
           io,
           `${
@@ -108,16 +113,20 @@ export async function runChatServer(
       }
       await sendQuietly(
         socket,
-        encodeChat({ type: "msg", name: "server", text: line }),
-        to,
+        client.raw
+          ? encoder.encode(line)
+          : encodeChat({ type: "msg", name: "server", text: line }),
+        client.to,
         logger,
       );
     }, MAX_TEXT_BYTES);
 
   using stopped = whenAborted(options.signal);
   await Promise.race([operator(), stopped.promise]);
-  for (const to of clients.values()) {
-    await sendQuietly(socket, encodeChat({ type: "bye" }), to, logger);
+  for (const { to, raw } of clients.values()) {
+    if (!raw) {
+      await sendQuietly(socket, encodeChat({ type: "bye" }), to, logger);
+    }
   }
   socket.close();
   await receiving;

@@ -70,7 +70,7 @@ export function serviceHelp(service: Service): string {
     for (const [key, option] of entries) {
       if (option.env === undefined) lines.push(formatOptionHelp(key, option));
     }
-    lines.push(`  ${"--help".padEnd(24)} Show this help`);
+    lines.push(`  ${"-h, --help".padEnd(28)} Show this help`);
     for (const [, option] of entries) {
       if (option.env !== undefined) lines.push(formatEnvHelp(option));
     }
@@ -98,14 +98,15 @@ export function serviceHelp(service: Service): string {
  * ```
  */
 export function formatOptionHelp(key: string, option: AnyOption): string {
-  const flag = option.isFlag
+  const long = option.isFlag
     ? `--${flagName(key)}`
     : `--${flagName(key)} ${option.value ?? "VALUE"}`;
-  return `  ${flag.padEnd(24)} ${option.help}${notes(option)}`;
+  const flag = option.short ? `-${option.short}, ${long}` : `    ${long}`;
+  return `  ${flag.padEnd(28)} ${option.help}${notes(option)}`;
 }
 
 function formatEnvHelp(option: AnyOption): string {
-  return `  ${`env ${option.env}`.padEnd(24)} ${option.help}`;
+  return `  ${`env ${option.env}`.padEnd(28)} ${option.help}`;
 }
 
 function notes(option: AnyOption): string {

@@ -16,10 +16,12 @@ export const MESSAGE_OPTIONS = {
   message: texts({
     help: "Send TEXT and print the reply; without it, prompt or read stdin",
     value: "TEXT",
+    short: "m",
   }),
   expect: texts({
     help: "Exit 1 unless the reply to the message in the same position is TEXT",
     value: "TEXT",
+    short: "e",
   }),
 };
 

@@ -18,6 +18,8 @@ export interface Option<T, D extends boolean = boolean> {
   readonly help: string;
   /** Placeholder for the value in help, e.g. `PORT`; absent for a flag. */
   readonly value?: string;
+  /** A one-letter short form, e.g. `p` for `-p`. */
+  readonly short?: string;
   /** Whether the option takes no value (`--quiet`). */
   readonly isFlag: boolean;
   /** Whether the option may be given more than once, each value kept in order. */
@@ -89,6 +91,8 @@ export interface OptionText {
   help: string;
   /** Placeholder in help, e.g. `PORT`. */
   value?: string;
+  /** A one-letter short form, e.g. `p` for `-p`. */
+  short?: string;
   /** Options this one may not be given with, by key, with the message to print. */
   conflicts?: Readonly<Record<string, string>>;
   /** Options this one needs, by key, with the message to print. */

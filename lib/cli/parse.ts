@@ -129,7 +129,7 @@ async function runPointingAtHelp(
 
 type ParseArgsConfig = Record<
   string,
-  { type: "string" | "boolean"; multiple?: boolean }
+  { type: "string" | "boolean"; multiple?: boolean; short?: string }
 >;
 
 function parseOptions(
@@ -143,9 +143,11 @@ function parseOptions(
   const config: ParseArgsConfig = {};
   for (const [key, option] of Object.entries(options)) {
     if (option.env !== undefined) continue;
-    config[flagName(key)] = option.isFlag
-      ? { type: "boolean" }
-      : { type: "string", multiple: option.repeatable };
+    config[flagName(key)] = {
+      type: option.isFlag ? "boolean" : "string",
+      ...(option.isFlag ? {} : { multiple: option.repeatable }),
+      ...(option.short === undefined ? {} : { short: option.short }),
+    };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -157,7 +159,7 @@ function parseOptions(
     });
   } catch (err) {
     throw new UsageError(
-      describeParseError(err, name, command.positionals ?? false),
+      describeParseError(err, name, command.positionals ?? false, config),
       help,
     );
   }
@@ -210,22 +212,29 @@ function checkRelations(
   }
 }
 
-/** Joins `--timeout -1` into `--timeout=-1`, so a negative number is judged as a value. */
+/**
+ * Joins `--timeout -1` (or `-t -1`) into `--timeout=-1`, so a negative
+ * number is judged as a value.
+ */
 function attachNegativeValues(
   args: string[],
   config: ParseArgsConfig,
 ): string[] {
+  const longOf = new Map<string, string>();
+  for (const [long, c] of Object.entries(config)) {
+    if (c.short) longOf.set(`-${c.short}`, long);
+  }
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const next = args[i + 1];
     if (arg === "--") return out.concat(args.slice(i));
-    const option = config[arg.replace(/^--/, "")];
+    const long = arg.startsWith("--") ? arg.slice(2) : longOf.get(arg);
     if (
-      arg.startsWith("--") && option?.type === "string" && next !== undefined &&
-      /^-[\d.]/.test(next)
+      long !== undefined && config[long]?.type === "string" &&
+      next !== undefined && /^-[\d.]/.test(next)
     ) {
-      out.push(`${arg}=${next}`);
+      out.push(`--${long}=${next}`);
       i++;
     } else {
       out.push(arg);
@@ -234,28 +243,78 @@ function attachNegativeValues(
   return out;
 }
 
+/**
+ * The known option closest to `unknown` by edit distance, when it is close
+ * enough to be a typo.
+ *
+ * @example
+ * ```ts
+ * import { closestOption } from "./parse.ts";
+ * console.assert(closestOption("--mesage", ["message", "expect"]) === "--message");
+ * console.assert(closestOption("--zzz", ["message"]) === undefined);
+ * ```
+ */
+export function closestOption(
+  unknown: string,
+  known: readonly string[],
+): string | undefined {
+  const word = unknown.replace(/^-+/, "").split("=")[0]!;
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(word, name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  return best && best.distance <= limit ? `--${best.name}` : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 function describeParseError(
   err: unknown,
   command: string,
   positionals: boolean,
+  config: ParseArgsConfig,
 ): string {
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: string }).code;
   const quoted = message.match(/'([^']+)'/)?.[1] ?? "";
   switch (code) {
-    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
+      const guess = closestOption(quoted, Object.keys(config));
       return `Unknown option "${quoted}" for ${command}${
-        positionals ? "; put the remote command after --" : ""
-      }`;
-    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+        guess ? `: did you mean ${guess}?` : ""
+      }${positionals ? "; put the remote command after --" : ""}`;
+    }
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      // Node names an option with a short form as '-p, --port <value>'.
+      const named = quoted.match(/--[\w-]+/)?.[0] ?? quoted.split(" ")[0]!;
+      const long = Object.entries(config).find(([, c]) =>
+        `-${c.short}` === named
+      )?.[0];
+      const option = long === undefined ? named : `--${long}`;
       if (message.includes("does not take an argument")) {
-        return `Option "${quoted}" takes no value`;
+        return `Option "${option}" takes no value`;
       }
       if (message.includes("ambiguous")) {
-        const option = quoted.split(" ")[0];
         return `Option "${option}" needs a value; write one that starts with "-" as ${option}=VALUE`;
       }
-      return `Option "${quoted.split(" ")[0]}" needs a value`;
+      return `Option "${option}" needs a value`;
+    }
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return `Unexpected argument "${quoted}" for ${command}`;
     default:

@@ -16,7 +16,7 @@ import { formatSeconds } from "../io/units.ts";
 import { type Endpoint, formatEndpoint } from "../net/address.ts";
 import { closeWriteQuietly, openStream } from "../net/connect.ts";
 import type { StreamConn } from "../net/stream_conn.ts";
-import type { ClientTls } from "../net/tls.ts";
+import { type ClientTls, looksLikeTls, SPEAKS_TLS_HINT } from "../net/tls.ts";
 import { EarlyEof, FrameConnection } from "./connection.ts";
 import { FrameError } from "./frame.ts";
 import {
@@ -151,7 +151,11 @@ export class ExecSession {
       }
       if (err instanceof FrameError) {
         this.broken = true;
-        throw new SockitError(`Bad reply from ${this.#where}: ${err.message}`);
+        throw new SockitError(
+          looksLikeTls(this.#frames.input.view())
+            ? `${this.#where} answered in TLS: ${SPEAKS_TLS_HINT}`
+            : `Bad reply from ${this.#where}: ${err.message}`,
+        );
       }
       if (err instanceof SockitError) throw err;
       this.broken = true;
@@ -183,7 +187,11 @@ export class ExecSession {
     if (header === null) {
       this.broken = true;
       throw new SockitError(
-        `${this.#where} closed the connection before sending a reply`,
+        `${this.#where} closed the connection before sending a reply${
+          this.#options.legacy
+            ? ""
+            : "; if it is a seeds' server (a raw command, no frame), add --legacy"
+        }`,
       );
     }
     return parseExecResponse(header, this.#options.maxOutput);

@@ -19,16 +19,18 @@ import {
 } from "../net/address.ts";
 import {
   acceptLoopFrom,
-  clientTlsFrom,
   connectionLimitOptions,
   connectOptions,
   endpointFrom,
   serverOptions,
-  serverTlsFrom,
   timeoutOption,
+} from "../net/options.ts";
+import {
+  clientTlsFrom,
+  serverTlsFrom,
   TLS_CLIENT_OPTIONS,
   TLS_SERVER_OPTIONS,
-} from "../net/options.ts";
+} from "../net/tls_options.ts";
 import { runStreamServer } from "../net/serve_command.ts";
 import { loadToken, TokenCheck } from "./auth.ts";
 import { runExecClient } from "./client.ts";
@@ -140,6 +142,7 @@ const server = defineCommand({
     timeout: duration({
       help: "Time limit per command: SIGTERM to its group, SIGKILL 2 s later",
       value: "SECONDS",
+      short: "t",
       min: 1,
       max: 86_400_000,
       default: DEFAULT_EXEC_TIMEOUT_MS,

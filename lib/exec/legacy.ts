@@ -8,11 +8,12 @@
  */
 
 import type { BufferedReader } from "../io/buffered_reader.ts";
+import { PAUSE_ENDS_MESSAGE_MS } from "../io/timers.ts";
 import { FrameError, PREFIX_BYTES } from "./frame.ts";
 import { checkCommandText } from "./protocol.ts";
 
-/** A legacy request ends when no byte comes for this long, in ms. */
-export const LEGACY_PAUSE_MS = 50;
+/** A legacy request ends when no byte comes for this long, in ms (the one pause rule). */
+export const LEGACY_PAUSE_MS = PAUSE_ENDS_MESSAGE_MS;
 /** The longest legacy (raw) command: 64 KiB. */
 export const MAX_LEGACY_BYTES = 64 * 1024;
 

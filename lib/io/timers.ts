@@ -9,6 +9,13 @@
  */
 
 /**
+ * A message sent without a delimiter (the seeds' raw exec command, a
+ * partial line to `tcp-echo --mode reverse`) ends when no byte comes for
+ * this long: 50 ms.
+ */
+export const PAUSE_ENDS_MESSAGE_MS = 50;
+
+/**
  * The one way sockit puts a time limit on an operation: a one-shot timer
  * whose `signal` aborts when `ms` have passed (calling `onExpire` too, e.g.
  * to close a socket so that a pending read fails), and which says

@@ -1,15 +1,14 @@
 /**
  * The option groups servers and clients share: where to listen or connect
- * (with the rule that `--unix` excludes `--host` and `--port`), logging and
- * grace for servers, and TLS for TCP (with the rule that TLS works over TCP
- * only), plus the readers that turn their values into an endpoint, a logger
- * and TLS settings. Each rule is declared here, once, beside its options.
+ * (with the rule that `--unix` excludes `--host` and `--port`), logging,
+ * grace and connection limits for servers, a client's time limit, and the
+ * readers that turn their values into an endpoint and a logger. Each rule is
+ * declared here, once, beside its options; TLS has its own file,
+ * `tls_options.ts`.
  *
  * @module
  */
 
-import type { ClientIo } from "../cli/client_io.ts";
-import { warn } from "../cli/client_io.ts";
 import { UsageError } from "../cli/errors.ts";
 import {
   choice,
@@ -29,13 +28,6 @@ import {
   DEFAULT_MAX_CONNS,
 } from "./accept_loop.ts";
 import type { Endpoint } from "./address.ts";
-import {
-  type ClientTls,
-  loadCaCerts,
-  loadServerTls,
-  parsePin,
-  type ServerTls,
-} from "./tls.ts";
 
 /** The host servers bind and clients reach unless told otherwise. */
 export const DEFAULT_HOST = "127.0.0.1";
@@ -62,6 +54,7 @@ export function bindOptions(defaultPort: number) {
     port: port({
       help: "Port to listen on; 0 picks a free one",
       value: "PORT",
+      short: "p",
       min: 0,
       default: defaultPort,
     }),
@@ -101,7 +94,7 @@ export const LOG_OPTIONS = {
     choices: ["text", "json"] as const,
     default: "text",
   }),
-  quiet: flag({ help: "Do not log each connection" }),
+  quiet: flag({ help: "Do not log each connection", short: "q" }),
 };
 
 /** How long a server's in-flight work may finish at shutdown: `--grace`. */
@@ -216,6 +209,7 @@ export function hostPortOptions(defaultPort: number) {
     port: port({
       help: "Server port",
       value: "PORT",
+      short: "p",
       min: 1,
       default: defaultPort,
     }),
@@ -239,6 +233,7 @@ export function timeoutOption(
     timeout: duration({
       help,
       value: "SECONDS",
+      short: "t",
       min: 1,
       max: 3_600_000,
       default: defaultMs,
@@ -246,59 +241,6 @@ export function timeoutOption(
   };
 }
 
-const TLS_NEEDS_TCP_SERVER =
-  "TLS works over TCP only: drop --unix or --tls-cert/--tls-key";
-const CERT_AND_KEY = "Options --tls-cert and --tls-key go together: give both";
-
-/** Options of TCP servers that can serve TLS: `--tls-cert` and `--tls-key`. */
-export const TLS_SERVER_OPTIONS = {
-  tlsCert: text({
-    help: "Serve TLS with this PEM certificate chain (needs --tls-key)",
-    value: "FILE",
-    requires: { tlsKey: CERT_AND_KEY },
-    conflicts: { unix: TLS_NEEDS_TCP_SERVER },
-  }),
-  tlsKey: text({
-    help: "The PEM private key of --tls-cert",
-    value: "FILE",
-    requires: { tlsCert: CERT_AND_KEY },
-    conflicts: { unix: TLS_NEEDS_TCP_SERVER },
-  }),
-};
-
-const TLS_NEEDS_TCP_CLIENT =
-  "TLS works over TCP only: drop --unix or the --tls options";
-const INSECURE_CHECKS_NOTHING =
-  "Option --tls-insecure checks nothing: drop it, or drop --tls-ca and --tls-pin";
-
-/** Options of TCP clients that can speak TLS. */
-export const TLS_CLIENT_OPTIONS = {
-  tls: flag({
-    help: "Connect over TLS, checking the certificate against the system CAs",
-    conflicts: { unix: TLS_NEEDS_TCP_CLIENT },
-  }),
-  tlsCa: text({
-    help: "Trust only the CA certificates in this PEM file (implies --tls)",
-    value: "FILE",
-    conflicts: { unix: TLS_NEEDS_TCP_CLIENT },
-  }),
-  tlsPin: text({
-    help:
-      "Accept only this certificate fingerprint; replaces CA checks unless --tls-ca",
-    value: "SHA256",
-    conflicts: { unix: TLS_NEEDS_TCP_CLIENT },
-  }),
-  tlsInsecure: flag({
-    help: "Check no certificate (prints a warning; never with a token)",
-    conflicts: {
-      unix: TLS_NEEDS_TCP_CLIENT,
-      tlsCa: INSECURE_CHECKS_NOTHING,
-      tlsPin: INSECURE_CHECKS_NOTHING,
-    },
-  }),
-};
-
-/** The values {@linkcode endpointFrom} reads. */
 export type EndpointValues = {
   host: string;
   port: number;
@@ -362,57 +304,4 @@ export function loggerFrom(
     format: values.logFormat,
     quiet: values.quiet,
   });
-}
-
-/**
- * The server's certificate and key, or `undefined` without `--tls-cert`.
- *
- * @example
- * ```ts
- * import { serverTlsFrom } from "./options.ts";
- * console.assert((await serverTlsFrom({ tlsCert: undefined, tlsKey: undefined })) === undefined);
- * ```
- */
-export async function serverTlsFrom(
-  values: Values<typeof TLS_SERVER_OPTIONS>,
-): Promise<ServerTls | undefined> {
-  if (values.tlsCert === undefined || values.tlsKey === undefined) {
-    return undefined;
-  }
-  return await loadServerTls(values.tlsCert, values.tlsKey);
-}
-
-/** The warning `--tls-insecure` prints on stderr. */
-export const TLS_INSECURE_WARNING =
-  "--tls-insecure: the server's certificate is not checked; anyone on the path can read and change this connection";
-
-/**
- * How the client checks the server, or `undefined` for plain TCP. Writes
- * the `--tls-insecure` warning to `io.stderr`.
- *
- * @example
- * ```ts
- * import { clientTlsFrom } from "./options.ts";
- * import { MemoryWriter } from "../io/memory.ts";
- * const values = { tls: true, tlsCa: undefined, tlsPin: undefined, tlsInsecure: false };
- * const tls = await clientTlsFrom(values, { stderr: new MemoryWriter() });
- * console.assert(tls !== undefined && tls.insecure === undefined);
- * ```
- */
-export async function clientTlsFrom(
-  values: Values<typeof TLS_CLIENT_OPTIONS>,
-  io: Pick<ClientIo, "stderr">,
-): Promise<ClientTls | undefined> {
-  const { tlsCa, tlsPin, tlsInsecure } = values;
-  if (tlsInsecure) {
-    await warn(io, `warning: ${TLS_INSECURE_WARNING}`);
-    return { insecure: true };
-  }
-  if (!values.tls && tlsCa === undefined && tlsPin === undefined) {
-    return undefined;
-  }
-  return {
-    ...(tlsCa === undefined ? {} : { caCerts: await loadCaCerts(tlsCa) }),
-    ...(tlsPin === undefined ? {} : { pin: parsePin(tlsPin) }),
-  };
 }

@@ -154,3 +154,24 @@ async function readPemFile(option: string, path: string): Promise<string> {
     );
   }
 }
+
+/**
+ * Whether bytes a server sent first look like a TLS record (a handshake or
+ * an alert, version 3.x): a plain client talking to a TLS server gets
+ * these, and should say so rather than misread them.
+ *
+ * @example
+ * ```ts
+ * import { looksLikeTls } from "./tls.ts";
+ * console.assert(looksLikeTls(new Uint8Array([0x15, 0x03, 0x03, 0x00, 0x02])));
+ * console.assert(!looksLikeTls(new TextEncoder().encode("hello")));
+ * ```
+ */
+export function looksLikeTls(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && (bytes[0] === 0x15 || bytes[0] === 0x16) &&
+    bytes[1] === 0x03 && bytes[2]! <= 0x04;
+}
+
+/** What a plain client says when the server speaks TLS. */
+export const SPEAKS_TLS_HINT =
+  "the server speaks TLS; add --tls, --tls-ca FILE or --tls-pin SHA256";

@@ -8,19 +8,21 @@
 import { processIo } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { MESSAGE_OPTIONS, messagesFrom } from "../cli/messages.ts";
-import { choice } from "../cli/option.ts";
+import { choice, flag } from "../cli/option.ts";
 import {
   acceptLoopFrom,
-  clientTlsFrom,
   connectionLimitOptions,
   connectOptions,
   endpointFrom,
   serverOptions,
-  serverTlsFrom,
   timeoutOption,
+} from "../net/options.ts";
+import {
+  clientTlsFrom,
+  serverTlsFrom,
   TLS_CLIENT_OPTIONS,
   TLS_SERVER_OPTIONS,
-} from "../net/options.ts";
+} from "../net/tls_options.ts";
 import { runStreamServer } from "../net/serve_command.ts";
 import { runTcpEchoClient } from "./client.ts";
 import { ECHO_MODES } from "./line_modes.ts";
@@ -37,7 +39,7 @@ const server = defineCommand({
     ...TLS_SERVER_OPTIONS,
     mode: choice({
       help:
-        "echo: bytes as they are; upper, reverse: line by line, lines up to 64 KiB",
+        "echo: bytes as they are; upper: each chunk as it comes; reverse: line by line (lines up to 64 KiB), a partial line at a 50 ms pause",
       value: "MODE",
       choices: ECHO_MODES,
       default: DEFAULT_ECHO_MODE,
@@ -67,6 +69,11 @@ const client = defineCommand({
     ...timeoutOption(TCP_ECHO_CLIENT_TIMEOUT_MS),
     ...TLS_CLIENT_OPTIONS,
     ...MESSAGE_OPTIONS,
+    noNewline: flag({
+      help:
+        "Send each --message as it is, with no newline, and take all the server sends until it closes or pauses for --timeout as the reply",
+      short: "n",
+    }),
   },
   usage: "[--message TEXT [--expect TEXT]]... [options]",
   async run(values) {
@@ -77,6 +84,7 @@ const client = defineCommand({
       ...(tls ? { tls } : {}),
       ...messagesFrom(values),
       timeoutMs: values.timeout,
+      noNewline: values.noNewline,
     }, io);
   },
 });
@@ -89,10 +97,15 @@ export const TCP_ECHO: Service = {
   notes: [
     "The server sends back exactly the bytes it receives, to many clients at once, reading a\n" +
     "connection only as fast as it reads the replies (2 KiB buffer per connection, 128 KiB once\n" +
-    "it streams). With --mode upper or reverse it answers line by line; a line over 64 KiB closes\n" +
-    "that connection.",
+    "it streams). --mode upper uppercases each chunk as it arrives (holding back only a split\n" +
+    "UTF-8 character). --mode reverse answers line by line, keeping each line's ending, and a\n" +
+    "partial line once the client pauses for 50 ms (the same pause ends a raw exec command); a\n" +
+    "line over 64 KiB closes that connection.",
     "The client sends each --message followed by a newline and reads the reply up to as many\n" +
-    "newlines. Without --message it prompts '>>> ' on a terminal ('quit' or Ctrl-D ends it);\n" +
+    "newlines; a server that closes or goes silent for --timeout first gets what it did send\n" +
+    "taken as the reply. With -n it sends each message as it is and takes everything until the\n" +
+    "server closes or pauses for --timeout. Without --message it prompts '>>> ' on a terminal\n" +
+    "('quit' or Ctrl-D ends it);\n" +
     "otherwise it streams stdin to the server, half-closes at EOF, and copies what the server\n" +
     "sends to stdout until the server closes.",
   ],

@@ -122,3 +122,68 @@ export function transformLineKeepingEnding(
     line.subarray(end),
   ]);
 }
+
+/**
+ * Uppercases a byte stream chunk by chunk, as it arrives: `upper` needs no
+ * line framing, so a client that sends `hello` without a newline gets
+ * `HELLO` at once. Only an incomplete UTF-8 sequence at a chunk's end is
+ * held back until its next byte comes. A chunk that is valid UTF-8 is
+ * uppercased as text (`ß` becomes `SS`); one that is not gets only its
+ * ASCII letters uppercased, as a line did before.
+ *
+ * @example
+ * ```ts
+ * import { StreamingUpper } from "./line_modes.ts";
+ * const upper = new StreamingUpper();
+ * const bytes = new TextEncoder().encode("straße");
+ * const first = upper.push(bytes.subarray(0, 5)); // "stra" and half of "ß"
+ * const rest = upper.push(bytes.subarray(5));
+ * console.assert(new TextDecoder().decode(first) === "STRA");
+ * console.assert(new TextDecoder().decode(rest) === "SSE");
+ * ```
+ */
+export class StreamingUpper {
+  #held: Uint8Array = new Uint8Array(0);
+
+  /** The uppercase of `chunk` and what was held, less a new incomplete tail. */
+  push(chunk: Uint8Array): Uint8Array {
+    const data = this.#held.length > 0
+      ? concatBytes([this.#held, chunk])
+      : chunk;
+    const cut = data.length - incompleteTail(data);
+    this.#held = data.slice(cut);
+    return cut === 0 ? new Uint8Array(0) : upperChunk(data.subarray(0, cut));
+  }
+
+  /** What is still held at the end of the stream, ASCII letters uppercased. */
+  flush(): Uint8Array {
+    const rest = upperAsciiBytes(this.#held);
+    this.#held = new Uint8Array(0);
+    return rest;
+  }
+}
+
+function upperChunk(bytes: Uint8Array): Uint8Array {
+  try {
+    return encoder.encode(strictDecoder.decode(bytes).toUpperCase());
+  } catch {
+    return upperAsciiBytes(bytes);
+  }
+}
+
+/** How many bytes at the end of `bytes` begin a UTF-8 sequence that is not complete yet. */
+function incompleteTail(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const b = bytes[bytes.length - back]!;
+    if ((b & 0xc0) === 0x80) continue; // A continuation byte: look further back.
+    const needs = b >= 0xf0 && b <= 0xf4
+      ? 4
+      : b >= 0xe0 && b <= 0xef
+      ? 3
+      : b >= 0xc2 && b <= 0xdf
+      ? 2
+      : 1;
+    return needs > back ? back : 0;
+  }
+  return 0;
+}

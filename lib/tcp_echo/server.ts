@@ -7,7 +7,9 @@
 
 import type { Logger } from "../io/log.ts";
 import { MAX_LINE_BYTES } from "../io/lines.ts";
+import { BufferedReader } from "../io/buffered_reader.ts";
 import { writeAll } from "../io/streams.ts";
+import { PAUSE_ENDS_MESSAGE_MS } from "../io/timers.ts";
 import {
   type ConnectionContext,
   type ConnectionHandler,
@@ -16,6 +18,7 @@ import {
 import {
   type EchoMode,
   LineSplitter,
+  StreamingUpper,
   transformLineKeepingEnding,
 } from "./line_modes.ts";
 
@@ -98,9 +101,14 @@ export function serveTcpEcho(
  * ```
  */
 export function echoHandler(mode: EchoMode): ConnectionHandler {
-  return mode === "echo"
-    ? echoBytes
-    : (conn, context) => echoLines(conn, context, mode);
+  switch (mode) {
+    case "echo":
+      return echoBytes;
+    case "upper":
+      return echoUppercase;
+    case "reverse":
+      return echoReversedLines;
+  }
 }
 
 async function echoBytes(
@@ -124,27 +132,45 @@ async function echoBytes(
 /** The buffer an echo connection starts with: 2 KiB. */
 export const ECHO_START_BYTES = 2048;
 
-async function echoLines(
+/** Uppercases each chunk as it arrives, holding back only a split UTF-8 character. */
+async function echoUppercase(
   conn: Deno.Conn,
   context: ConnectionContext,
-  mode: Exclude<EchoMode, "echo">,
 ): Promise<void> {
   const buffer = new Uint8Array(ECHO_BUFFER_BYTES);
-  const splitter = new LineSplitter(MAX_LINE_BYTES);
+  const upper = new StreamingUpper();
   while (true) {
     const n = await conn.read(buffer);
     if (n === null) break;
     context.received(n);
-    for (const line of splitter.push(buffer.subarray(0, n))) {
-      await writeAll(
-        conn,
-        transformLineKeepingEnding(mode, line),
-        context.sent,
-      );
-    }
+    await writeAll(conn, upper.push(buffer.subarray(0, n)), context.sent);
   }
-  const last = splitter.flush();
-  if (last) {
-    await writeAll(conn, transformLineKeepingEnding(mode, last), context.sent);
+  await writeAll(conn, upper.flush(), context.sent);
+}
+
+/**
+ * Reverses line by line, keeping each line's ending; a partial line is
+ * answered once the client pauses ({@linkcode PAUSE_ENDS_MESSAGE_MS}) or
+ * half-closes, so a client that sends `hello` and waits gets `olleh`.
+ */
+async function echoReversedLines(
+  conn: Deno.Conn,
+  context: ConnectionContext,
+): Promise<void> {
+  const input = new BufferedReader(conn, MAX_LINE_BYTES, context.received);
+  const splitter = new LineSplitter(MAX_LINE_BYTES);
+  const reply = (line: Uint8Array) =>
+    writeAll(conn, transformLineKeepingEnding("reverse", line), context.sent);
+  while (true) {
+    const got = await input.fill(input.length + 1, PAUSE_ENDS_MESSAGE_MS);
+    if (got === "ok") {
+      for (const line of splitter.push(input.take(input.length))) {
+        await reply(line);
+      }
+      continue;
+    }
+    const partial = splitter.flush();
+    if (partial) await reply(partial);
+    if (got === "eof") return;
   }
 }

@@ -18,6 +18,7 @@ const wait = defineCommand({
     timeout: duration({
       help: "Give up after this long; exit 1 listing what never came up",
       value: "SECONDS",
+      short: "t",
       min: 1,
       max: 86_400_000,
       default: DEFAULT_WAIT_TIMEOUT_MS,

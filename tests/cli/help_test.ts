@@ -24,7 +24,9 @@ Deno.test("each --help lists exactly the options each command declares, with the
         const options = Object.entries(
           command.options as Record<string, AnyOption>,
         );
-        const shown = lines.map((l) => l.trim().split(/\s+/).slice(0, 2));
+        const shown = lines.map((l) =>
+          l.trim().replace(/^-\w, /, "").split(/\s+/).slice(0, 2)
+        );
         const expected = [
           ...options.filter(([, o]) => o.env === undefined).map(([key]) =>
             `--${flagName(key)}`
@@ -41,14 +43,17 @@ Deno.test("each --help lists exactly the options each command declares, with the
           expected,
         );
         for (const [key, option] of options) {
-          const line = lines.find((l) =>
-            l.trim().startsWith(
-              option.env ? `env ${option.env}` : `--${flagName(key)} `,
-            ) || l.trim() === `--${flagName(key)}` ||
-            l.trim().startsWith(`--${flagName(key)}  `)
-          );
+          const line = lines.find((l) => {
+            const text = l.trim().replace(/^-\w, /, "");
+            return option.env
+              ? text.startsWith(`env ${option.env} `)
+              : text.split(/\s+/)[0] === `--${flagName(key)}`;
+          });
           assert.ok(line, `--${flagName(key)}`);
           assert.ok(line.includes(option.help), line);
+          if (option.short) {
+            assert.ok(line.trim().startsWith(`-${option.short}, --`), line);
+          }
           if (option.shownDefault !== undefined) {
             assert.ok(line.includes(`default ${option.shownDefault})`), line);
           } else assert.ok(!line.includes("default "), line);

@@ -247,6 +247,19 @@ Deno.test(
     ]);
     assert.equal(plain.code, 1);
     assert.equal(plain.stderr.trimEnd().split("\n").length, 1, plain.stderr);
+    assert.match(
+      plain.stderr,
+      /answered in TLS: the server speaks TLS; add --tls, --tls-ca FILE or --tls-pin SHA256/,
+    );
+    const plainExec = await runSockit([
+      "exec",
+      "client",
+      "--port",
+      String(server.port),
+      "--cmd",
+      "true",
+    ]);
+    assert.match(plainExec.stderr, /answered in TLS: the server speaks TLS/);
     const garbage = await Deno.connect({
       hostname: "127.0.0.1",
       port: server.port,

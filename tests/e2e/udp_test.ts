@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { requires } from "../_platform.ts";
 import { PythonPeer, runPython, withTimeout } from "../_helpers.ts";
-import { runSockit, ServerProcess, sockitArgv } from "../_sockit.ts";
+import { PipedProcess, runSockit, ServerProcess } from "../_sockit.ts";
 
 const decoder = new TextDecoder();
 
@@ -245,85 +245,6 @@ class UdpSilentPort implements AsyncDisposable {
   [Symbol.asyncDispose]() {
     this.socket.close();
     return Promise.resolve();
-  }
-}
-
-/** A sockit process with stdin to type into and stdout lines to wait for. */
-class PipedProcess implements AsyncDisposable {
-  readonly child: Deno.ChildProcess;
-  readonly lines: string[] = [];
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #pumps: Promise<void>[];
-  #stdinOpen = true;
-  #notify: () => void = () => {};
-
-  constructor(args: string[]) {
-    const [program, ...base] = sockitArgv();
-    this.child = new Deno.Command(program!, {
-      args: [...base, ...args],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#writer = this.child.stdin.getWriter();
-    this.#pumps = [
-      this.#pump(),
-      this.child.stderr.pipeTo(new WritableStream()),
-    ];
-  }
-
-  async #pump() {
-    let pending = "";
-    for await (
-      const text of this.child.stdout.pipeThrough(new TextDecoderStream())
-    ) {
-      pending += text;
-      let i: number;
-      while ((i = pending.indexOf("\n")) >= 0) {
-        this.lines.push(pending.slice(0, i));
-        pending = pending.slice(i + 1);
-        this.#notify();
-      }
-    }
-  }
-
-  async type(line: string) {
-    await this.#writer.write(new TextEncoder().encode(line + "\n"));
-  }
-
-  async closeStdin() {
-    this.#stdinOpen = false;
-    await this.#writer.close();
-  }
-
-  waitForLine(re: RegExp, ms = 10_000): Promise<string> {
-    return withTimeout(
-      new Promise<string>((resolve) => {
-        const check = () => {
-          const found = this.lines.find((l) => re.test(l));
-          if (found !== undefined) resolve(found);
-        };
-        const previous = this.#notify;
-        this.#notify = () => {
-          previous();
-          check();
-        };
-        check();
-      }),
-      ms,
-      `a line ${re} (got ${JSON.stringify(this.lines)})`,
-    );
-  }
-
-  async [Symbol.asyncDispose]() {
-    if (this.#stdinOpen) await this.#writer.close().catch(() => {});
-    try {
-      this.child.kill("SIGKILL");
-    } catch {
-      // Exited.
-    }
-    await this.child.status;
-    await Promise.all(this.#pumps);
   }
 }
 

@@ -212,7 +212,7 @@ Deno.test("upper and reverse modes answer line by line and keep line endings", a
 });
 
 Deno.test("a line over 64 KiB closes that connection only", async () => {
-  await using server = startEcho({ mode: "upper" });
+  await using server = startEcho({ mode: "reverse" }); // upper needs no lines: it answers chunk by chunk.
   using bad = await server.connect();
   using good = await server.connect();
   await writeAll(bad, new Uint8Array(65 * 1024).fill(0x61));
@@ -229,7 +229,7 @@ Deno.test("a line over 64 KiB closes that connection only", async () => {
     5000,
     "good echo",
   );
-  assert.equal(new TextDecoder().decode(echoed), "OK\n");
+  assert.equal(new TextDecoder().decode(echoed), "ko\n");
 });
 
 Deno.test("tcp echo works over a unix socket", requires("posix"), async () => {

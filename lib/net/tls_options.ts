@@ -1,0 +1,124 @@
+/**
+ * The TLS option groups: `--tls-cert`/`--tls-key` for servers and `--tls`,
+ * `--tls-ca`, `--tls-pin`, `--tls-insecure` for clients, with their rules
+ * declared beside them (TLS works over TCP only; a certificate needs its
+ * key; `--tls-insecure` checks nothing, so it goes with no CA and no pin),
+ * and the readers that turn their values into TLS settings.
+ *
+ * @module
+ */
+
+import type { ClientIo } from "../cli/client_io.ts";
+import { warn } from "../cli/client_io.ts";
+import { flag, text, type Values } from "../cli/option.ts";
+import {
+  type ClientTls,
+  loadCaCerts,
+  loadServerTls,
+  parsePin,
+  type ServerTls,
+} from "./tls.ts";
+
+const TLS_NEEDS_TCP_SERVER =
+  "TLS works over TCP only: drop --unix or --tls-cert/--tls-key";
+const CERT_AND_KEY = "Options --tls-cert and --tls-key go together: give both";
+
+/** Options of TCP servers that can serve TLS: `--tls-cert` and `--tls-key`. */
+export const TLS_SERVER_OPTIONS = {
+  tlsCert: text({
+    help: "Serve TLS with this PEM certificate chain (needs --tls-key)",
+    value: "FILE",
+    requires: { tlsKey: CERT_AND_KEY },
+    conflicts: { unix: TLS_NEEDS_TCP_SERVER },
+  }),
+  tlsKey: text({
+    help: "The PEM private key of --tls-cert",
+    value: "FILE",
+    requires: { tlsCert: CERT_AND_KEY },
+    conflicts: { unix: TLS_NEEDS_TCP_SERVER },
+  }),
+};
+
+const TLS_NEEDS_TCP_CLIENT =
+  "TLS works over TCP only: drop --unix or the --tls options";
+const INSECURE_CHECKS_NOTHING =
+  "Option --tls-insecure checks nothing: drop it, or drop --tls-ca and --tls-pin";
+
+/** Options of TCP clients that can speak TLS. */
+export const TLS_CLIENT_OPTIONS = {
+  tls: flag({
+    help: "Connect over TLS, checking the certificate against the system CAs",
+    conflicts: { unix: TLS_NEEDS_TCP_CLIENT },
+  }),
+  tlsCa: text({
+    help: "Trust only the CA certificates in this PEM file (implies --tls)",
+    value: "FILE",
+    conflicts: { unix: TLS_NEEDS_TCP_CLIENT },
+  }),
+  tlsPin: text({
+    help:
+      "Accept only this certificate fingerprint; replaces CA checks unless --tls-ca",
+    value: "SHA256",
+    conflicts: { unix: TLS_NEEDS_TCP_CLIENT },
+  }),
+  tlsInsecure: flag({
+    help: "Check no certificate (prints a warning; never with a token)",
+    conflicts: {
+      unix: TLS_NEEDS_TCP_CLIENT,
+      tlsCa: INSECURE_CHECKS_NOTHING,
+      tlsPin: INSECURE_CHECKS_NOTHING,
+    },
+  }),
+};
+
+/** The values {@linkcode endpointFrom} reads. */
+/**
+ * The server's certificate and key, or `undefined` without `--tls-cert`.
+ *
+ * @example
+ * ```ts
+ * console.assert((await serverTlsFrom({ tlsCert: undefined, tlsKey: undefined })) === undefined);
+ * ```
+ */
+export async function serverTlsFrom(
+  values: Values<typeof TLS_SERVER_OPTIONS>,
+): Promise<ServerTls | undefined> {
+  if (values.tlsCert === undefined || values.tlsKey === undefined) {
+    return undefined;
+  }
+  return await loadServerTls(values.tlsCert, values.tlsKey);
+}
+
+/** The warning `--tls-insecure` prints on stderr. */
+export const TLS_INSECURE_WARNING =
+  "--tls-insecure: the server's certificate is not checked; anyone on the path can read and change this connection";
+
+/**
+ * How the client checks the server, or `undefined` for plain TCP. Writes
+ * the `--tls-insecure` warning to `io.stderr`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryWriter } from "../io/memory.ts";
+ * const values = { tls: true, tlsCa: undefined, tlsPin: undefined, tlsInsecure: false };
+ * const tls = await clientTlsFrom(values, { stderr: new MemoryWriter() });
+ * console.assert(tls !== undefined && tls.insecure === undefined);
+ * ```
+ */
+export async function clientTlsFrom(
+  values: Values<typeof TLS_CLIENT_OPTIONS>,
+  io: Pick<ClientIo, "stderr">,
+): Promise<ClientTls | undefined> {
+  const { tlsCa, tlsPin, tlsInsecure } = values;
+  if (tlsInsecure) {
+    await warn(io, `warning: ${TLS_INSECURE_WARNING}`);
+    return { insecure: true };
+  }
+  if (!values.tls && tlsCa === undefined && tlsPin === undefined) {
+    return undefined;
+  }
+  return {
+    ...(tlsCa === undefined ? {} : { caCerts: await loadCaCerts(tlsCa) }),
+    ...(tlsPin === undefined ? {} : { pin: parsePin(tlsPin) }),
+  };
+}
