@@ -11,6 +11,7 @@ import type { Invocation } from "./lib/cli/parse.ts";
 import {
   EXIT_FAILURE,
   formatErrorLine,
+  OutputClosed,
   SockitError,
   UsageError,
 } from "./lib/cli/errors.ts";
@@ -55,6 +56,7 @@ function print(text: string): number {
 }
 
 function reportError(err: unknown): number {
+  if (err instanceof OutputClosed) return err.exitCode; // Like any tool whose reader left.
   if (err instanceof UsageError) {
     console.error(
       `${formatErrorLine(err.message)} (see '${err.help ?? "sockit --help"}')`,

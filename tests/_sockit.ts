@@ -68,6 +68,8 @@ export async function runSockit(
 export class PipedProcess implements AsyncDisposable {
   readonly child: Deno.ChildProcess;
   readonly lines: string[] = [];
+  /** What it wrote to stderr, line by line. */
+  readonly errorLines: string[] = [];
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #pumps: Promise<void>[];
   #stdinOpen = true;
@@ -83,20 +85,18 @@ export class PipedProcess implements AsyncDisposable {
     }).spawn();
     this.#writer = this.child.stdin.getWriter();
     this.#pumps = [
-      this.#pump(),
-      this.child.stderr.pipeTo(new WritableStream()),
+      this.#pump(this.child.stdout, this.lines),
+      this.#pump(this.child.stderr, this.errorLines),
     ];
   }
 
-  async #pump() {
+  async #pump(stream: ReadableStream<Uint8Array>, lines: string[]) {
     let pending = "";
-    for await (
-      const text of this.child.stdout.pipeThrough(new TextDecoderStream())
-    ) {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
       pending += text;
       let i: number;
       while ((i = pending.indexOf("\n")) >= 0) {
-        this.lines.push(pending.slice(0, i));
+        lines.push(pending.slice(0, i));
         pending = pending.slice(i + 1);
         this.#notify();
       }
@@ -112,11 +112,17 @@ export class PipedProcess implements AsyncDisposable {
     await this.#writer.close();
   }
 
-  waitForLine(re: RegExp, ms = 10_000): Promise<string> {
+  /** Resolves with the first stderr line matching `re`. */
+  waitForErrorLine(re: RegExp, ms = 10_000): Promise<string> {
+    return this.waitForLine(re, ms, this.errorLines);
+  }
+
+  /** Resolves with the first stdout line (or line of `lines`) matching `re`. */
+  waitForLine(re: RegExp, ms = 10_000, lines = this.lines): Promise<string> {
     return withTimeout(
       new Promise<string>((resolve) => {
         const check = () => {
-          const found = this.lines.find((l) => re.test(l));
+          const found = lines.find((l) => re.test(l));
           if (found !== undefined) resolve(found);
         };
         const previous = this.#notify;
@@ -127,7 +133,7 @@ export class PipedProcess implements AsyncDisposable {
         check();
       }),
       ms,
-      `a line ${re} (got ${JSON.stringify(this.lines)})`,
+      `a line ${re} (got ${JSON.stringify(lines)})`,
     );
   }
 

@@ -97,7 +97,12 @@ export async function runChatServer(
       const text = line.trim();
       if (text === "/to" || text.startsWith("/to ")) {
         pinned = text.slice(3).trim() || undefined;
-        await warn(io, `sending to ${pinned ?? "whoever wrote last"}`);
+        await warn(
+          io,
+          pinned !== undefined && !clients.has(pinned)
+            ? `no client named "${pinned}" has written yet; lines go to it once it does`
+            : `sending to ${pinned ?? "whoever wrote last"}`,
+        );
         return;
       }
       const name = pinned ?? lastWriter;

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { formatErrorLine } from "./errors.ts";
+import { formatErrorLine, OutputClosed } from "./errors.ts";
 import { type ByteReader, type ByteWriter, writeAll } from "../io/streams.ts";
 import { LineReader, MAX_LINE_BYTES } from "../io/lines.ts";
 
@@ -38,10 +38,22 @@ export function processIo(): ClientIo {
   return {
     stdin: Deno.stdin,
     stdinIsTerminal: Deno.stdin.isTerminal(),
-    stdout: Deno.stdout,
+    stdout: PROCESS_STDOUT,
     stderr: Deno.stderr,
   };
 }
+
+/** The process's stdout, whose closed pipe is an {@linkcode OutputClosed}, not a failure. */
+export const PROCESS_STDOUT: ByteWriter = {
+  async write(p: Uint8Array): Promise<number> {
+    try {
+      return await Deno.stdout.write(p);
+    } catch (err) {
+      if (err instanceof Deno.errors.BrokenPipe) throw new OutputClosed();
+      throw err;
+    }
+  },
+};
 
 const encoder = new TextEncoder();
 

@@ -21,6 +21,8 @@ export interface Command<O extends OptionMap = OptionMap> {
   readonly positionals?: boolean;
   /** The usage line after `sockit <service> <role>`. @default {"[options]"} */
   readonly usage?: string;
+  /** Added to an unknown option's error, e.g. where the remote command goes. */
+  readonly unknownOptionHint?: string;
   /** Runs it with the parsed values and resolves to the exit code. */
   run(values: Values<O>, positionals: string[]): Promise<number>;
 }

@@ -10,6 +10,8 @@
 export const EXIT_FAILURE = 1;
 /** Exit code for a usage error: unknown option, bad value. */
 export const EXIT_USAGE = 2;
+/** Exit code when stdout's reader went away: 141, what a shell reports for a tool killed by SIGPIPE. */
+export const EXIT_OUTPUT_CLOSED = 141;
 
 /**
  * A mistake on the command line. The message names the problem; `help` names
@@ -92,4 +94,24 @@ export function formatErrorLine(message: string): string {
  */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Stdout's reader went away (`sockit ... | head -2`): sockit stops quietly
+ * with {@linkcode EXIT_OUTPUT_CLOSED}, as Unix tools do, rather than blame
+ * the network.
+ *
+ * @example
+ * ```ts
+ * import { OutputClosed } from "./errors.ts";
+ * console.assert(new OutputClosed().exitCode === 141);
+ * ```
+ */
+export class OutputClosed extends SockitError {
+  override name = "OutputClosed";
+
+  /** Creates the error; it is never printed. */
+  constructor() {
+    super("stdout was closed", { exitCode: EXIT_OUTPUT_CLOSED });
+  }
 }

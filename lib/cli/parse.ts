@@ -159,7 +159,7 @@ function parseOptions(
     });
   } catch (err) {
     throw new UsageError(
-      describeParseError(err, name, command.positionals ?? false, config),
+      describeParseError(err, name, command.unknownOptionHint, config),
       help,
     );
   }
@@ -287,7 +287,7 @@ function editDistance(a: string, b: string): number {
 function describeParseError(
   err: unknown,
   command: string,
-  positionals: boolean,
+  hint: string | undefined,
   config: ParseArgsConfig,
 ): string {
   const message = err instanceof Error ? err.message : String(err);
@@ -298,7 +298,7 @@ function describeParseError(
       const guess = closestOption(quoted, Object.keys(config));
       return `Unknown option "${quoted}" for ${command}${
         guess ? `: did you mean ${guess}?` : ""
-      }${positionals ? "; put the remote command after --" : ""}`;
+      }${hint ? `; ${hint}` : ""}`;
     }
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
       // Node names an option with a short form as '-p, --port <value>'.

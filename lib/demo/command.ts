@@ -4,6 +4,7 @@
  * @module
  */
 
+import { PROCESS_STDOUT } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { runDemo } from "./run.ts";
 
@@ -16,7 +17,7 @@ export const DEMO: Service = {
       summary:
         "start every server on loopback, drive every client path, print a table",
       options: {},
-      run: () => runDemo(Deno.stdout),
+      run: () => runDemo(PROCESS_STDOUT),
     }),
   ],
   examples: ["sockit demo"],

@@ -12,7 +12,11 @@ import type { DemoCheck, DemoSuite } from "./check.ts";
 import { demand, expectFailure, memoryIo, posixOnly } from "./check.ts";
 import { formatErrorLine } from "../cli/errors.ts";
 import { TokenCheck } from "../exec/auth.ts";
-import { type ExecClientOptions, runExecClient } from "../exec/client.ts";
+import {
+  type ExecClientOptions,
+  EXIT_TRANSPORT,
+  runExecClient,
+} from "../exec/client.ts";
 import { serveExec } from "../exec/server.ts";
 import { Logger } from "../io/log.ts";
 
@@ -71,7 +75,7 @@ export function execDemo(): Promise<DemoSuite> {
       runExecClient(options, memoryIo("", false))
     );
     demand(pattern.test(message), `unexpected failure: ${message}`);
-    return `${formatErrorLine(message)} (exit 1)`;
+    return `${formatErrorLine(message)} (exit ${EXIT_TRANSPORT})`;
   };
   const checks: DemoCheck[] = [
     {

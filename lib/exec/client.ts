@@ -26,6 +26,28 @@ import {
   parseExecResponse,
 } from "./protocol.ts";
 
+/** The client's exit code when the server cannot be reached, refuses, or breaks the protocol: 255, as ssh. */
+export const EXIT_TRANSPORT = 255;
+
+/**
+ * A failure of the connection or the protocol, not of the remote command:
+ * exit {@linkcode EXIT_TRANSPORT}, so CI can tell which side failed.
+ *
+ * @example
+ * ```ts
+ * import { TransportError } from "./client.ts";
+ * console.assert(new TransportError("refused").exitCode === 255);
+ * ```
+ */
+export class TransportError extends SockitError {
+  override name = "TransportError";
+
+  /** Creates the error with exit code 255. */
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, exitCode: EXIT_TRANSPORT });
+  }
+}
+
 /** How long past its time limit the client waits for a reply: the server's SIGKILL grace and more. */
 export const REPLY_GRACE_MS = 5000;
 
@@ -53,8 +75,10 @@ export interface ExecClientOptions {
 
 /**
  * Runs the exec client; resolves to the remote exit code (124 for a
- * timeout, 128 + N for signal N). A refused or broken reply throws a
- * {@linkcode SockitError} (exit 1).
+ * timeout, 128 + N for signal N). A server that cannot be reached, refuses
+ * the command or breaks the protocol throws a {@linkcode TransportError}
+ * (exit 255, as ssh). At the `cmd>> ` prompt a command that exits non-zero
+ * shows its status, `[exit N]`.
  *
  * @example
  * ```ts ignore
@@ -72,7 +96,11 @@ export async function runExecClient(
     options.endpoint,
     options.timeoutMs,
     options.tls,
-  );
+  ).catch((err) => {
+    throw err instanceof SockitError && !(err instanceof TransportError)
+      ? new TransportError(err.message, { cause: err })
+      : err;
+  });
   if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
   const session = new ExecSession(conn, options);
   if (options.command !== undefined) {
@@ -84,8 +112,11 @@ export async function runExecClient(
   await runPrompt(io, io.stdinIsTerminal ? "cmd>> " : "", async (line) => {
     try {
       last = await report(await session.run(line, undefined), options, io);
+      if (last !== 0 && io.stdinIsTerminal) {
+        await writeAll(io.stderr, new TextEncoder().encode(`[exit ${last}]\n`));
+      }
     } catch (err) {
-      if (!(err instanceof SockitError) || session.broken) throw err;
+      if (!(err instanceof TransportError) || session.broken) throw err;
       await warn(io, err.message);
       last = err.exitCode;
     }
@@ -137,7 +168,7 @@ export class ExecSession {
       await this.#send(command, stdin ?? new Uint8Array());
       const response = await this.#readResponse();
       if (response.kind === "error") {
-        throw new SockitError(
+        throw new TransportError(
           `${this.#where} refused the command: ${response.error}: ${response.message}`,
         );
       }
@@ -145,13 +176,13 @@ export class ExecSession {
     } catch (err) {
       if (deadline.expired) {
         this.broken = true;
-        throw new SockitError(
+        throw new TransportError(
           `No reply from ${this.#where} within ${formatSeconds(waitMs)}`,
         );
       }
       if (err instanceof FrameError) {
         this.broken = true;
-        throw new SockitError(
+        throw new TransportError(
           looksLikeTls(this.#frames.input.view())
             ? `${this.#where} answered in TLS: ${SPEAKS_TLS_HINT}`
             : `Bad reply from ${this.#where}: ${err.message}`,
@@ -159,7 +190,7 @@ export class ExecSession {
       }
       if (err instanceof SockitError) throw err;
       this.broken = true;
-      throw new SockitError(
+      throw new TransportError(
         `Connection to ${this.#where} failed: ${(err as Error).message}`,
         { cause: err },
       );
@@ -186,7 +217,7 @@ export class ExecSession {
     const header = await this.#frames.readHeader();
     if (header === null) {
       this.broken = true;
-      throw new SockitError(
+      throw new TransportError(
         `${this.#where} closed the connection before sending a reply${
           this.#options.legacy
             ? ""
@@ -206,7 +237,7 @@ export class ExecSession {
     } catch (err) {
       if (!(err instanceof EarlyEof)) throw err;
       this.broken = true;
-      throw new SockitError(
+      throw new TransportError(
         `${this.#where} closed the connection after ${err.got} of ${err.wanted} bytes of output; the output is incomplete`,
       );
     }
@@ -214,7 +245,7 @@ export class ExecSession {
       const actual = createHash("sha256").update(body).digest("hex");
       if (actual !== response.sha256) {
         this.broken = true;
-        throw new SockitError(
+        throw new TransportError(
           `The output from ${this.#where} does not match its sha256: it was corrupted`,
         );
       }

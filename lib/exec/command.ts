@@ -252,6 +252,7 @@ const client = defineCommand({
     }),
   },
   positionals: true,
+  unknownOptionHint: "put the remote command after --",
   usage:
     "[options] -- COMMAND [ARGS...]   |   [options] --cmd 'STRING'   |   [options]",
   async run(values, positionals) {
@@ -315,8 +316,10 @@ export const EXEC: Service = {
     "shell, in their own process group, with only PATH in their environment. At --timeout the\n" +
     "group gets SIGTERM, then SIGKILL; when a command exits, what it left in the background is\n" +
     "killed; when its client disconnects (even half-closes), it is killed.",
-    "The client exits with the remote exit code (124 for a timeout, 128 + N for signal N), or 1\n" +
-    "when the server refuses the command or the reply is broken. It waits up to --timeout + 5 s.",
+    "The client exits with the remote exit code (124 for a timeout, 128 + N for signal N), or,\n" +
+    "as ssh does, 255 when the server cannot be reached, refuses the command, or breaks the\n" +
+    "protocol; 2 for a usage error. At the 'cmd>> ' prompt a non-zero status shows as [exit N].\n" +
+    "It waits up to --timeout + 5 s.",
   ],
   examples: [
     "sockit exec server --port 0",

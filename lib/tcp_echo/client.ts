@@ -111,6 +111,7 @@ async function streamStdin(
   try {
     await copy(conn, io.stdout, { onRead: () => idle?.touch() });
   } catch (err) {
+    if (err instanceof SockitError) throw err; // Our stdout closed: not the network's fault.
     if (idle?.fired) {
       throw new SockitError(
         `No data from ${where} for ${

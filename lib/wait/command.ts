@@ -4,6 +4,7 @@
  * @module
  */
 
+import { PROCESS_STDOUT } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { UsageError } from "../cli/errors.ts";
 import { duration } from "../cli/option.ts";
@@ -33,7 +34,7 @@ const wait = defineCommand({
       );
     }
     const targets = positionals.map(parseWaitTarget);
-    await waitForAll(targets, values.timeout, Deno.stdout);
+    await waitForAll(targets, values.timeout, PROCESS_STDOUT);
     return 0;
   },
 });

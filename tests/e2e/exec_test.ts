@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import { requires } from "../_platform.ts";
-import { PythonPeer, runPython, waitUntil, withTimeout } from "../_helpers.ts";
+import {
+  listenLoopback,
+  PythonPeer,
+  runPython,
+  waitUntil,
+  withTimeout,
+} from "../_helpers.ts";
 import { groupAlive, readPidFile } from "../_exec.ts";
-import { runSockit, ServerProcess } from "../_sockit.ts";
+import { runSockit, ServerProcess, sockitArgv } from "../_sockit.ts";
 
 const POSIX = requires("posix", "ps"); // Commands run through /bin/sh in process groups.
 
@@ -134,7 +140,7 @@ Deno.test(
         "--cmd",
         "echo no",
       ], { env: { SOCKIT_TOKEN: "nope" } });
-      assert.equal(denied.code, 1);
+      assert.equal(denied.code, 255, "a refusal is the transport's, as in ssh");
       assert.match(
         denied.stderr,
         /^sockit: tcp:\/\/127\.0\.0\.1:\d+ refused the command: unauthorized: The token is wrong\n$/,
@@ -349,7 +355,7 @@ Deno.test(
       assert.equal(await groupAlive(pid), true, "the command runs");
       assert.equal((await server.stop("SIGKILL")).signal, "SIGKILL");
       const result = await client;
-      assert.equal(result.code, 1, "the client sees the connection drop");
+      assert.equal(result.code, 255, "the client sees the connection drop");
       await waitUntil(
         async () => !(await groupAlive(pid)),
         10_000,
@@ -358,5 +364,53 @@ Deno.test(
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+);
+
+Deno.test(
+  "e2e: a closed stdout ends the exec client quietly with 141, and a refusal is 255",
+  requires("linux"), // bash, for PIPESTATUS.
+  async () => {
+    await using server = await ServerProcess.start([
+      "exec",
+      "server",
+      "--port",
+      "0",
+    ]);
+    const [program, ...base] = sockitArgv();
+    const output = await new Deno.Command("bash", {
+      args: [
+        "-c",
+        '"$@" --cmd "seq 1 100000" | head -2; exit "${PIPESTATUS[0]}"',
+        "bash",
+        program!,
+        ...base,
+        "exec",
+        "client",
+        "--port",
+        String(server.port),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    assert.equal(decode(output.stdout), "1\n2\n");
+    assert.equal(decode(output.stderr), "", "no stack trace, no blame");
+    assert.equal(output.code, 141);
+    const closed = listenLoopback();
+    const closedPort = closed.addr.port;
+    closed.close();
+    const unreachable = await runSockit([
+      "exec",
+      "client",
+      "--port",
+      String(closedPort),
+      "--cmd",
+      "true",
+      "--timeout",
+      "2",
+    ]);
+    assert.equal(unreachable.code, 255, unreachable.stderr);
+    assert.match(unreachable.stderr, /^sockit: cannot connect to /);
   },
 );

@@ -294,3 +294,13 @@ Deno.test("e2e: the chat operator's /to NAME picks a client, /to goes back to th
   await alice.waitForLine(/^server ended the chat$/);
   await bob.waitForLine(/^server ended the chat$/);
 });
+
+Deno.test("e2e: the chat operator's /to NAME for a name nobody has used says so at once", async () => {
+  await using server = new PipedProcess(["chat", "server", "--port", "0"]);
+  await server.waitForLine(/^sockit chat listening on /);
+  await server.type("/to bob");
+  await server.waitForErrorLine(
+    /^sockit: no client named "bob" has written yet; lines go to it once it does$/,
+  );
+  await server.type("quit");
+});

@@ -47,7 +47,7 @@ async function withHostileServer(
 }
 
 Deno.test(
-  "the client refuses every hostile reply with a clear error and exit 1",
+  "the client refuses every hostile reply with a clear error and exit 255",
   POSIX,
   async (t) => {
     const prefix = (n: number) => {
@@ -127,7 +127,7 @@ Deno.test(
             withTimeout(runExecClient(options(port), io), 10_000, "the client"),
             (err: unknown) => {
               assert.ok(err instanceof SockitError, String(err));
-              assert.equal(err.exitCode, 1);
+              assert.equal(err.exitCode, 255);
               assert.match(err.message, pattern);
               return true;
             },
@@ -208,13 +208,25 @@ Deno.test(
   async () => {
     await using server = startExec({ allow: ["echo"] });
     const io = memoryIo("echo one\nls\necho two\nquit\necho never\n", true);
-    const code = await runExecClient(
-      options(server.port, { command: undefined as unknown as string }),
-      io,
-    );
+    const { command: _none, ...prompted } = options(server.port);
+    const code = await runExecClient(prompted, io);
     const out = io.stdout.text();
     assert.equal(out, "cmd>> one\ncmd>> cmd>> two\ncmd>> ");
     assert.match(io.stderr.text(), /refused the command: not_allowed/);
     assert.equal(code, 0);
+  },
+);
+
+Deno.test(
+  "at the cmd>> prompt a command that exits non-zero shows [exit N]",
+  POSIX,
+  async () => {
+    await using server = startExec();
+    const io = memoryIo("exit 5\necho fine\n", true);
+    const { command: _none, ...prompted } = options(server.port);
+    const code = await runExecClient(prompted, io);
+    assert.equal(code, 0, "the last command's status");
+    assert.equal(io.stderr.text(), "[exit 5]\n");
+    assert.match(io.stdout.text(), /cmd>> .*fine\n/s);
   },
 );
