@@ -23,8 +23,16 @@ export interface Command<O extends OptionMap = OptionMap> {
   readonly usage?: string;
   /** Added to an unknown option's error, e.g. where the remote command goes. */
   readonly unknownOptionHint?: string;
-  /** Runs it with the parsed values and resolves to the exit code. */
-  run(values: Values<O>, positionals: string[]): Promise<number>;
+  /**
+   * Runs it with the parsed values and resolves to the exit code.
+   * `positionals` holds every word that is not an option; `afterDashes`, the
+   * ones after `--`.
+   */
+  run(
+    values: Values<O>,
+    positionals: string[],
+    afterDashes: string[],
+  ): Promise<number>;
 }
 
 /** A top-level word: a service with roles, or a single command. */

@@ -10,7 +10,8 @@ import type { Service } from "./command.ts";
 import { type AnyOption, flagName } from "./option.ts";
 
 /** The exit-code line every help ends with. */
-export const EXIT_CODES = "Exit codes: 0 ok, 1 runtime failure, 2 usage error.";
+export const EXIT_CODES =
+  "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 141 stdout closed (as after SIGPIPE).";
 
 /**
  * The text of `sockit --help`.
@@ -30,6 +31,9 @@ export function topLevelHelp(services: readonly Service[]): string {
     "  sockit <service> <role> [options]",
     "  sockit <service> --help",
     "  sockit --version",
+    "  sockit demo",
+    "  sockit wait ADDRESS... [-- COMMAND [ARGS...]]",
+    "  sockit bench tcp-echo|udp-upper|exec [options]",
     "",
     "Services and commands:",
     ...services.map((s) => `  ${s.name.padEnd(width)}${s.summary}`),

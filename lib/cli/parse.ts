@@ -99,6 +99,9 @@ export function parseCommandLine(
   }
   const name = command.role ? `${service.name} ${command.role}` : service.name;
   const { values, positionals } = parseOptions(command, rest, name, help, env);
+  const afterDashes = dashes < 0
+    ? []
+    : positionals.slice(positionals.length - (rest.length - dashes - 1));
   const chosen = command;
   return {
     kind: "run",
@@ -106,19 +109,20 @@ export function parseCommandLine(
     command,
     values,
     positionals,
-    run: () => runPointingAtHelp(chosen, values, positionals, help),
+    run: () =>
+      runPointingAtHelp(
+        () => chosen.run(values as never, positionals, afterDashes),
+        help,
+      ),
   };
 }
 
 async function runPointingAtHelp(
-  command: Command,
-  values: Readonly<Record<string, unknown>>,
-  positionals: string[],
+  run: () => Promise<number>,
   help: string,
 ): Promise<number> {
   try {
-    // deno-lint-ignore no-explicit-any
-    return await command.run(values as any, positionals);
+    return await run();
   } catch (err) {
     if (err instanceof UsageError && err.help === undefined) {
       throw new UsageError(err.message, help);

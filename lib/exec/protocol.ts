@@ -8,6 +8,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { signalNumber } from "../net/signals.ts";
 import { FrameError, sizeField } from "./frame.ts";
 
 /** Error codes a server may reply with. */
@@ -251,25 +252,6 @@ export function encodeResultHeader(
   };
 }
 
-/** Signal numbers on Linux, for `128 + N` exit codes. */
-const SIGNAL_NUMBERS: Record<string, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-};
-
 /**
  * The exit code a client reports for a result, as ssh and `timeout(1)` do:
  * 124 for a timeout, 128 + N for signal N (1 for a signal it does not
@@ -289,6 +271,6 @@ export function clientExitCode(
   if (result.timed_out) return 124;
   if (result.exit_code !== null) return result.exit_code;
   if (result.signal === null) return 0; // A seeds' server reports no exit code at all.
-  const number = SIGNAL_NUMBERS[result.signal];
+  const number = signalNumber(result.signal);
   return number === undefined ? 1 : 128 + number;
 }

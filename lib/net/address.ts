@@ -5,6 +5,8 @@
  * @module
  */
 
+import { UsageError } from "../cli/errors.ts";
+
 /** Where a server listens or a client connects: a host and port, or a unix socket path. */
 export type Endpoint =
   | { transport: "tcp" | "udp"; hostname: string; port: number }
@@ -111,4 +113,64 @@ export function isLoopbackHost(hostname: string): boolean {
  */
 export function isIpAddress(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
+}
+
+/** Which forms {@linkcode parseAddress} accepts. */
+export interface AddressForms {
+  /** The transport of a bare `HOST:PORT`. */
+  bare: "tcp" | "udp";
+  /** Schemes accepted besides the bare form. @default {["tcp", "unix"]} */
+  schemes?: ReadonlyArray<"tcp" | "udp" | "unix">;
+  /** The smallest port: 0 lets a server ask for a free one. @default {1} */
+  minPort?: 0 | 1;
+}
+
+/**
+ * The one address parser: `tcp://HOST:PORT`, `udp://HOST:PORT`,
+ * `unix:PATH`, or `HOST:PORT` as netcat users type it (`[::1]:3000`,
+ * `localhost:8083`, `:0` for the IPv4 loopback). Throws a
+ * {@linkcode UsageError} naming the forms it takes.
+ *
+ * @example
+ * ```ts
+ * import { parseAddress } from "./address.ts";
+ * const a = parseAddress("[::1]:3000", { bare: "tcp" });
+ * console.assert(a.transport === "tcp" && a.hostname === "::1" && a.port === 3000);
+ * console.assert(parseAddress("unix:/tmp/s", { bare: "tcp" }).transport === "unix");
+ * ```
+ */
+export function parseAddress(
+  text: string,
+  forms: AddressForms,
+): Endpoint {
+  const schemes = forms.schemes ?? ["tcp", "unix"];
+  const minPort = forms.minPort ?? 1;
+  const usage = [
+    ...schemes.map((s) => s === "unix" ? "unix:PATH" : `${s}://HOST:PORT`),
+    "HOST:PORT",
+  ]
+    .join(", ");
+  const bad = (why: string) =>
+    new UsageError(`Invalid address "${text}": ${why}`);
+  if (text.startsWith("unix:")) {
+    if (!schemes.includes("unix")) throw bad(`use ${usage}`);
+    const path = text.slice("unix:".length);
+    if (path === "") throw bad("unix: needs a path");
+    return { transport: "unix", path };
+  }
+  const scheme = text.match(/^(tcp|udp):\/\//)?.[1] as
+    | "tcp"
+    | "udp"
+    | undefined;
+  if (scheme !== undefined && !schemes.includes(scheme)) {
+    throw bad(`use ${usage}`);
+  }
+  const rest = scheme === undefined ? text : text.slice(scheme.length + 3);
+  const match = rest.match(/^(\[[^\]]+\]|[^:\/\[\]]*):(\d+)$/);
+  const port = Number(match?.[2]);
+  if (!match || !(port >= minPort && port <= 65535)) {
+    throw bad(`use ${usage} (port ${minPort}-65535)`);
+  }
+  const hostname = match[1]!.replace(/^\[|\]$/g, "") || "127.0.0.1";
+  return { transport: scheme ?? forms.bare, hostname, port };
 }

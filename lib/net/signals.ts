@@ -59,3 +59,36 @@ export class ShutdownSignal implements Disposable {
     this.#listeners.length = 0;
   }
 }
+
+/** Signal numbers on Linux, for `128 + N` exit codes. */
+const SIGNAL_NUMBERS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGBUS: 7,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
+
+/**
+ * A signal's number on Linux (`SIGTERM` is 15), for `128 + N` exit codes;
+ * `undefined` for one sockit does not know.
+ *
+ * @example
+ * ```ts
+ * import { signalNumber } from "./signals.ts";
+ * console.assert(signalNumber("SIGKILL") === 9 && signalNumber("SIGNOPE") === undefined);
+ * ```
+ */
+export function signalNumber(signal: string): number | undefined {
+  return SIGNAL_NUMBERS[signal];
+}

@@ -1,18 +1,18 @@
 /**
- * `sockit wait`: waits until each `tcp://host:port` accepts a connection and
- * each `unix:PATH` exists and accepts, polling with backoff, for CI scripts
- * that start a server in the background (what wait-for-it.sh and
- * `dockerize -wait` do).
+ * `sockit wait`: waits until each `tcp://host:port` accepts a connection,
+ * each `unix:PATH` exists and accepts, and each `udp://host:port` answers a
+ * datagram, polling with back-off, for CI scripts that start a server in
+ * the background (what wait-for-it.sh and `dockerize -wait` do). Each
+ * target is reported the moment it comes up.
  *
  * @module
  */
 
-import { type Endpoint, formatEndpoint } from "../net/address.ts";
-import { connectTo } from "../net/connect.ts";
-import { formatSeconds } from "../io/units.ts";
-import { SockitError, UsageError } from "../cli/errors.ts";
-import { type ByteWriter, writeAll } from "../io/streams.ts";
 import { Deadline, sleep } from "../io/timers.ts";
+import { type Endpoint, formatEndpoint, parseAddress } from "../net/address.ts";
+import { connectTo } from "../net/connect.ts";
+import { DatagramInbox } from "../net/datagram_inbox.ts";
+import { openUdpClient } from "../net/udp_socket.ts";
 
 /** The first pause between attempts, in ms; it grows by half each time. */
 export const FIRST_POLL_MS = 50;
@@ -20,96 +20,149 @@ export const FIRST_POLL_MS = 50;
 export const MAX_POLL_MS = 1000;
 
 /**
- * Parses a wait target: `tcp://host:port`, `host:port` (TCP), or `unix:PATH`.
+ * Parses a wait target: `tcp://host:port`, `host:port` (TCP),
+ * `udp://host:port`, or `unix:PATH`.
  *
  * @example
  * ```ts
  * import { parseWaitTarget } from "./wait.ts";
  * console.assert(parseWaitTarget("tcp://[::1]:80").transport === "tcp");
+ * console.assert(parseWaitTarget("udp://127.0.0.1:3000").transport === "udp");
  * console.assert(parseWaitTarget("unix:/tmp/s").transport === "unix");
  * ```
  */
 export function parseWaitTarget(text: string): Endpoint {
-  if (text.startsWith("unix:")) {
-    const path = text.slice("unix:".length);
-    if (path === "") {
-      throw new UsageError(`Invalid address "${text}": unix: needs a path`);
-    }
-    return { transport: "unix", path };
-  }
-  const match = text.replace(/^tcp:\/\//, "").match(
-    /^(\[[^\]]+\]|[^:\/\[\]]+):(\d+)$/,
-  );
-  const port = Number(match?.[2]);
-  if (!match || !(port >= 1 && port <= 65535)) {
-    throw new UsageError(
-      `Invalid address "${text}": use tcp://HOST:PORT (port 1-65535) or unix:PATH`,
-    );
-  }
-  return {
-    transport: "tcp",
-    hostname: match[1]!.replace(/^\[|\]$/g, ""),
-    port,
-  };
+  return parseAddress(text, { bare: "tcp", schemes: ["tcp", "udp", "unix"] });
+}
+
+/** How one target fared. */
+export interface WaitResult {
+  /** The target. */
+  target: Endpoint;
+  /** `null` once it is up; else why the last try failed. */
+  error: string | null;
+  /** From the start to it coming up (or to giving up), in ms. */
+  ms: number;
+}
+
+/** Options of {@linkcode waitForAll}. */
+export interface WaitOptions {
+  /** Give up after this long, in ms. */
+  timeoutMs: number;
+  /** What a UDP target is sent. @default {"ping"} */
+  send?: string;
+  /** The reply a UDP target must give; absent = any reply from it. */
+  expect?: string;
+  /** Told of each target as it comes up. */
+  onReady?: (result: WaitResult) => Promise<void> | void;
+  /** Told which targets are still awaited, after each try. */
+  onWaiting?: (waiting: readonly Endpoint[]) => void;
 }
 
 /**
- * Waits for every target to accept a connection within `timeoutMs`; writes
- * a line per target that came up to `out`. Throws a {@linkcode SockitError}
- * listing the targets that never did.
+ * Waits for every target to come up, at most `options.timeoutMs`, and
+ * resolves to each one's result (those not up have an `error`).
  *
  * @example
  * ```ts
  * import { waitForAll } from "./wait.ts";
- * import { MemoryWriter } from "../io/memory.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
- * await waitForAll([{ transport: "tcp", hostname: "127.0.0.1", port: listener.addr.port }], 2000, new MemoryWriter());
+ * const [result] = await waitForAll([{ transport: "tcp", hostname: "127.0.0.1", port: listener.addr.port }], { timeoutMs: 2000 });
+ * console.assert(result!.error === null);
  * listener.close();
  * ```
  */
 export async function waitForAll(
   targets: readonly Endpoint[],
-  timeoutMs: number,
-  out: ByteWriter,
-): Promise<void> {
-  using deadline = new Deadline(timeoutMs);
-  const results = await Promise.all(
-    targets.map((target) => waitForOne(target, deadline)),
-  );
-  const down = results.filter((r) => r.error !== null);
-  for (const result of results) {
-    if (result.error === null) {
-      const line = `ready: ${formatEndpoint(result.target)} (${
-        formatSeconds(result.ms)
-      })\n`;
-      await writeAll(out, new TextEncoder().encode(line));
-    }
-  }
-  if (down.length > 0) {
-    const list = down.map((r) => `${formatEndpoint(r.target)} (${r.error})`)
-      .join(", ");
-    throw new SockitError(`Not up within ${formatSeconds(timeoutMs)}: ${list}`);
-  }
+  options: WaitOptions,
+): Promise<WaitResult[]> {
+  using deadline = new Deadline(options.timeoutMs);
+  const waiting = new Set(targets);
+  return await Promise.all(targets.map(async (target) => {
+    const result = await waitForOne(target, deadline, options);
+    waiting.delete(target);
+    if (result.error === null) await options.onReady?.(result);
+    options.onWaiting?.([...waiting]);
+    return result;
+  }));
 }
 
 async function waitForOne(
   target: Endpoint,
   deadline: Deadline,
-): Promise<{ target: Endpoint; error: string | null; ms: number }> {
+  options: WaitOptions,
+): Promise<WaitResult> {
   const started = performance.now();
   let pauseMs = FIRST_POLL_MS;
   let error = "not tried";
   while (true) {
     const left = deadline.remainingMs;
     if (left <= 0) return { target, error, ms: performance.now() - started };
-    try {
-      const conn = await connectTo(target, Math.min(left, MAX_POLL_MS));
-      conn.close();
+    const failure = await probe(target, Math.min(left, MAX_POLL_MS), options);
+    if (failure === null) {
       return { target, error: null, ms: performance.now() - started };
-    } catch (err) {
-      error = (err as Error).message.replace(/^.*: /, "");
     }
+    error = failure;
     await sleep(Math.min(pauseMs, deadline.remainingMs));
     pauseMs = Math.min(pauseMs * 1.5, MAX_POLL_MS);
   }
+}
+
+/** One try: `null` if the target is up, else why not. */
+async function probe(
+  target: Endpoint,
+  timeoutMs: number,
+  options: WaitOptions,
+): Promise<string | null> {
+  try {
+    if (target.transport !== "udp") {
+      (await connectTo(target, timeoutMs)).close();
+      return null;
+    }
+    return await probeUdp(target, timeoutMs, options);
+  } catch (err) {
+    return (err as Error).message.replace(/^.*: /, "");
+  }
+}
+
+const encoder = new TextEncoder();
+
+async function probeUdp(
+  target: { hostname: string; port: number },
+  timeoutMs: number,
+  options: WaitOptions,
+): Promise<string | null> {
+  const { socket, server } = await openUdpClient(target.hostname, target.port);
+  const inbox = new DatagramInbox(socket);
+  try {
+    await socket.send(encoder.encode(options.send ?? "ping"), server);
+    using replyWithin = new Deadline(timeoutMs);
+    const reply = await inbox.nextFrom(server, replyWithin);
+    if (reply === null) return "no reply";
+    const text = new TextDecoder().decode(reply.data);
+    if (options.expect !== undefined && text !== options.expect) {
+      return `replied ${JSON.stringify(text)}, not ${
+        JSON.stringify(options.expect)
+      }`;
+    }
+    return null;
+  } finally {
+    socket.close();
+    await inbox.closed().catch(() => {});
+  }
+}
+
+/**
+ * The line a target that came up gets: `ready: ADDRESS (SECONDS)`.
+ *
+ * @example
+ * ```ts
+ * import { readyLine } from "./wait.ts";
+ * console.assert(readyLine({ target: { transport: "unix", path: "/s" }, error: null, ms: 1500 }) === "ready: unix:/s (1.5 s)");
+ * ```
+ */
+export function readyLine(result: WaitResult): string {
+  return `ready: ${formatEndpoint(result.target)} (${
+    Number((result.ms / 1000).toFixed(3))
+  } s)`;
 }

@@ -18,6 +18,16 @@ Deno.test("parseWaitTarget() reads tcp://, host:port and unix: addresses", () =>
     hostname: "::1",
     port: 9,
   });
+  assert.deepEqual(parseWaitTarget("udp://[::1]:3000"), {
+    transport: "udp",
+    hostname: "::1",
+    port: 3000,
+  });
+  assert.deepEqual(parseWaitTarget(":8083"), {
+    transport: "tcp",
+    hostname: "127.0.0.1",
+    port: 8083,
+  });
   assert.deepEqual(parseWaitTarget("unix:/tmp/a b.sock"), {
     transport: "unix",
     path: "/tmp/a b.sock",
@@ -29,7 +39,7 @@ Deno.test("parseWaitTarget() reads tcp://, host:port and unix: addresses", () =>
       "tcp://h:0",
       "h:70000",
       "unix:",
-      "udp://h:1",
+      "ftp://h:1",
       "::1:80",
     ]
   ) {
