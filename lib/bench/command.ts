@@ -183,7 +183,7 @@ async function report(
   options: BenchOptions,
 ): Promise<number> {
   const io = processIo();
-  const progress = !values.json && Deno.stderr.isTerminal()
+  const progress = !values.json && Deno.stderr.isTerminal() && !Deno.noColor
     ? new ProgressLine(io.stderr)
     : undefined;
   const result: BenchResult = await runBench({

@@ -12,6 +12,7 @@ import {
   hostPortFrom,
   hostPortOptions,
   LOG_OPTIONS,
+  positionalAddress,
 } from "../net/options.ts";
 import { runDatagramServer } from "../net/serve_command.ts";
 import { runChatClient } from "./client.ts";
@@ -21,6 +22,8 @@ import { CHAT_PORT, runChatServer } from "./server.ts";
 const server = defineCommand({
   role: "server",
   summary: "show every message; send typed lines to the last writer",
+  address: positionalAddress("udp", { server: true, unix: false }),
+  usage: "[ADDRESS] [options]",
   options: { ...bindOptions(CHAT_PORT), ...LOG_OPTIONS },
   run(values) {
     return runDatagramServer({
@@ -36,6 +39,7 @@ const server = defineCommand({
 const client = defineCommand({
   role: "client",
   summary: "send each typed line under a name; show the server's lines",
+  address: positionalAddress("udp", { server: false, unix: false }),
   options: {
     ...hostPortOptions(CHAT_PORT),
     name: text({
@@ -48,7 +52,7 @@ const client = defineCommand({
       help: "Log datagrams from anyone but the server on stderr",
     }),
   },
-  usage: "--name NAME [options]",
+  usage: "[ADDRESS] --name NAME [options]",
   run(values) {
     return runChatClient({
       ...hostPortFrom(values),

@@ -24,6 +24,12 @@ export interface Command<O extends OptionMap = OptionMap> {
   /** Added to an unknown option's error, e.g. where the remote command goes. */
   readonly unknownOptionHint?: string;
   /**
+   * Takes a positional address as netcat users type it (`127.0.0.1:20000`,
+   * `unix:/tmp/echo.sock`), in place of the options it maps to; see
+   * {@linkcode PositionalAddress}.
+   */
+  readonly address?: PositionalAddress;
+  /**
    * Runs it with the parsed values and resolves to the exit code.
    * `positionals` holds every word that is not an option; `afterDashes`, the
    * ones after `--`.
@@ -33,6 +39,19 @@ export interface Command<O extends OptionMap = OptionMap> {
     positionals: string[],
     afterDashes: string[],
   ): Promise<number>;
+}
+
+/** How a command takes its address as a word. */
+export interface PositionalAddress {
+  /** Turns the word into the option values it stands for (`{ host, port }` or `{ unix }`); throws a `UsageError` for a bad one. */
+  parse(word: string): Record<string, unknown>;
+  /** The options an address stands in for: none of them may be given too. */
+  replaces: readonly string[];
+  /**
+   * Without `--`, the first word is an address only if it reads as one (the
+   * exec client's words are otherwise its command). @default {false}
+   */
+  onlyBeforeDashes?: boolean;
 }
 
 /** A top-level word: a service with roles, or a single command. */

@@ -9,9 +9,15 @@
  */
 
 import { parseArgs } from "node:util";
-import { type Command, helpPointer, type Service } from "./command.ts";
+import {
+  type Command,
+  helpPointer,
+  type PositionalAddress,
+  type Service,
+} from "./command.ts";
 import { UsageError } from "./errors.ts";
 import { serviceHelp, topLevelHelp } from "./help.ts";
+import { describeParseError, type ParseArgsConfig } from "./parse_errors.ts";
 import { flagName, InvalidValue, type OptionMap } from "./option.ts";
 
 /** What the command line asks for. */
@@ -98,10 +104,18 @@ export function parseCommandLine(
     return { kind: "help", text: serviceHelp(service) };
   }
   const name = command.role ? `${service.name} ${command.role}` : service.name;
-  const { values, positionals } = parseOptions(command, rest, name, help, env);
-  const afterDashes = dashes < 0
-    ? []
-    : positionals.slice(positionals.length - (rest.length - dashes - 1));
+  const parsed = parseOptions(command, rest, name, help, env);
+  const { values } = parsed;
+  const afterDashes = dashes < 0 ? [] : parsed.positionals.slice(
+    parsed.positionals.length - (rest.length - dashes - 1),
+  );
+  const positionals = takeAddress(
+    command,
+    parsed,
+    afterDashes.length,
+    name,
+    help,
+  );
   const chosen = command;
   return {
     kind: "run",
@@ -131,18 +145,13 @@ async function runPointingAtHelp(
   }
 }
 
-type ParseArgsConfig = Record<
-  string,
-  { type: "string" | "boolean"; multiple?: boolean; short?: string }
->;
-
 function parseOptions(
   command: Command,
   args: string[],
   name: string,
   help: string,
   env: EnvReader,
-): { values: Record<string, unknown>; positionals: string[] } {
+): Parsed {
   const options: OptionMap = command.options;
   const config: ParseArgsConfig = {};
   for (const [key, option] of Object.entries(options)) {
@@ -159,7 +168,8 @@ function parseOptions(
       args: attachNegativeValues(args, config),
       options: config,
       strict: true,
-      allowPositionals: command.positionals ?? false,
+      allowPositionals: (command.positionals ?? false) ||
+        command.address !== undefined,
     });
   } catch (err) {
     throw new UsageError(
@@ -196,7 +206,66 @@ function parseOptions(
       : parseOne(got);
   }
   checkRelations(options, given, help);
-  return { values, positionals: parsed.positionals };
+  return { values, given, positionals: parsed.positionals };
+}
+
+function parsesAsAddress(address: PositionalAddress, word: string): boolean {
+  try {
+    address.parse(word);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What {@linkcode parseOptions} found. */
+interface Parsed {
+  values: Record<string, unknown>;
+  given: ReadonlySet<string>;
+  positionals: string[];
+}
+
+/**
+ * Moves a command's positional address into its option values and returns
+ * the positionals left. An address and the options it stands for may not
+ * both be given; a command that takes no other words refuses a second one.
+ */
+function takeAddress(
+  command: Command,
+  parsed: Parsed,
+  afterDashes: number,
+  name: string,
+  help: string,
+): string[] {
+  const words = parsed.positionals;
+  const before = words.length - afterDashes;
+  const address = command.address;
+  const usable = address !== undefined && before > 0 &&
+    (!address.onlyBeforeDashes || afterDashes > 0 ||
+      parsesAsAddress(address, words[0]!));
+  if (usable) {
+    const word = words[0]!;
+    let mapped: Record<string, unknown>;
+    try {
+      mapped = address.parse(word);
+    } catch (err) {
+      if (err instanceof UsageError) throw new UsageError(err.message, help);
+      throw err;
+    }
+    const clash = address.replaces.find((key) => parsed.given.has(key));
+    if (clash !== undefined) {
+      throw new UsageError(
+        `Give the address once: "${word}" or --${flagName(clash)}, not both`,
+        help,
+      );
+    }
+    Object.assign(parsed.values, mapped);
+  }
+  const rest = usable ? words.slice(1) : words;
+  if (!command.positionals && rest.length > 0) {
+    throw new UsageError(`Unexpected argument "${rest[0]}" for ${name}`, help);
+  }
+  return rest;
 }
 
 /** Enforces each given option's declared conflicts and requirements, in declaration order. */
@@ -245,83 +314,4 @@ function attachNegativeValues(
     }
   }
   return out;
-}
-
-/**
- * The known option closest to `unknown` by edit distance, when it is close
- * enough to be a typo.
- *
- * @example
- * ```ts
- * import { closestOption } from "./parse.ts";
- * console.assert(closestOption("--mesage", ["message", "expect"]) === "--message");
- * console.assert(closestOption("--zzz", ["message"]) === undefined);
- * ```
- */
-export function closestOption(
-  unknown: string,
-  known: readonly string[],
-): string | undefined {
-  const word = unknown.replace(/^-+/, "").split("=")[0]!;
-  let best: { name: string; distance: number } | undefined;
-  for (const name of known) {
-    const distance = editDistance(word, name);
-    if (!best || distance < best.distance) best = { name, distance };
-  }
-  const limit = Math.max(1, Math.floor(word.length / 3));
-  return best && best.distance <= limit ? `--${best.name}` : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
-function describeParseError(
-  err: unknown,
-  command: string,
-  hint: string | undefined,
-  config: ParseArgsConfig,
-): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const code = (err as { code?: string }).code;
-  const quoted = message.match(/'([^']+)'/)?.[1] ?? "";
-  switch (code) {
-    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
-      const guess = closestOption(quoted, Object.keys(config));
-      return `Unknown option "${quoted}" for ${command}${
-        guess ? `: did you mean ${guess}?` : ""
-      }${hint ? `; ${hint}` : ""}`;
-    }
-    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
-      // Node names an option with a short form as '-p, --port <value>'.
-      const named = quoted.match(/--[\w-]+/)?.[0] ?? quoted.split(" ")[0]!;
-      const long = Object.entries(config).find(([, c]) =>
-        `-${c.short}` === named
-      )?.[0];
-      const option = long === undefined ? named : `--${long}`;
-      if (message.includes("does not take an argument")) {
-        return `Option "${option}" takes no value`;
-      }
-      if (message.includes("ambiguous")) {
-        return `Option "${option}" needs a value; write one that starts with "-" as ${option}=VALUE`;
-      }
-      return `Option "${option}" needs a value`;
-    }
-    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
-      return `Unexpected argument "${quoted}" for ${command}`;
-    default:
-      return message;
-  }
 }

@@ -22,6 +22,7 @@ import {
   connectionLimitOptions,
   connectOptions,
   endpointFrom,
+  positionalAddress,
   serverOptions,
   timeoutOption,
 } from "../net/options.ts";
@@ -127,6 +128,8 @@ export function checkExecExposure(
 const server = defineCommand({
   role: "server",
   summary: "run each client's command and reply with its output",
+  address: positionalAddress("tcp", { server: true, unix: true }),
+  usage: "[ADDRESS] [options]",
   options: {
     ...serverOptions(EXEC_PORT),
     ...TLS_SERVER_OPTIONS,
@@ -220,6 +223,11 @@ const server = defineCommand({
 const client = defineCommand({
   role: "client",
   summary: "run a command on the server, like ssh",
+  address: positionalAddress("tcp", {
+    server: false,
+    unix: true,
+    onlyBeforeDashes: true,
+  }),
   options: {
     ...connectOptions(EXEC_PORT),
     ...timeoutOption(DEFAULT_EXEC_TIMEOUT_MS),
@@ -254,7 +262,7 @@ const client = defineCommand({
   positionals: true,
   unknownOptionHint: "put the remote command after --",
   usage:
-    "[options] -- COMMAND [ARGS...]   |   [options] --cmd 'STRING'   |   [options]",
+    "[ADDRESS] [options] -- COMMAND [ARGS...]  |  [ADDRESS] [options] --cmd 'STRING'  |  [options]",
   async run(values, positionals) {
     if (values.cmd !== undefined && positionals.length > 0) {
       throw new UsageError("Give the command after -- or with --cmd, not both");

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { PositionalAddress } from "../cli/command.ts";
 import { UsageError } from "../cli/errors.ts";
 import {
   choice,
@@ -27,7 +28,7 @@ import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_CONNS,
 } from "./accept_loop.ts";
-import type { Endpoint } from "./address.ts";
+import { type Endpoint, parseAddress } from "./address.ts";
 
 /** The host servers bind and clients reach unless told otherwise. */
 export const DEFAULT_HOST = "127.0.0.1";
@@ -304,4 +305,39 @@ export function loggerFrom(
     format: values.logFormat,
     quiet: values.quiet,
   });
+}
+
+/**
+ * A command's positional address: `HOST:PORT`, `[::1]:PORT`, `tcp://` or
+ * `udp://` forms, `unix:PATH` where the command has `--unix`, and for a
+ * server `:0` for a free port on the IPv4 loopback.
+ *
+ * @example
+ * ```ts
+ * import { positionalAddress } from "./options.ts";
+ * const address = positionalAddress("tcp", { server: true, unix: true });
+ * console.assert(address.parse(":0").port === 0);
+ * console.assert(address.parse("unix:/tmp/s").unix === "/tmp/s");
+ * ```
+ */
+export function positionalAddress(
+  transport: "tcp" | "udp",
+  role: { server: boolean; unix: boolean; onlyBeforeDashes?: boolean },
+): PositionalAddress {
+  const schemes: Array<"tcp" | "udp" | "unix"> = [transport];
+  if (role.unix) schemes.push("unix");
+  return {
+    replaces: role.unix ? ["host", "port", "unix"] : ["host", "port"],
+    ...(role.onlyBeforeDashes ? { onlyBeforeDashes: true } : {}),
+    parse(word) {
+      const endpoint = parseAddress(word, {
+        bare: transport,
+        schemes,
+        minPort: role.server ? 0 : 1,
+      });
+      return endpoint.transport === "unix"
+        ? { unix: endpoint.path }
+        : { host: endpoint.hostname, port: endpoint.port };
+    },
+  };
 }

@@ -14,6 +14,7 @@ import {
   connectionLimitOptions,
   connectOptions,
   endpointFrom,
+  positionalAddress,
   serverOptions,
   timeoutOption,
 } from "../net/options.ts";
@@ -34,6 +35,8 @@ export const TCP_ECHO_CLIENT_TIMEOUT_MS = 10_000;
 const server = defineCommand({
   role: "server",
   summary: "echo back what each client sends",
+  address: positionalAddress("tcp", { server: true, unix: true }),
+  usage: "[ADDRESS] [options]",
   options: {
     ...serverOptions(TCP_ECHO_PORT),
     ...TLS_SERVER_OPTIONS,
@@ -64,6 +67,7 @@ const server = defineCommand({
 const client = defineCommand({
   role: "client",
   summary: "send messages and print the replies",
+  address: positionalAddress("tcp", { server: false, unix: true }),
   options: {
     ...connectOptions(TCP_ECHO_PORT),
     ...timeoutOption(TCP_ECHO_CLIENT_TIMEOUT_MS),
@@ -75,7 +79,7 @@ const client = defineCommand({
       short: "n",
     }),
   },
-  usage: "[--message TEXT [--expect TEXT]]... [options]",
+  usage: "[ADDRESS] [-m TEXT [-e TEXT]]... [options]",
   async run(values) {
     const io = processIo();
     const tls = await clientTlsFrom(values, io);

@@ -14,6 +14,7 @@ import {
   hostPortFrom,
   hostPortOptions,
   LOG_OPTIONS,
+  positionalAddress,
   timeoutOption,
 } from "../net/options.ts";
 import { runDatagramServer } from "../net/serve_command.ts";
@@ -29,6 +30,8 @@ export const UDP_UPPER_RETRIES = 4;
 const server = defineCommand({
   role: "server",
   summary: "answer each datagram with it uppercased",
+  address: positionalAddress("udp", { server: true, unix: false }),
+  usage: "[ADDRESS] [options]",
   options: {
     ...bindOptions(UDP_UPPER_PORT),
     ...LOG_OPTIONS,
@@ -58,6 +61,7 @@ const server = defineCommand({
 const client = defineCommand({
   role: "client",
   summary: "send datagrams and print the replies, retransmitting on loss",
+  address: positionalAddress("udp", { server: false, unix: false }),
   options: {
     ...hostPortOptions(UDP_UPPER_PORT),
     ...timeoutOption(UDP_UPPER_CLIENT_TIMEOUT_MS),
@@ -71,7 +75,7 @@ const client = defineCommand({
     ...MESSAGE_OPTIONS,
     verbose: flag({ help: "Log resends and ignored datagrams on stderr" }),
   },
-  usage: "[--message TEXT [--expect TEXT]]... [options]",
+  usage: "[ADDRESS] [-m TEXT [-e TEXT]]... [options]",
   run(values) {
     return runUdpUpperClient({
       ...hostPortFrom(values),

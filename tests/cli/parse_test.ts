@@ -57,7 +57,7 @@ Deno.test("parseCommandLine() rejects bad input with a UsageError that points at
     [["nope"], /^Unknown command "nope"/],
     [["--nope"], /^Unknown option "--nope"/],
     [["tcp-echo", "middle"], /^Unknown role "middle"/],
-    [["tcp-echo", "server", "extra"], /^Unexpected argument "extra"/],
+    [["tcp-echo", "server", ":0", "extra"], /^Unexpected argument "extra"/],
     [["tcp-echo", "server", "--port"], /^Option "--port" needs a value/],
     [["tcp-echo", "server", "--port", "-5"], /^Invalid --port "-5"/],
     [["tcp-echo", "server", "--port", "1e3"], /^Invalid --port "1e3"/],

@@ -56,6 +56,28 @@ Deno.test("the binary's permissions are exactly the sockit task's", () => {
   assert.deepEqual(words.slice(2, -1), [...RUNTIME_FLAGS]);
 });
 
+Deno.test("deno task demo fetches nothing that only the tests need", async () => {
+  const denoDir = await Deno.makeTempDir();
+  try {
+    const output = await withTimeout(
+      new Deno.Command(Deno.execPath(), {
+        args: ["task", "demo"],
+        cwd: pathOf(root),
+        env: { DENO_DIR: denoDir, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output(),
+      120_000,
+      "deno task demo",
+    );
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 0, stderr);
+    assert.doesNotMatch(stderr, /Download|fast-check/);
+  } finally {
+    await Deno.remove(denoDir, { recursive: true });
+  }
+});
+
 Deno.test("checksumLine() writes what sha256sum -c reads", () => {
   const bytes = new TextEncoder().encode("sockit");
   const hex = createHash("sha256").update(bytes).digest("hex");

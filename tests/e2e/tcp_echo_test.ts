@@ -516,3 +516,19 @@ Deno.test(
     }
   },
 );
+
+Deno.test("e2e: a server on :0 and a client given its address as one word, as netcat users type it", async () => {
+  await using server = await ServerProcess.start(["tcp-echo", "server", ":0"]);
+  assert.match(server.address, /^tcp:\/\/127\.0\.0\.1:\d+$/);
+  const result = await runSockit([
+    "tcp-echo",
+    "client",
+    `127.0.0.1:${server.port}`,
+    "-m",
+    "hi",
+    "-e",
+    "hi",
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "hi\n");
+});
