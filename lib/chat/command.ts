@@ -11,7 +11,7 @@ import {
   bindOptions,
   hostPortFrom,
   hostPortOptions,
-  LOG_OPTIONS,
+  logOptions,
   positionalAddress,
 } from "../net/options.ts";
 import { runDatagramServer } from "../net/serve_command.ts";
@@ -24,7 +24,12 @@ const server = defineCommand({
   summary: "show every message; send typed lines to the last writer",
   address: positionalAddress("udp", { server: true, unix: false }),
   usage: "[ADDRESS] [options]",
-  options: { ...bindOptions(CHAT_PORT), ...LOG_OPTIONS },
+  options: {
+    ...bindOptions(CHAT_PORT),
+    ...logOptions(
+      "No effect: the chat server logs only warnings (kept so every server takes it)",
+    ),
+  },
   run(values) {
     return runDatagramServer({
       service: "chat",

@@ -82,21 +82,23 @@ export function listenOptions(defaultPort: number) {
   };
 }
 
-/** How a server logs: `--log-format` and `--quiet`. */
-export const LOG_OPTIONS = {
-  logFormat: choice({
-    help:
-      `Log lines on stderr as text or one JSON object each; a slow stderr gets up to ${
-        formatSize(MAX_QUEUED_LOG_BYTES)
-      } queued (warnings ${
-        formatSize(2 * MAX_QUEUED_LOG_BYTES)
-      }), then lines are dropped and counted`,
-    value: "FORMAT",
-    choices: ["text", "json"] as const,
-    default: "text",
-  }),
-  quiet: flag({ help: "Do not log each connection", short: "q" }),
-};
+/** How a server logs: `--log-format` and `--quiet` (what is quiet is the server's to say). */
+export function logOptions(quietHelp = "Do not log each connection") {
+  return {
+    logFormat: choice({
+      help:
+        `Log lines on stderr as text or one JSON object each; a slow stderr gets up to ${
+          formatSize(MAX_QUEUED_LOG_BYTES)
+        } queued (warnings ${
+          formatSize(2 * MAX_QUEUED_LOG_BYTES)
+        }), then lines are dropped and counted`,
+      value: "FORMAT",
+      choices: ["text", "json"] as const,
+      default: "text",
+    }),
+    quiet: flag({ help: quietHelp, short: "q" }),
+  };
+}
 
 /** How long a server's in-flight work may finish at shutdown: `--grace`. */
 export const GRACE_OPTIONS = {
@@ -120,7 +122,7 @@ export const GRACE_OPTIONS = {
  * ```
  */
 export function serverOptions(defaultPort: number) {
-  return { ...listenOptions(defaultPort), ...LOG_OPTIONS, ...GRACE_OPTIONS };
+  return { ...listenOptions(defaultPort), ...logOptions(), ...GRACE_OPTIONS };
 }
 
 /**
@@ -297,7 +299,7 @@ export function hostPortFrom(
  * ```
  */
 export function loggerFrom(
-  values: Values<typeof LOG_OPTIONS>,
+  values: Values<ReturnType<typeof logOptions>>,
   service: string,
 ): Logger {
   return new Logger({

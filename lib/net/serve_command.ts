@@ -15,8 +15,8 @@ import { bindDatagram, listenOn } from "./listen.ts";
 import {
   endpointFrom,
   type EndpointValues,
-  LOG_OPTIONS,
   loggerFrom,
+  logOptions,
 } from "./options.ts";
 import { runServer } from "./server_runner.ts";
 import type { ServerTls } from "./tls.ts";
@@ -32,7 +32,7 @@ export interface StreamServerRun {
   /** The service, as the ready line and the log name it. */
   service: string;
   /** The server's option values. */
-  values: EndpointValues & Values<typeof LOG_OPTIONS>;
+  values: EndpointValues & Values<ReturnType<typeof logOptions>>;
   /** Where to listen; read from `values` when absent. */
   endpoint?: Endpoint;
   /** The certificate to serve TLS with. */
@@ -84,7 +84,7 @@ export async function runStreamServer(run: StreamServerRun): Promise<number> {
  */
 export async function runDatagramServer(run: {
   service: string;
-  values: EndpointValues & Values<typeof LOG_OPTIONS>;
+  values: EndpointValues & Values<ReturnType<typeof logOptions>>;
   serve: Serve<Deno.DatagramConn>;
 }): Promise<number> {
   const logger = loggerFrom(run.values, run.service);

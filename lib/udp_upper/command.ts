@@ -13,7 +13,7 @@ import {
   bindOptions,
   hostPortFrom,
   hostPortOptions,
-  LOG_OPTIONS,
+  logOptions,
   positionalAddress,
   timeoutOption,
 } from "../net/options.ts";
@@ -34,7 +34,7 @@ const server = defineCommand({
   usage: "[ADDRESS] [options]",
   options: {
     ...bindOptions(UDP_UPPER_PORT),
-    ...LOG_OPTIONS,
+    ...logOptions("Do not log each datagram"),
     rate: count({
       help: "Replies per second per source address; 0 = no cap",
       value: "N",
@@ -64,7 +64,10 @@ const client = defineCommand({
   address: positionalAddress("udp", { server: false, unix: false }),
   options: {
     ...hostPortOptions(UDP_UPPER_PORT),
-    ...timeoutOption(UDP_UPPER_CLIENT_TIMEOUT_MS),
+    ...timeoutOption(
+      UDP_UPPER_CLIENT_TIMEOUT_MS,
+      "The first wait for a reply; each resend waits twice as long",
+    ),
     retries: count({
       help: "Resends per message, each waiting twice as long as the last",
       value: "N",
