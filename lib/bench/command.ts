@@ -231,6 +231,6 @@ export const BENCH: Service = {
   examples: [
     "sockit bench tcp-echo --connections 50 --duration 10 --size 64",
     "sockit bench udp-upper --port 3000 --duration 5 --json",
-    "sockit bench exec --connections 8 --duration 5 --min-rps 200 --max-p99 50",
+    "sockit bench exec --connections 8 --duration 5 --min-rps 50 --max-p99 500",
   ],
 };

@@ -330,11 +330,11 @@ export const EXEC: Service = {
     "It waits up to --timeout + 5 s.",
   ],
   examples: [
-    "sockit exec server --port 0",
+    "sockit exec server",
     "sockit exec client --port 8083 -- uname -a",
-    "SOCKIT_TOKEN=s3cret sockit exec server --host 0.0.0.0",
-    "sockit exec server --allow ls --allow uname",
+    "SOCKIT_TOKEN=s3cret sockit exec server --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem",
     "echo hi | sockit exec client --stdin --cmd 'tr a-z A-Z'",
     "sockit exec client --port 8083 --json --cmd 'echo hi'",
+    "sockit exec server --allow ls --allow uname",
   ],
 };

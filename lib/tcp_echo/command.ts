@@ -114,8 +114,9 @@ export const TCP_ECHO: Service = {
     "sends to stdout until the server closes.",
   ],
   examples: [
-    "sockit tcp-echo server --port 0",
+    "sockit tcp-echo server",
     "sockit tcp-echo client --port 20000 --message hi --expect hi",
+    "sockit tcp-echo client 127.0.0.1:20000 -n -m hello -t 0.5",
     "printf 'abc' | sockit tcp-echo client --port 20000",
     "sockit tcp-echo server --unix /tmp/echo.sock --mode upper",
   ],

@@ -108,8 +108,9 @@ export const UDP_UPPER: Service = {
     "Deno's UDP API is unstable in Deno 2.9: sockit runs with --unstable-net.",
   ],
   examples: [
-    "sockit udp-upper server --port 0",
+    "sockit udp-upper server",
     "sockit udp-upper client --port 3000 --message hello --expect HELLO",
-    "sockit udp-upper client --host ::1 --port 3000 --message hi --timeout 0.2 --retries 2",
+    "sockit udp-upper client --host localhost --port 3000 --message hi --timeout 0.2 --retries 2",
+    "sockit udp-upper server --host ::1 --port 0",
   ],
 };
