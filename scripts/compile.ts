@@ -116,7 +116,16 @@ async function build(
     stderr: "piped",
   }).output();
   if (output.success) {
-    console.error(`built ${outputPath(target, outDir)}`);
+    const built = outputPath(target, outDir);
+    if (target === "host") {
+      const problem = await notSockit(built);
+      if (problem) {
+        await Deno.remove(built); // Nobody should ship it by mistake.
+        console.error(`deno task compile: ${built} is not sockit: ${problem}`);
+        return false;
+      }
+    }
+    console.error(`built ${built}`);
     return true;
   }
   const stderr = new TextDecoder().decode(output.stderr);
@@ -135,9 +144,43 @@ async function build(
   return false;
 }
 
+/**
+ * Why the binary at `path` is not a working sockit, or `null` if it is: it
+ * must answer `--version` with sockit's name and version and pass `demo`.
+ * `DENORT_BIN` pointing at the full `deno` makes `deno compile` succeed
+ * with a plain deno, which this catches.
+ */
+async function notSockit(path: string): Promise<string | null> {
+  const run = async (arg: string) => {
+    const out = await new Deno.Command(path, {
+      args: [arg],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return {
+      code: out.code,
+      text: new TextDecoder().decode(out.stdout).trim(),
+    };
+  };
+  const version = await run("--version");
+  const expected = `sockit ${
+    JSON.parse(await Deno.readTextFile("deno.json")).version
+  } `;
+  if (!version.text.startsWith(expected)) {
+    return `\`--version\` printed ${
+      JSON.stringify(version.text.split("\n")[0])
+    }, not "${expected}..."; if DENORT_BIN is set, point it at a denort binary, not the full deno`;
+  }
+  const demo = await run("demo");
+  return demo.code === 0
+    ? null
+    : `\`demo\` exited ${demo.code}: ${demo.text.split("\n").at(-1)}`;
+}
+
 async function main(args: string[]): Promise<number> {
   const all = args.includes("--all");
-  const outDir = "dist";
+  const outAt = args.indexOf("--out-dir");
+  const outDir = outAt >= 0 ? args[outAt + 1]! : "dist";
   await Deno.mkdir(outDir, { recursive: true });
   const targets: Array<Target | "host"> = all ? [...TARGETS] : ["host"];
   for (const target of targets) {

@@ -78,6 +78,43 @@ Deno.test("deno task demo fetches nothing that only the tests need", async () =>
   }
 });
 
+Deno.test("deno task compile fails with one clear line when DENORT_BIN yields a plain deno, and keeps no binary", async () => {
+  const outDir = await Deno.makeTempDir();
+  try {
+    const output = await withTimeout(
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--no-lock",
+          "--allow-run",
+          "--allow-read",
+          "--allow-write",
+          "--allow-env",
+          "scripts/compile.ts",
+          "--out-dir",
+          outDir,
+        ],
+        cwd: pathOf(root),
+        env: { DENORT_BIN: Deno.execPath(), NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output(),
+      120_000,
+      "deno task compile with DENORT_BIN=deno",
+    );
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 1, stderr);
+    assert.match(
+      stderr,
+      /^deno task compile: \S+\/sockit is not sockit: `--version` printed "deno \d+\.\d+\.\d+ [^"]*", not "sockit \d+\.\d+\.\d+ \.\.\."; if DENORT_BIN is set, point it at a denort binary, not the full deno$/m,
+    );
+    assert.doesNotMatch(stderr, /^built /m);
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(outDir)), []);
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
+
 Deno.test("checksumLine() writes what sha256sum -c reads", () => {
   const bytes = new TextEncoder().encode("sockit");
   const hex = createHash("sha256").update(bytes).digest("hex");
