@@ -60,7 +60,9 @@ const encoder = new TextEncoder();
 /**
  * Prompts on stdout (unless `prompt` is empty), reads lines from stdin and
  * calls `onLine` with each non-empty one, until `quit` or end of input.
- * Lines are capped at `maxLineBytes` (64 KiB unless told).
+ * Lines are capped at `maxLineBytes` (64 KiB unless told). While it waits
+ * for a line, `whileWaiting` may watch something else: if that rejects,
+ * the prompt ends with its error at once (a server that closed).
  *
  * @example
  * ```ts
@@ -81,11 +83,15 @@ export async function runPrompt(
   prompt: string,
   onLine: (line: string) => Promise<void>,
   maxLineBytes = MAX_LINE_BYTES,
+  whileWaiting?: (stop: AbortSignal) => Promise<void>,
 ): Promise<void> {
   const lines = new LineReader(io.stdin, maxLineBytes);
   while (true) {
     if (prompt) await writeAll(io.stdout, encoder.encode(prompt));
-    const line = await lines.readLine();
+    const line = await nextLine(lines, whileWaiting).catch(async (err) => {
+      if (prompt) await writeAll(io.stdout, encoder.encode("\n")); // Off the prompt's line.
+      throw err;
+    });
     if (line === null) {
       if (prompt) await writeAll(io.stdout, encoder.encode("\n"));
       return;
@@ -95,6 +101,27 @@ export async function runPrompt(
     if (trimmed === "") continue;
     await onLine(line);
   }
+}
+
+/**
+ * The next line, while `whileWaiting` watches something else (a server
+ * that may close); its rejection ends the wait. The watch is stopped before
+ * the line is handed on, so it never reads while a request is in flight.
+ */
+async function nextLine(
+  lines: LineReader,
+  whileWaiting: ((stop: AbortSignal) => Promise<void>) | undefined,
+): Promise<string | null> {
+  if (!whileWaiting) return await lines.readLine();
+  const stop = new AbortController();
+  const watching = whileWaiting(stop.signal);
+  const line = await Promise.race([
+    lines.readLine(),
+    watching.then(() => new Promise<never>(() => {})),
+  ]);
+  stop.abort();
+  await watching;
+  return line;
 }
 
 /**

@@ -83,9 +83,15 @@ export async function runTcpEchoClient(
     return 0;
   }
   if (io.stdinIsTerminal) {
-    await runPrompt(io, ">>> ", async (line) => {
-      await printReply(io.stdout, await exchange.send(line));
-    });
+    await runPrompt(
+      io,
+      ">>> ",
+      async (line) => {
+        await printReply(io.stdout, await exchange.send(line));
+      },
+      undefined,
+      (stop) => exchange.watchForClose(stop),
+    );
     await closeWriteQuietly(conn);
     return 0;
   }

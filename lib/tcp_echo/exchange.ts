@@ -60,6 +60,19 @@ export class MessageExchange {
     this.#input = new BufferedReader(conn, this.#maxReply);
   }
 
+  /**
+   * Watches the connection while no request is in flight, until `stop`;
+   * rejects when the server closes it (a prompt says so at once, not at the
+   * next line). Bytes that arrive meanwhile are kept for the next reply.
+   */
+  async watchForClose(stop: AbortSignal): Promise<void> {
+    if (await this.#input.watchForEof(stop)) {
+      throw new SockitError(
+        `${this.#options.where} closed the connection`,
+      );
+    }
+  }
+
   /** Sends `message` and resolves to its reply (without the final `\n`). */
   async send(message: string): Promise<Uint8Array> {
     const noNewline = this.#options.noNewline ?? false;
