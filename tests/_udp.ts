@@ -23,12 +23,15 @@ export class UdpPeer implements AsyncDisposable {
 
   send(
     data: Uint8Array | string,
-    to: Deno.NetAddr | { hostname: string; port: number },
+    to: Deno.Addr | { hostname: string; port: number },
   ) {
     const bytes = typeof data === "string"
       ? new TextEncoder().encode(data)
       : data;
-    return this.socket.send(bytes, { transport: "udp", ...to });
+    return this.socket.send(
+      bytes,
+      "transport" in to ? to : { transport: "udp", ...to },
+    );
   }
 
   /** The next datagram within `ms`, or an error naming what was awaited. */
@@ -70,7 +73,7 @@ export class LossyRelay implements AsyncDisposable {
       while (true) {
         const d = await this.front.inbox.next(Infinity).catch(() => null);
         if (!d) return;
-        client = d.from;
+        client = d.from as Deno.NetAddr;
         this.arrivals.push(performance.now());
         if (this.arrivals.length > drop && server) {
           await this.back.send(d.data, server);

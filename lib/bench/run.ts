@@ -15,7 +15,7 @@ import { type StreamConn } from "../net/stream_conn.ts";
 import { DatagramInbox } from "../net/datagram_inbox.ts";
 import { ExecSession } from "../exec/client.ts";
 import { LatencyHistogram } from "./latency.ts";
-import { openUdpClient } from "../net/udp_socket.ts";
+import { openDatagramClient } from "../net/udp_socket.ts";
 import { closeQuietly, writeAll } from "../io/streams.ts";
 import { Deadline, sleep } from "../io/timers.ts";
 import type { ClientTls } from "../net/tls.ts";
@@ -263,13 +263,8 @@ async function datagramExchanges(
   tally: Tally,
   deadline: Deadline,
 ): Promise<void> {
-  if (options.endpoint.transport === "unix") {
-    throw new TypeError("udp-upper is benchmarked over UDP, not --unix");
-  }
-  const { socket, server } = await openUdpClient(
-    options.endpoint.hostname,
-    options.endpoint.port,
-  );
+  await using client = await openDatagramClient(options.endpoint);
+  const { socket, server } = client;
   const inbox = new DatagramInbox(socket);
   const request = message(options.size);
   try {

@@ -9,20 +9,18 @@
 import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
 import { SockitError } from "../cli/errors.ts";
 import { writeAll } from "../io/streams.ts";
-import { formatEndpoint, formatHostPort } from "../net/address.ts";
+import { type Endpoint, formatAddr } from "../net/address.ts";
 import { type Datagram, DatagramInbox } from "../net/datagram_inbox.ts";
 import { describeOsError } from "../net/os_error.ts";
-import { openUdpClient } from "../net/udp_socket.ts";
+import { openDatagramClient } from "../net/udp_socket.ts";
 import { decodeChat, encodeChat, MAX_TEXT_BYTES, rawText } from "./message.ts";
 
 const encoder = new TextEncoder();
 
 /** Options of {@linkcode runChatClient}. */
 export interface ChatClientOptions {
-  /** Server host. */
-  hostname: string;
-  /** Server port. */
-  port: number;
+  /** The server: UDP or a unix datagram socket. */
+  endpoint: Endpoint;
   /** The name this client's lines carry. */
   name: string;
   /** Log datagrams from anyone but the server on stderr. @default {false} */
@@ -36,23 +34,21 @@ export interface ChatClientOptions {
  * @example
  * ```ts ignore
  * import { runChatClient } from "./client.ts";
- * await runChatClient({ hostname: "127.0.0.1", port: 3001, name: "alice" }, processIo());
+ * await runChatClient({ endpoint: { transport: "udp", hostname: "127.0.0.1", port: 3001 }, name: "alice" }, processIo());
  * ```
  */
 export async function runChatClient(
   options: ChatClientOptions,
   io: ClientIo,
 ): Promise<number> {
-  const { socket, server: server } = await openUdpClient(
-    options.hostname,
-    options.port,
-  );
+  await using client = await openDatagramClient(options.endpoint);
+  const { socket, server } = client;
   const send = async (data: Uint8Array) => {
     try {
       await socket.send(data, server);
     } catch (err) {
       throw new SockitError(
-        `Cannot send to ${formatEndpoint(server)}: ${describeOsError(err)}`,
+        `Cannot send to ${client.where}: ${describeOsError(err)}`,
       );
     }
   };
@@ -82,7 +78,7 @@ export async function runChatClient(
  */
 async function receiveFromServer(
   socket: Deno.DatagramConn,
-  server: { hostname: string; port: number },
+  server: Deno.Addr,
   io: ClientIo,
   verbose = false,
 ): Promise<void> {
@@ -94,7 +90,7 @@ async function receiveFromServer(
       ? warn(
         io,
         `ignored ${data.length} bytes from ${
-          formatHostPort(from.hostname, from.port)
+          formatAddr(from)
         }, which is not the server`,
       )
       : undefined;

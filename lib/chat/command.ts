@@ -9,7 +9,8 @@ import { defineCommand, type Service } from "../cli/command.ts";
 import { flag, text } from "../cli/option.ts";
 import {
   bindOptions,
-  hostPortFrom,
+  endpointFrom,
+  GRACE_OPTIONS,
   hostPortOptions,
   logOptions,
   positionalAddress,
@@ -26,6 +27,7 @@ const server = defineCommand({
   usage: "[ADDRESS] [options]",
   options: {
     ...bindOptions(CHAT_PORT),
+    ...GRACE_OPTIONS,
     ...logOptions(
       "No effect: the chat server logs only warnings (kept so every server takes it)",
     ),
@@ -34,8 +36,12 @@ const server = defineCommand({
     return runDatagramServer({
       service: "chat",
       values,
-      serve: async (socket, { signal, logger }) => {
-        await runChatServer(socket, { signal, logger, io: processIo() });
+      serve: async (socket, context) => {
+        await runChatServer(socket, {
+          ...context,
+          graceMs: values.grace,
+          io: processIo(),
+        });
       },
     });
   },
@@ -60,7 +66,7 @@ const client = defineCommand({
   usage: "[ADDRESS] --name NAME [options]",
   run(values) {
     return runChatClient({
-      ...hostPortFrom(values),
+      endpoint: endpointFrom(values, "udp"),
       name: values.name,
       verbose: values.verbose,
     }, processIo());
@@ -78,6 +84,8 @@ export const CHAT: Service = {
     "wrote last; '/to NAME' sends to NAME from then on, '/to' alone goes back to the last\n" +
     "writer. 'quit' or Ctrl-D ends either side; the server's end ends its clients too.\n" +
     "Lines up to 4 KiB; the server remembers up to 256 clients. UDP may lose a line.",
+    "The chat speaks UDP only: Deno 2.9's unix datagram sockets cannot send while a receive is\n" +
+    "pending, and a chat must do both at once (udp-upper, which never does, has --unix).",
     "The seeds' raw chat works too: the server takes a datagram that is not a chat message as a\n" +
     "line from a client named by its address ('HOST:PORT: TEXT') and answers it in raw text;\n" +
     "the client shows a raw-text datagram from its server as 'server: TEXT'.",

@@ -11,8 +11,9 @@ import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
 import { errorMessage } from "../cli/errors.ts";
 import type { Logger } from "../io/log.ts";
 import { writeAll } from "../io/streams.ts";
-import { whenAborted } from "../io/timers.ts";
-import { formatHostPort } from "../net/address.ts";
+import { settlesWithin, whenAborted } from "../io/timers.ts";
+import { DEFAULT_GRACE_MS } from "../net/accept_loop.ts";
+import { formatAddr } from "../net/address.ts";
 import { DatagramInbox } from "../net/datagram_inbox.ts";
 import { decodeChat, encodeChat, MAX_TEXT_BYTES, rawText } from "./message.ts";
 
@@ -32,6 +33,10 @@ export interface ChatServerOptions {
   logger: Logger;
   /** The operator's input and the chat's output. */
   io: ClientIo;
+  /** At the end, how long the goodbyes to the clients may take, in ms. @default {DEFAULT_GRACE_MS} */
+  graceMs?: number;
+  /** Aborting ends that at once (a second SIGINT or SIGTERM). */
+  force?: AbortSignal;
 }
 
 /**
@@ -51,7 +56,7 @@ export async function runChatServer(
 ): Promise<number> {
   const { io, logger } = options;
   /** By name; a raw-text client is named by its address and answered in raw text. */
-  const clients = new Map<string, { to: Deno.NetAddr; raw: boolean }>();
+  const clients = new Map<string, { to: Deno.Addr; raw: boolean }>();
   let lastWriter: string | undefined;
   let pinned: string | undefined;
   const say = (line: string) =>
@@ -63,7 +68,7 @@ export async function runChatServer(
       const datagram = await inbox.next(Infinity).catch(() => null);
       if (!datagram) return;
       const message = decodeChat(datagram.data);
-      const peer = formatHostPort(datagram.from.hostname, datagram.from.port);
+      const peer = formatAddr(datagram.from);
       if (message?.type === "bye") {
         logger.warn("ignored", {
           peer,
@@ -128,11 +133,15 @@ export async function runChatServer(
 
   using stopped = whenAborted(options.signal);
   await Promise.race([operator(), stopped.promise]);
-  for (const { to, raw } of clients.values()) {
-    if (!raw) {
-      await sendQuietly(socket, encodeChat({ type: "bye" }), to, logger);
+  const goodbyes = (async () => {
+    for (const { to, raw } of clients.values()) {
+      if (options.force?.aborted) return;
+      if (!raw) {
+        await sendQuietly(socket, encodeChat({ type: "bye" }), to, logger);
+      }
     }
-  }
+  })();
+  await settlesWithin(goodbyes, options.graceMs ?? DEFAULT_GRACE_MS);
   socket.close();
   await receiving;
   logger.notice("stopped");
@@ -142,14 +151,14 @@ export async function runChatServer(
 async function sendQuietly(
   socket: Deno.DatagramConn,
   data: Uint8Array,
-  to: Deno.NetAddr,
+  to: Deno.Addr,
   logger: Logger,
 ) {
   try {
     await socket.send(data, to);
   } catch (err) {
     logger.warn("send-failed", {
-      peer: formatHostPort(to.hostname, to.port),
+      peer: formatAddr(to),
       error: errorMessage(err),
     });
   }

@@ -44,8 +44,7 @@ export function udpDemo(): Promise<DemoSuite> {
   const options = (
     extra: Partial<UdpUpperClientOptions>,
   ): UdpUpperClientOptions => ({
-    hostname: "127.0.0.1",
-    port,
+    endpoint: { transport: "udp", hostname: "127.0.0.1", port },
     messages: [],
     expects: [],
     timeoutMs: 500,
@@ -100,7 +99,11 @@ export function udpDemo(): Promise<DemoSuite> {
           const message = await expectFailure(() =>
             runUdpUpperClient(
               options({
-                port: silentPort,
+                endpoint: {
+                  transport: "udp",
+                  hostname: "127.0.0.1",
+                  port: silentPort,
+                },
                 messages: ["hi"],
                 timeoutMs: 50,
                 retries: 2,
@@ -156,7 +159,10 @@ async function chatExchange(): Promise<string> {
     },
   });
   const client = runChatClient(
-    { hostname: "127.0.0.1", port, name: "alice" },
+    {
+      endpoint: { transport: "udp", hostname: "127.0.0.1", port },
+      name: "alice",
+    },
     {
       stdin: clientIn,
       stdinIsTerminal: false,

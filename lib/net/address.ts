@@ -61,6 +61,23 @@ export function formatAddr(addr: Deno.Addr): string {
 }
 
 /**
+ * Whether two socket addresses are the same: host and port, or unix path.
+ *
+ * @example
+ * ```ts
+ * import { sameAddr } from "./address.ts";
+ * console.assert(sameAddr({ transport: "udp", hostname: "::1", port: 1 }, { transport: "udp", hostname: "::1", port: 1 }));
+ * console.assert(!sameAddr({ transport: "unixpacket", path: "/a" }, { transport: "unixpacket", path: "/b" }));
+ * ```
+ */
+export function sameAddr(a: Deno.Addr, b: Deno.Addr): boolean {
+  if ("hostname" in a && "hostname" in b) {
+    return a.hostname === b.hostname && a.port === b.port;
+  }
+  return "path" in a && "path" in b && a.path === b.path;
+}
+
+/**
  * Turns a bound listener's address into an {@linkcode Endpoint}, keeping the
  * real port the OS chose for port 0.
  *

@@ -7,13 +7,14 @@
  */
 
 import { Deadline, whenAborted } from "../io/timers.ts";
+import { sameAddr } from "./address.ts";
 
 /** A received datagram and where it came from. */
 export interface Datagram {
   /** The payload. */
   data: Uint8Array;
   /** The sender. */
-  from: Deno.NetAddr;
+  from: Deno.Addr;
 }
 
 /**
@@ -44,7 +45,7 @@ export class DatagramInbox {
    */
   async next(timeoutMs: number): Promise<Datagram | null> {
     this.#pending ??= this.#socket.receive().then(
-      ([data, from]) => ({ data, from: from as Deno.NetAddr }),
+      ([data, from]) => ({ data, from }),
       (err: Error) => err,
     );
     using deadline = new Deadline(timeoutMs);
@@ -60,13 +61,13 @@ export class DatagramInbox {
   }
 
   /**
-   * The next datagram from `sender` (its exact address and port), or `null`
+   * The next datagram from `sender` (its exact address and port, or path), or `null`
    * once `within` runs out; without `within`, waits for ever. Datagrams from
    * anyone else are passed to `onIgnored` and skipped: a client listens to
    * its server only.
    */
   async nextFrom(
-    sender: { hostname: string; port: number },
+    sender: Deno.Addr,
     within?: Deadline,
     onIgnored?: (datagram: Datagram) => Promise<void> | void,
   ): Promise<Datagram | null> {
@@ -75,8 +76,7 @@ export class DatagramInbox {
       if (left <= 0) return null;
       const datagram = await this.next(left);
       if (datagram === null) return null;
-      const { hostname, port } = datagram.from;
-      if (hostname === sender.hostname && port === sender.port) return datagram;
+      if (sameAddr(datagram.from, sender)) return datagram;
       await onIgnored?.(datagram);
     }
   }

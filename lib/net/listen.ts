@@ -95,9 +95,13 @@ export async function removeStaleSocket(path: string): Promise<void> {
   try {
     const conn = await Deno.connect({ transport: "unix", path });
     conn.close();
-  } catch {
-    await Deno.remove(path);
-    return;
+  } catch (err) {
+    // Refused: nobody listens, the file is stale. Anything else (a live
+    // datagram socket answers "protocol wrong type") means someone is there.
+    if (err instanceof Deno.errors.ConnectionRefused) {
+      await Deno.remove(path);
+      return;
+    }
   }
   throw new SockitError(
     `Cannot listen on unix:${path}: another server is listening there; stop it or choose another path`,
@@ -105,29 +109,35 @@ export async function removeStaleSocket(path: string): Promise<void> {
 }
 
 /**
- * Binds a UDP socket on `endpoint`'s host and port (never the 0.0.0.0
- * default unless asked).
+ * Binds a datagram socket: UDP on `endpoint`'s host and port (never the
+ * 0.0.0.0 default unless asked), or a unix datagram socket on its path
+ * (a stale socket file replaced, a live one an error, as for streams).
  *
  * @example
  * ```ts
  * import { bindDatagram } from "./listen.ts";
- * const socket = bindDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+ * const socket = await bindDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
  * socket.close();
  * ```
  */
-export function bindDatagram(endpoint: Endpoint): Deno.DatagramConn {
-  if (endpoint.transport === "unix") {
-    throw new SockitError(
-      "UDP services do not listen on unix sockets; use --host and --port",
-    );
-  }
+export async function bindDatagram(
+  endpoint: Endpoint,
+): Promise<Deno.DatagramConn> {
   try {
+    if (endpoint.transport === "unix") {
+      await removeStaleSocket(endpoint.path);
+      return Deno.listenDatagram({
+        transport: "unixpacket",
+        path: endpoint.path,
+      });
+    }
     return Deno.listenDatagram({
       hostname: endpoint.hostname,
       port: endpoint.port,
       transport: "udp",
     });
   } catch (err) {
+    if (err instanceof SockitError) throw err;
     throw new SockitError(
       `Cannot listen on ${formatEndpoint(endpoint)}: ${describeOsError(err)}`,
       { cause: err },
@@ -165,7 +175,9 @@ export function listenLoopback(): Deno.TcpListener {
 export function bindLoopbackDatagram(): Deno.DatagramConn & {
   readonly addr: Deno.NetAddr;
 } {
-  return bindDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 }) as
-    & Deno.DatagramConn
-    & { readonly addr: Deno.NetAddr };
+  return Deno.listenDatagram({
+    hostname: "127.0.0.1",
+    port: 0,
+    transport: "udp",
+  }) as Deno.DatagramConn & { readonly addr: Deno.NetAddr };
 }

@@ -11,6 +11,7 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { type Endpoint, formatEndpoint } from "./address.ts";
 import { SockitError } from "../cli/errors.ts";
+import { closeQuietly } from "../io/streams.ts";
 import { describeOsError } from "./os_error.ts";
 
 /** The largest UDP payload over IPv4: 65,507 bytes. */
@@ -61,43 +62,88 @@ export function localBindFor(target: string): string {
   return target.startsWith("127.") ? "127.0.0.1" : "0.0.0.0";
 }
 
+/** A client's datagram socket and the server it talks to. */
+export interface DatagramClient extends AsyncDisposable {
+  /** The socket to send from and receive on. */
+  socket: Deno.DatagramConn;
+  /** The server: where to send, and the only address replies are taken from. */
+  server: Deno.Addr;
+  /** The server as messages name it, e.g. `udp://127.0.0.1:3000`. */
+  where: string;
+}
+
 /**
- * Resolves `hostname` and opens a UDP socket to talk to it from: the
- * socket, and the server's address with the resolved IP.
+ * Opens a socket to talk to a datagram server: for UDP, the host resolved
+ * to the exact address replies must come from and a socket of its family;
+ * for a unix datagram server, a socket bound to a fresh path of its own (a
+ * unix datagram reply needs one), removed with its directory on disposal.
  *
  * @example
  * ```ts
- * import { openUdpClient } from "./udp_socket.ts";
- * const { socket, server } = await openUdpClient("127.0.0.1", 3000);
- * console.assert(server.hostname === "127.0.0.1");
- * socket.close();
+ * import { openDatagramClient } from "./udp_socket.ts";
+ * await using client = await openDatagramClient({ transport: "udp", hostname: "localhost", port: 3000 });
+ * console.assert(client.where === "udp://127.0.0.1:3000");
  * ```
  */
-export async function openUdpClient(
-  hostname: string,
-  port: number,
-): Promise<
-  {
-    socket: Deno.DatagramConn;
-    server: Extract<Endpoint, { transport: "tcp" | "udp" }> & {
-      transport: "udp";
-    };
-  }
-> {
-  const address = await resolveHost(hostname);
-  const server = { transport: "udp" as const, hostname: address, port };
-  try {
-    const socket = Deno.listenDatagram({
-      hostname: localBindFor(address),
+export async function openDatagramClient(
+  endpoint: Endpoint,
+): Promise<DatagramClient> {
+  if (endpoint.transport === "unix") return await openUnixClient(endpoint.path);
+  const hostname = await resolveHost(endpoint.hostname);
+  const server = { transport: "udp" as const, hostname, port: endpoint.port };
+  const where = formatEndpoint(server);
+  const socket = openOrExplain(where, () =>
+    Deno.listenDatagram({
+      hostname: localBindFor(hostname),
       port: 0,
       transport: "udp",
-    });
-    return { socket, server };
+    }));
+  return {
+    socket,
+    server,
+    where,
+    [Symbol.asyncDispose]: () => Promise.resolve(closeQuietly(socket)),
+  };
+}
+
+async function openUnixClient(path: string): Promise<DatagramClient> {
+  const where = `unix:${path}`;
+  const dir = await Deno.makeTempDir({ prefix: "sockit-client-" });
+  let socket: Deno.DatagramConn;
+  try {
+    socket = openOrExplain(
+      where,
+      () =>
+        Deno.listenDatagram({
+          transport: "unixpacket",
+          path: `${dir}/client.sock`,
+        }),
+    );
+  } catch (err) {
+    await Deno.remove(dir, { recursive: true });
+    throw err;
+  }
+  return {
+    socket,
+    server: { transport: "unixpacket", path },
+    where,
+    [Symbol.asyncDispose]: async () => {
+      closeQuietly(socket);
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+function openOrExplain(
+  where: string,
+  open: () => Deno.DatagramConn,
+): Deno.DatagramConn {
+  try {
+    return open();
   } catch (err) {
     throw new SockitError(
-      `Cannot open a UDP socket for ${formatEndpoint(server)}: ${
-        describeOsError(err)
-      }`,
+      `Cannot open a socket for ${where}: ${describeOsError(err)}`,
+      { cause: err },
     );
   }
 }

@@ -13,17 +13,19 @@ import { LineReader } from "../io/lines.ts";
 import { previewPayload } from "../io/log.ts";
 import { Deadline } from "../io/timers.ts";
 import { formatSeconds } from "../io/units.ts";
-import { formatEndpoint, formatHostPort } from "../net/address.ts";
+import { type Endpoint, formatAddr } from "../net/address.ts";
 import { type Datagram, DatagramInbox } from "../net/datagram_inbox.ts";
 import { describeOsError } from "../net/os_error.ts";
-import { MAX_DATAGRAM_BYTES, openUdpClient } from "../net/udp_socket.ts";
+import {
+  type DatagramClient,
+  MAX_DATAGRAM_BYTES,
+  openDatagramClient,
+} from "../net/udp_socket.ts";
 
 /** Options of {@linkcode runUdpUpperClient}. */
 export interface UdpUpperClientOptions {
-  /** Server host: a name, an IPv4 or an IPv6 literal. */
-  hostname: string;
-  /** Server port. */
-  port: number;
+  /** The server: UDP (a host name, an IPv4 or an IPv6 literal) or a unix datagram socket. */
+  endpoint: Endpoint;
   /** Messages to send; empty means prompt (terminal) or one per stdin line. */
   messages: readonly string[];
   /** Expected replies, paired with `messages`. */
@@ -44,7 +46,7 @@ export interface UdpUpperClientOptions {
  * ```ts ignore
  * import { runUdpUpperClient } from "./client.ts";
  * import { processIo } from "../cli/client_io.ts";
- * await runUdpUpperClient({ hostname: "127.0.0.1", port: 3000, messages: ["hi"], expects: ["HI"],
+ * await runUdpUpperClient({ endpoint: { transport: "udp", hostname: "127.0.0.1", port: 3000 }, messages: ["hi"], expects: ["HI"],
  *   timeoutMs: 500, retries: 4 }, processIo());
  * ```
  */
@@ -52,12 +54,10 @@ export async function runUdpUpperClient(
   options: UdpUpperClientOptions,
   io: ClientIo,
 ): Promise<number> {
-  const { socket, server: target } = await openUdpClient(
-    options.hostname,
-    options.port,
-  );
+  await using client = await openDatagramClient(options.endpoint);
+  const { socket } = client;
   const inbox = new DatagramInbox(socket);
-  const exchange = new UdpExchange(socket, inbox, target, options, io);
+  const exchange = new UdpExchange(client, inbox, options, io);
   try {
     const answer = async (message: string, index: number) => {
       const reply = await exchange.send(new TextEncoder().encode(message));
@@ -102,25 +102,30 @@ class UdpExchange {
   readonly #earlier: string[] = [];
 
   constructor(
-    readonly socket: Deno.DatagramConn,
+    readonly client: DatagramClient,
     readonly inbox: DatagramInbox,
-    readonly target: { transport: "udp"; hostname: string; port: number },
     readonly options: UdpUpperClientOptions,
     readonly io: ClientIo,
   ) {}
 
   async send(request: Uint8Array): Promise<Uint8Array> {
-    const where = formatEndpoint(this.target);
+    const where = this.client.where;
     if (request.length > MAX_DATAGRAM_BYTES) {
       throw new SockitError(
         `Message of ${request.length} bytes is over the ${MAX_DATAGRAM_BYTES}-byte UDP limit`,
       );
     }
-    const tries = this.options.retries + 1;
-    let waitMs = this.options.timeoutMs;
+    // A unix datagram is not lost, and its socket cannot send while the
+    // last wait's receive is still pending: one try, waiting all the time
+    // the resends would have taken.
+    const overUdp = "hostname" in this.client.server;
+    const tries = overUdp ? this.options.retries + 1 : 1;
+    let waitMs = overUdp
+      ? this.options.timeoutMs
+      : this.options.timeoutMs * (2 ** (this.options.retries + 1) - 1);
     for (let attempt = 1; attempt <= tries; attempt++, waitMs *= 2) {
       try {
-        await this.socket.send(request, this.target);
+        await this.client.socket.send(request, this.client.server);
       } catch (err) {
         throw new SockitError(
           `Cannot send to ${where}: ${describeOsError(err)}`,
@@ -153,13 +158,11 @@ class UdpExchange {
     using deadline = new Deadline(waitMs);
     const fromElsewhere = ({ data, from }: Datagram) =>
       this.#verbose(
-        `ignored ${data.length} bytes from unexpected host ${
-          formatHostPort(from.hostname, from.port)
-        }`,
+        `ignored ${data.length} bytes from unexpected host ${formatAddr(from)}`,
       );
     while (true) {
       const datagram = await this.inbox.nextFrom(
-        this.target,
+        this.client.server,
         deadline,
         fromElsewhere,
       );

@@ -10,9 +10,10 @@ import { defineCommand, type Service } from "../cli/command.ts";
 import { MESSAGE_OPTIONS, messagesFrom } from "../cli/messages.ts";
 import { count, flag } from "../cli/option.ts";
 import {
-  bindOptions,
-  hostPortFrom,
-  hostPortOptions,
+  connectOptions,
+  endpointFrom,
+  GRACE_OPTIONS,
+  listenOptions,
   logOptions,
   positionalAddress,
   timeoutOption,
@@ -30,10 +31,11 @@ export const UDP_UPPER_RETRIES = 4;
 const server = defineCommand({
   role: "server",
   summary: "answer each datagram with it uppercased",
-  address: positionalAddress("udp", { server: true, unix: false }),
+  address: positionalAddress("udp", { server: true, unix: true }),
   usage: "[ADDRESS] [options]",
   options: {
-    ...bindOptions(UDP_UPPER_PORT),
+    ...listenOptions(UDP_UPPER_PORT),
+    ...GRACE_OPTIONS,
     ...logOptions("Do not log each datagram"),
     rate: count({
       help: "Replies per second per source address; 0 = no cap",
@@ -47,10 +49,10 @@ const server = defineCommand({
     return runDatagramServer({
       service: "udp-upper",
       values,
-      serve: async (socket, { signal, logger }) => {
+      serve: async (socket, context) => {
         await serveUdpUpper(socket, {
-          signal,
-          logger,
+          ...context,
+          graceMs: values.grace,
           ratePerSecond: values.rate,
         });
       },
@@ -61,9 +63,9 @@ const server = defineCommand({
 const client = defineCommand({
   role: "client",
   summary: "send datagrams and print the replies, retransmitting on loss",
-  address: positionalAddress("udp", { server: false, unix: false }),
+  address: positionalAddress("udp", { server: false, unix: true }),
   options: {
-    ...hostPortOptions(UDP_UPPER_PORT),
+    ...connectOptions(UDP_UPPER_PORT),
     ...timeoutOption(
       UDP_UPPER_CLIENT_TIMEOUT_MS,
       "The first wait for a reply; each resend waits twice as long",
@@ -81,7 +83,7 @@ const client = defineCommand({
   usage: "[ADDRESS] [-m TEXT [-e TEXT]]... [options]",
   run(values) {
     return runUdpUpperClient({
-      ...hostPortFrom(values),
+      endpoint: endpointFrom(values, "udp"),
       ...messagesFrom(values),
       timeoutMs: values.timeout,
       retries: values.retries,
@@ -105,6 +107,9 @@ export const UDP_UPPER: Service = {
     "then exits 1. It accepts replies only from the address it sent to, and ignores a reply that\n" +
     "answers an earlier message (a late duplicate). A --host name resolves to IPv4 first.\n" +
     "Without --message: a '>>> ' prompt on a terminal, else one datagram per stdin line.",
+    "Both roles also speak unix datagram sockets (--unix PATH, or unix:PATH as the address); a\n" +
+    "unix datagram is not lost, so the client sends it once and waits as long as all the\n" +
+    "resends would have taken.",
     "Deno's UDP API is unstable in Deno 2.9: sockit runs with --unstable-net.",
   ],
   examples: [

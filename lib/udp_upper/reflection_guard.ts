@@ -25,22 +25,31 @@ export const BLOCKED_SOURCE_PORTS: ReadonlySet<number> = new Set([
 /** Addresses that mean "every interface" when bound. */
 const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "0:0:0:0:0:0:0:0"]);
 
+/** A datagram's source or the server's own address: UDP, or a unix datagram socket. */
+export type Peer = { hostname: string; port: number } | { path: string };
+
 /**
  * Why a datagram from `source` must get no reply, or `null` if it may.
  *
  * @example
  * ```ts
  * import { refusalReason } from "./reflection_guard.ts";
- * const self = { hostname: "127.0.0.1", port: 3000 };
- * console.assert(refusalReason({ hostname: "127.0.0.1", port: 19 }, self) === "blocked-port");
- * console.assert(refusalReason({ hostname: "127.0.0.1", port: 3000 }, self) === "self");
- * console.assert(refusalReason({ hostname: "127.0.0.1", port: 40000 }, self) === null);
+ * const at = (port: number) => ({ hostname: "127.0.0.1", port });
+ * console.assert(refusalReason(at(19), at(3000)) === "blocked-port");
+ * console.assert(refusalReason(at(3000), at(3000)) === "self");
+ * console.assert(refusalReason(at(40000), at(3000)) === null);
  * ```
  */
 export function refusalReason(
-  source: { hostname: string; port: number },
-  self: { hostname: string; port: number },
+  source: Peer,
+  self: Peer,
 ): "blocked-port" | "self" | null {
+  if (!("hostname" in source) || !("hostname" in self)) {
+    // A unix datagram socket: only the server itself is refused.
+    return "path" in source && "path" in self && source.path === self.path
+      ? "self"
+      : null;
+  }
   if (BLOCKED_SOURCE_PORTS.has(source.port)) return "blocked-port";
   if (
     source.port === self.port &&

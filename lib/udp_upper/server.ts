@@ -9,11 +9,13 @@
 import { errorMessage } from "../cli/errors.ts";
 import { type Logger, previewPayload } from "../io/log.ts";
 import { closeQuietly } from "../io/streams.ts";
-import { Backoff } from "../io/timers.ts";
-import { formatHostPort } from "../net/address.ts";
+import { Backoff, Deadline, whenAborted } from "../io/timers.ts";
+import { DEFAULT_GRACE_MS } from "../net/accept_loop.ts";
+import { formatAddr } from "../net/address.ts";
 import {
   DEFAULT_RATE_PER_SECOND,
   DropCounter,
+  type Peer,
   RateLimiter,
   refusalReason,
 } from "./reflection_guard.ts";
@@ -30,6 +32,10 @@ export interface UdpUpperServerOptions {
   logger: Logger;
   /** Replies per second per source address; 0 = no cap. @default {1000} */
   ratePerSecond?: number;
+  /** After `signal` aborts, how long the replies in hand may take to go out, in ms. @default {DEFAULT_GRACE_MS} */
+  graceMs?: number;
+  /** Aborting ends the grace period at once (a second SIGINT or SIGTERM). */
+  force?: AbortSignal;
 }
 
 /** Counts a server keeps, for tests and the final log line. */
@@ -62,7 +68,8 @@ export async function serveUdpUpper(
   options: UdpUpperServerOptions,
 ): Promise<UdpUpperStats> {
   const { signal, logger } = options;
-  const self = socket.addr as Deno.NetAddr;
+  const self = socket.addr;
+  const overUdp = self.transport === "udp";
   const limiter = new RateLimiter({
     perSecond: options.ratePerSecond ?? DEFAULT_RATE_PER_SECOND,
   });
@@ -74,24 +81,39 @@ export async function serveUdpUpper(
     }
   };
   const dropTimer = setInterval(logDrops, 1000);
-  const close = () => closeQuietly(socket);
+  let sendsInFlight = 0;
+  let allSent: (() => void) | undefined;
+  // At shutdown, new datagrams go unanswered; the replies in hand get the
+  // grace period to go out, then the socket closes and the receivers end.
+  const close = async () => {
+    if (sendsInFlight > 0) {
+      const sent = new Promise<void>((resolve) => allSent = resolve);
+      using grace = new Deadline(options.graceMs ?? DEFAULT_GRACE_MS);
+      using graceOver = whenAborted(
+        options.force
+          ? AbortSignal.any([grace.signal, options.force])
+          : grace.signal,
+      );
+      await Promise.race([sent, graceOver.promise]);
+    }
+    closeQuietly(socket);
+  };
   signal.addEventListener("abort", close, { once: true });
   if (signal.aborted) close();
-  let sendsInFlight = 0;
   const serveOne = (
     data: Uint8Array,
-    from: Deno.NetAddr,
+    from: Deno.Addr,
   ): Promise<unknown> | undefined => {
     stats.received++;
-    if (!logger.quiet) logDatagram(logger, peerOf(from), data);
-    const refusal = refusalReason(from, self) ??
-      (limiter.allow(from.hostname, performance.now()) ? null : "rate-limited");
+    if (signal.aborted) return undefined; // Shutting down: no new replies.
+    const peer = formatAddr(from);
+    if (!logger.quiet) logDatagram(logger, peer, data);
+    const source = "hostname" in from ? from.hostname : peer;
+    const refusal = refusalReason(from as Peer, self as Peer) ??
+      (limiter.allow(source, performance.now()) ? null : "rate-limited");
     if (refusal) {
       stats.dropped++;
-      drops.add(
-        refusal,
-        refusal === "rate-limited" ? from.hostname : peerOf(from),
-      );
+      drops.add(refusal, refusal === "rate-limited" ? source : peer);
       return undefined;
     }
     // Not awaited by the caller unless too many are in flight: the next
@@ -101,13 +123,12 @@ export async function serveUdpUpper(
       () => stats.replied++,
       (err) => {
         if (!signal.aborted) {
-          logger.warn("send-failed", {
-            peer: peerOf(from),
-            error: errorMessage(err),
-          });
+          logger.warn("send-failed", { peer, error: errorMessage(err) });
         }
       },
-    ).finally(() => sendsInFlight--);
+    ).finally(() => {
+      if (--sendsInFlight === 0) allSent?.();
+    });
   };
   const receiveLoop = async (): Promise<void> => {
     const buffer = new Uint8Array(65536);
@@ -116,8 +137,12 @@ export async function serveUdpUpper(
       try {
         const [data, from] = await socket.receive(buffer);
         backoff.reset();
-        const sending = serveOne(data, from as Deno.NetAddr);
-        if (sending && sendsInFlight > MAX_SENDS_IN_FLIGHT) await sending;
+        const sending = serveOne(data, from);
+        // A unix datagram socket cannot send while a receive is pending:
+        // there, each reply goes out before the next receive.
+        if (sending && (sendsInFlight > MAX_SENDS_IN_FLIGHT || !overUdp)) {
+          await sending;
+        }
       } catch (err) {
         if (signal.aborted || err instanceof Deno.errors.BadResource) return;
         logger.warn("receive-failed", {
@@ -130,7 +155,8 @@ export async function serveUdpUpper(
   };
   try {
     await Promise.all(
-      Array.from({ length: UDP_RECEIVERS }, receiveLoop),
+      // A unix datagram socket takes one receive at a time.
+      Array.from({ length: overUdp ? UDP_RECEIVERS : 1 }, receiveLoop),
     );
   } finally {
     clearInterval(dropTimer);
@@ -150,10 +176,6 @@ export const UDP_RECEIVERS = 8;
 
 /** Replies sent and not yet confirmed before receivers wait for them: 64. */
 export const MAX_SENDS_IN_FLIGHT = 64;
-
-function peerOf(from: Deno.NetAddr): string {
-  return formatHostPort(from.hostname, from.port);
-}
 
 function logDatagram(logger: Logger, peer: string, data: Uint8Array): void {
   const says = previewPayload(data);

@@ -12,7 +12,7 @@ import { Deadline, sleep } from "../io/timers.ts";
 import { type Endpoint, formatEndpoint, parseAddress } from "../net/address.ts";
 import { connectTo } from "../net/connect.ts";
 import { DatagramInbox } from "../net/datagram_inbox.ts";
-import { openUdpClient } from "../net/udp_socket.ts";
+import { openDatagramClient } from "../net/udp_socket.ts";
 
 /** The first pause between attempts, in ms; it grows by half each time. */
 export const FIRST_POLL_MS = 50;
@@ -119,6 +119,12 @@ async function probe(
       (await connectTo(target, timeoutMs)).close();
       return null;
     }
+  } catch (err) {
+    // A live unix datagram socket refuses a stream with "protocol wrong type": it is up.
+    if (/protocol wrong type/i.test((err as Error).message)) return null;
+    return (err as Error).message.replace(/^.*: /, "");
+  }
+  try {
     return await probeUdp(target, timeoutMs, options);
   } catch (err) {
     return (err as Error).message.replace(/^.*: /, "");
@@ -128,11 +134,12 @@ async function probe(
 const encoder = new TextEncoder();
 
 async function probeUdp(
-  target: { hostname: string; port: number },
+  target: Endpoint,
   timeoutMs: number,
   options: WaitOptions,
 ): Promise<string | null> {
-  const { socket, server } = await openUdpClient(target.hostname, target.port);
+  await using client = await openDatagramClient(target);
+  const { socket, server } = client;
   const inbox = new DatagramInbox(socket);
   try {
     await socket.send(encoder.encode(options.send ?? "ping"), server);

@@ -78,7 +78,7 @@ Deno.test("e2e: udp-upper usage errors exit 2", async () => {
   for (
     const args of [
       ["udp-upper", "client", "--retries", "11"],
-      ["udp-upper", "client", "--unix", "/tmp/x"],
+      ["chat", "client", "--name", "a", "--unix", "/tmp/x"], // The chat speaks UDP only.
       ["udp-upper", "server", "--rate", "-1"],
       ["chat", "client"],
       ["chat", "client", "--name", ""],
@@ -304,3 +304,53 @@ Deno.test("e2e: the chat operator's /to NAME for a name nobody has used says so 
   );
   await server.type("quit");
 });
+
+Deno.test(
+  "e2e: udp-upper over a unix datagram socket: sockit's client and a Python SOCK_DGRAM peer, stale file replaced, live one refused, removed at exit",
+  requires("linux", "python3"),
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const path = `${dir}/upper.sock`;
+      // A stale socket file: bound once, its owner gone.
+      Deno.listenDatagram({ transport: "unixpacket", path }).close();
+      await using server = await ServerProcess.start([
+        "udp-upper",
+        "server",
+        `unix:${path}`,
+        "--grace",
+        "1",
+      ]);
+      assert.equal(server.address, `unix:${path}`);
+      const ours = await runSockit([
+        "udp-upper",
+        "client",
+        `unix:${path}`,
+        "-m",
+        "hello",
+        "-e",
+        "HELLO",
+      ]);
+      assert.equal(ours.code, 0, ours.stderr);
+      const theirs = await runPython(
+        `
+import socket, sys, tempfile
+c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+c.bind(tempfile.mkdtemp() + "/c")
+c.settimeout(5)
+c.sendto(b"from python", sys.argv[1])
+print(c.recv(1024).decode(), end="")
+`,
+        path,
+      );
+      assert.equal(new TextDecoder().decode(theirs.stdout), "FROM PYTHON");
+      const second = await runSockit(["udp-upper", "server", `unix:${path}`]);
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, /another server is listening there/);
+      assert.equal((await server.stop()).code, 0);
+      await assert.rejects(Deno.lstat(path), Deno.errors.NotFound);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -23,6 +23,7 @@ Deno.test("a positional address stands in for --host/--port or --unix, as netcat
     [["tcp-echo", "client", "unix:/tmp/echo.sock"], { unix: "/tmp/echo.sock" }],
     [["tcp-echo", "server", ":0"], { host: "127.0.0.1", port: 0 }],
     [["udp-upper", "client", "udp://[::1]:3000"], { host: "::1", port: 3000 }],
+    [["udp-upper", "server", "unix:/tmp/u.sock"], { unix: "/tmp/u.sock" }],
     [["chat", "server", ":0"], { host: "127.0.0.1", port: 0 }],
     [["exec", "client", "127.0.0.1:8083", "--", "uname", "-a"], {
       host: "127.0.0.1",
@@ -66,7 +67,7 @@ Deno.test("a positional address refuses a clash, a second word and a bad form, p
       /^Invalid address "nope": use tcp:\/\/HOST:PORT, unix:PATH, HOST:PORT/,
     ],
     [["tcp-echo", "client", ":0"], /port 1-65535/],
-    [["udp-upper", "client", "unix:/x"], /^Invalid address "unix:\/x"/],
+    [["chat", "client", "unix:/x"], /^Invalid address "unix:\/x"/],
   ];
   for (const [args, pattern] of cases) {
     await t.step(args.join(" "), () => {

@@ -41,16 +41,16 @@ function startUpper(
 
 function clientOptions(
   port: number,
-  extra: Partial<UdpUpperClientOptions> = {},
+  extra: Partial<UdpUpperClientOptions> & { hostname?: string } = {},
 ): UdpUpperClientOptions {
+  const { hostname = "127.0.0.1", ...rest } = extra;
   return {
-    hostname: "127.0.0.1",
-    port,
+    endpoint: { transport: "udp", hostname, port },
     messages: ["hello"],
     expects: [],
     timeoutMs: 100,
     retries: 4,
-    ...extra,
+    ...rest,
   };
 }
 
