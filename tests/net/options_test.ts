@@ -67,7 +67,10 @@ Deno.test("a positional address refuses a clash, a second word and a bad form, p
       /^Invalid address "nope": use tcp:\/\/HOST:PORT, unix:PATH, HOST:PORT/,
     ],
     [["tcp-echo", "client", ":0"], /port 1-65535/],
-    [["chat", "client", "unix:/x"], /^Invalid address "unix:\/x"/],
+    [
+      ["chat", "client", "unix:/x", "--name", "a"],
+      /^Invalid address "unix:\/x"/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     await t.step(args.join(" "), () => {
