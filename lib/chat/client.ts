@@ -7,6 +7,7 @@
  */
 
 import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
+import { Deadline } from "../io/timers.ts";
 import { SockitError } from "../cli/errors.ts";
 import { writeAll } from "../io/streams.ts";
 import { type Endpoint, formatAddr } from "../net/address.ts";
@@ -29,7 +30,10 @@ export interface ChatClientOptions {
 
 /**
  * Runs a chat client until `quit`, end of input, or the server's end;
- * resolves to exit code 0.
+ * resolves to exit code 0. It joins first; a server that never answers
+ * (none is there: UDP says nothing) is warned of after
+ * {@linkcode JOIN_ANSWER_MS} and ends the client with a
+ * {@linkcode SockitError}.
  *
  * @example
  * ```ts ignore
@@ -52,7 +56,23 @@ export async function runChatClient(
       );
     }
   };
-  const receiving = receiveFromServer(socket, server, io, options.verbose);
+  let heard = false;
+  const receiving = receiveFromServer(
+    socket,
+    server,
+    io,
+    () => heard = true,
+    options.verbose,
+  );
+  await send(encodeChat({ type: "join", name: options.name }));
+  using _silence = new Deadline(JOIN_ANSWER_MS, () => {
+    if (!heard) {
+      warn(
+        io,
+        `no answer from ${client.where} yet: is the server up? (lines are still sent)`,
+      ).catch(() => {});
+    }
+  });
   const typing = (async () => {
     await runPrompt(
       io,
@@ -69,8 +89,16 @@ export async function runChatClient(
     socket.close();
     await receiving;
   }
+  if (!heard) {
+    throw new SockitError(
+      `${client.where} never answered: is the chat server up there?`,
+    );
+  }
   return 0;
 }
+
+/** How long a client waits for the server's welcome before it warns: 2 s. */
+export const JOIN_ANSWER_MS = 2000;
 
 /**
  * Shows what the server sends: its chat lines, the end of the chat, and a
@@ -80,6 +108,7 @@ async function receiveFromServer(
   socket: Deno.DatagramConn,
   server: Deno.Addr,
   io: ClientIo,
+  heard: () => void,
   verbose = false,
 ): Promise<void> {
   const inbox = new DatagramInbox(socket);
@@ -98,6 +127,7 @@ async function receiveFromServer(
     const datagram = await inbox.nextFrom(server, undefined, fromElsewhere)
       .catch(() => null);
     if (!datagram) return;
+    heard();
     const message = decodeChat(datagram.data);
     if (message?.type === "bye") {
       await show("server ended the chat");

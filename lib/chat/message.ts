@@ -3,6 +3,9 @@
  * decode, with every field checked and bounded; anything else decodes to
  * `null` and is ignored by the receiver.
  *
+ * - `{"type":"join","name":"alice"}`: a client started; the server answers
+ *   `{"type":"welcome"}`, so a client can tell a server that is there from
+ *   one that is not (UDP says nothing about a closed port);
  * - `{"type":"msg","name":"alice","text":"hello"}`: a line someone typed
  *   (the server's own lines carry the name `server`);
  * - `{"type":"leave","name":"alice"}`: a client quit;
@@ -18,6 +21,8 @@ export const MAX_TEXT_BYTES = 4096;
 
 /** A chat datagram. */
 export type ChatMessage =
+  | { type: "join"; name: string }
+  | { type: "welcome" }
   | { type: "msg"; name: string; text: string }
   | { type: "leave"; name: string }
   | { type: "bye" };
@@ -79,9 +84,9 @@ export function decodeChat(bytes: Uint8Array): ChatMessage | null {
   }
   if (typeof value !== "object" || value === null) return null;
   const { type, name, text } = value as Record<string, unknown>;
-  if (type === "bye") return { type };
+  if (type === "bye" || type === "welcome") return { type };
   if (typeof name !== "string" || nameProblem(name) !== null) return null;
-  if (type === "leave") return { type, name };
+  if (type === "leave" || type === "join") return { type, name };
   if (type !== "msg" || typeof text !== "string") return null;
   if (encoder.encode(text).length > MAX_TEXT_BYTES) return null;
   return { type, name, text };

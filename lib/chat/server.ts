@@ -69,11 +69,11 @@ export async function runChatServer(
       if (!datagram) return;
       const message = decodeChat(datagram.data);
       const peer = formatAddr(datagram.from);
-      if (message?.type === "bye") {
+      if (message?.type === "bye" || message?.type === "welcome") {
         logger.warn("ignored", {
           peer,
           bytes: datagram.data.length,
-          reason: "a bye comes from the server only",
+          reason: `a ${message.type} comes from the server only`,
         });
         continue;
       }
@@ -86,6 +86,14 @@ export async function runChatServer(
       if (message === null) {
         lastWriter = name;
         await say(`${peer}: ${rawText(datagram.data)}`);
+      } else if (message.type === "join") {
+        await say(`${message.name}@${peer} joined`);
+        await sendQuietly(
+          socket,
+          encodeChat({ type: "welcome" }),
+          datagram.from,
+          logger,
+        );
       } else if (message.type === "leave") {
         clients.delete(message.name);
         if (lastWriter === message.name) lastWriter = undefined;

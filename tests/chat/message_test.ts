@@ -49,3 +49,15 @@ Deno.test("nameProblem() bounds names", () => {
   assert.match(nameProblem("a".repeat(33))!, /at most 32/);
   assert.match(nameProblem("a\tb")!, /control/);
 });
+
+Deno.test("a join and a welcome round-trip; a join needs a valid name", () => {
+  const join = encodeChat({ type: "join", name: "alice" });
+  assert.deepEqual(decodeChat(join), { type: "join", name: "alice" });
+  assert.deepEqual(decodeChat(encodeChat({ type: "welcome" })), {
+    type: "welcome",
+  });
+  assert.equal(
+    decodeChat(new TextEncoder().encode('{"type":"join","name":""}')),
+    null,
+  );
+});

@@ -354,3 +354,22 @@ print(c.recv(1024).decode(), end="")
     }
   },
 );
+
+Deno.test("e2e: a chat client whose server is not there says so and exits 1", async () => {
+  const closed = Deno.listenDatagram({
+    hostname: "127.0.0.1",
+    port: 0,
+    transport: "udp",
+  });
+  const port = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const result = await runSockit(
+    ["chat", "client", "--port", String(port), "--name", "bob"],
+    { stdin: "hello\nquit\n" },
+  );
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    `sockit: udp://127.0.0.1:${port} never answered: is the chat server up there?\n`,
+  );
+});
