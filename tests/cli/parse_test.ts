@@ -169,3 +169,26 @@ Deno.test("typed values: reading an option the command did not declare is a type
   });
   assert.equal(command.summary, "");
 });
+
+Deno.test("only the exec client's unknown-option error mentions the remote command", () => {
+  const message = (...args: string[]) => {
+    try {
+      parseCommandLine(args, SERVICES, () => undefined);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return "";
+  };
+  assert.equal(
+    message("wait", "127.0.0.1:1", "--nope"),
+    'Unknown option "--nope" for wait',
+  );
+  assert.match(
+    message("exec", "client", "--nope"),
+    /; put the remote command after --$/,
+  );
+  assert.equal(
+    message("wait", "127.0.0.1:1", "--tmeout", "1"),
+    'Unknown option "--tmeout" for wait: did you mean --timeout?',
+  );
+});
