@@ -6,6 +6,8 @@
  */
 
 import { DatagramInbox } from "../lib/net/datagram_inbox.ts";
+import { serveUdpUpper } from "../lib/udp_upper/server.ts";
+import { CapturedLog, withTimeout } from "./_helpers.ts";
 
 /** A UDP socket on `hostname`, port `port` (0 = any), with a bounded receive. */
 export class UdpPeer implements AsyncDisposable {
@@ -95,4 +97,33 @@ export class LossyRelay implements AsyncDisposable {
     await this.back[Symbol.asyncDispose]();
     await this.#running;
   }
+}
+
+/** An in-process udp-upper server on loopback (or `hostname`), logging to a captured log; stopped at dispose. */
+export function startUpper(
+  options: { ratePerSecond?: number; hostname?: string } = {},
+) {
+  const socket = Deno.listenDatagram({
+    hostname: options.hostname ?? "127.0.0.1",
+    port: 0,
+    transport: "udp",
+  });
+  const log = new CapturedLog();
+  const stop = new AbortController();
+  const served = serveUdpUpper(socket, {
+    signal: stop.signal,
+    logger: log.logger("udp-upper"),
+    ...(options.ratePerSecond === undefined
+      ? {}
+      : { ratePerSecond: options.ratePerSecond }),
+  });
+  return {
+    addr: socket.addr as Deno.NetAddr,
+    log,
+    served,
+    async [Symbol.asyncDispose]() {
+      stop.abort();
+      await withTimeout(served, 5000, "the UDP server to stop");
+    },
+  };
 }

@@ -91,13 +91,16 @@ else:
         conn.send(data[::-1])
 `;
 
+/** Starts the seeds' server: `goodbye` (greets and closes) or `reverse` (each chunk reversed). */
+function seedServer(kind: "goodbye" | "reverse") {
+  return PythonPeer.start(TCP_SERVER.replace("sys.argv[1]", `"${kind}"`));
+}
+
 Deno.test(
   "e2e seeds: the client prints a reply with no newline when the server closes after it",
   PEERS,
   async () => {
-    const { peer, port } = await PythonPeer.start(
-      TCP_SERVER.replace("sys.argv[1]", '"goodbye"'),
-    );
+    const { peer, port } = await seedServer("goodbye");
     await using _peer = peer;
     const result = await runSockit([
       "tcp-echo",
@@ -118,9 +121,7 @@ Deno.test(
   "e2e seeds: --no-newline sends hello as it is and takes olleh as the reply",
   PEERS,
   async () => {
-    const { peer, port } = await PythonPeer.start(
-      TCP_SERVER.replace("sys.argv[1]", '"reverse"'),
-    );
+    const { peer, port } = await seedServer("reverse");
     await using _peer = peer;
     const result = await runSockit([
       "tcp-echo",
@@ -144,9 +145,7 @@ Deno.test(
   "e2e seeds: a mismatched reply with no newline shows what arrived",
   PEERS,
   async () => {
-    const { peer, port } = await PythonPeer.start(
-      TCP_SERVER.replace("sys.argv[1]", '"goodbye"'),
-    );
+    const { peer, port } = await seedServer("goodbye");
     await using _peer = peer;
     const result = await runSockit([
       "tcp-echo",

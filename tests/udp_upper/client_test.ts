@@ -5,39 +5,10 @@ import {
   runUdpUpperClient,
   type UdpUpperClientOptions,
 } from "../../lib/udp_upper/client.ts";
-import { serveUdpUpper } from "../../lib/udp_upper/server.ts";
-import { CapturedLog, withTimeout } from "../_helpers.ts";
-import { LossyRelay, UdpPeer } from "../_udp.ts";
+import { withTimeout } from "../_helpers.ts";
+import { LossyRelay, startUpper, UdpPeer } from "../_udp.ts";
 
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-
-function startUpper(
-  options: { ratePerSecond?: number; hostname?: string } = {},
-) {
-  const socket = Deno.listenDatagram({
-    hostname: options.hostname ?? "127.0.0.1",
-    port: 0,
-    transport: "udp",
-  });
-  const log = new CapturedLog();
-  const stop = new AbortController();
-  const served = serveUdpUpper(socket, {
-    signal: stop.signal,
-    logger: log.logger("udp-upper"),
-    ...(options.ratePerSecond === undefined
-      ? {}
-      : { ratePerSecond: options.ratePerSecond }),
-  });
-  return {
-    addr: socket.addr as Deno.NetAddr,
-    log,
-    served,
-    async [Symbol.asyncDispose]() {
-      stop.abort();
-      await withTimeout(served, 5000, "the UDP server to stop");
-    },
-  };
-}
 
 function clientOptions(
   port: number,

@@ -1,39 +1,10 @@
 import assert from "node:assert/strict";
 import { requires } from "../_platform.ts";
-import { serveUdpUpper } from "../../lib/udp_upper/server.ts";
-import { CapturedLog, withTimeout } from "../_helpers.ts";
-import { UdpPeer } from "../_udp.ts";
+import { withTimeout } from "../_helpers.ts";
+import { startUpper, UdpPeer } from "../_udp.ts";
 
 const encode = (s: string) => new TextEncoder().encode(s);
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-
-function startUpper(
-  options: { ratePerSecond?: number; hostname?: string } = {},
-) {
-  const socket = Deno.listenDatagram({
-    hostname: options.hostname ?? "127.0.0.1",
-    port: 0,
-    transport: "udp",
-  });
-  const log = new CapturedLog();
-  const stop = new AbortController();
-  const served = serveUdpUpper(socket, {
-    signal: stop.signal,
-    logger: log.logger("udp-upper"),
-    ...(options.ratePerSecond === undefined
-      ? {}
-      : { ratePerSecond: options.ratePerSecond }),
-  });
-  return {
-    addr: socket.addr as Deno.NetAddr,
-    log,
-    served,
-    async [Symbol.asyncDispose]() {
-      stop.abort();
-      await withTimeout(served, 5000, "the UDP server to stop");
-    },
-  };
-}
 
 async function ask(peer: UdpPeer, to: Deno.NetAddr, request: Uint8Array) {
   await peer.send(request, to);
