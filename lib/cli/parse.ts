@@ -125,6 +125,7 @@ export function parseCommandLine(
     positionals,
     run: () =>
       runPointingAtHelp(
+        // The values were built from this very command's options.
         () => chosen.run(values as never, positionals, afterDashes),
         help,
       ),
