@@ -106,14 +106,17 @@ export async function serveUdpUpper(
   ): Promise<unknown> | undefined => {
     stats.received++;
     if (signal.aborted) return undefined; // Shutting down: no new replies.
-    const peer = formatAddr(from);
-    if (!logger.quiet) logDatagram(logger, peer, data);
-    const source = "hostname" in from ? from.hostname : peer;
+    // The hot path formats no address unless a line needs it.
+    if (!logger.quiet) logDatagram(logger, formatAddr(from), data);
+    const source = "hostname" in from ? from.hostname : formatAddr(from);
     const refusal = refusalReason(from as Peer, self as Peer) ??
       (limiter.allow(source, performance.now()) ? null : "rate-limited");
     if (refusal) {
       stats.dropped++;
-      drops.add(refusal, refusal === "rate-limited" ? source : peer);
+      drops.add(
+        refusal,
+        refusal === "rate-limited" ? source : formatAddr(from),
+      );
       return undefined;
     }
     // Not awaited by the caller unless too many are in flight: the next
@@ -123,7 +126,10 @@ export async function serveUdpUpper(
       () => stats.replied++,
       (err) => {
         if (!signal.aborted) {
-          logger.warn("send-failed", { peer, error: errorMessage(err) });
+          logger.warn("send-failed", {
+            peer: formatAddr(from),
+            error: errorMessage(err),
+          });
         }
       },
     ).finally(() => {
