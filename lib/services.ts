@@ -10,6 +10,7 @@ import { BENCH } from "./bench/command.ts";
 import { CHAT } from "./chat/command.ts";
 import { DEMO } from "./demo/command.ts";
 import { EXEC } from "./exec/command.ts";
+import { LISTEN } from "./listen/command.ts";
 import { TCP_ECHO } from "./tcp_echo/command.ts";
 import { UDP_UPPER } from "./udp_upper/command.ts";
 import { WAIT } from "./wait/command.ts";
@@ -20,6 +21,7 @@ export const SERVICES: readonly Service[] = [
   UDP_UPPER,
   CHAT,
   EXEC,
+  LISTEN,
   WAIT,
   BENCH,
   DEMO,

@@ -109,9 +109,11 @@ export class ServerProcess implements AsyncDisposable {
     start: ProgramStart,
   ): Promise<ServerProcess> {
     const [program, ...args] = argv;
+    // Stdin stays open (and empty) while the server runs: a chat server
+    // ends at the end of its operator's input, as on a terminal.
     const child = new Deno.Command(program!, {
       args,
-      stdin: "null",
+      stdin: "piped",
       stdout: "piped",
       stderr: "piped",
       env: start.env ?? {},
@@ -218,6 +220,7 @@ export class ServerProcess implements AsyncDisposable {
       // Already exited.
     }
     await this.child.status;
+    await this.child.stdin.close().catch(() => {});
     await Promise.all(this.#pumps);
   }
 }

@@ -7,7 +7,7 @@
  */
 
 import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
-import { Deadline } from "../io/timers.ts";
+import { Deadline, whenAborted } from "../io/timers.ts";
 import { SockitError } from "../cli/errors.ts";
 import { writeAll } from "../io/streams.ts";
 import { type Endpoint, formatAddr } from "../net/address.ts";
@@ -57,16 +57,22 @@ export async function runChatClient(
     }
   };
   let heard = false;
+  let ending = false; // Then the final error says it; no warning first.
+  let answered = () => {};
+  const firstAnswer = new Promise<void>((resolve) => answered = resolve);
   const receiving = receiveFromServer(
     socket,
     server,
     io,
-    () => heard = true,
+    () => {
+      heard = true;
+      answered();
+    },
     options.verbose,
   );
   await send(encodeChat({ type: "join", name: options.name }));
-  using _silence = new Deadline(JOIN_ANSWER_MS, () => {
-    if (!heard) {
+  using silence = new Deadline(JOIN_ANSWER_MS, () => {
+    if (!heard && !ending) {
       warn(
         io,
         `no answer from ${client.where} yet: is the server up? (lines are still sent)`,
@@ -85,6 +91,12 @@ export async function runChatClient(
   })();
   try {
     await Promise.race([typing, receiving]);
+    if (!heard) {
+      ending = true;
+      // Input ended at once (a pipe): give the welcome its time to come.
+      using silent = whenAborted(silence.signal);
+      await Promise.race([firstAnswer, silent.promise]);
+    }
   } finally {
     socket.close();
     await receiving;

@@ -33,6 +33,7 @@ export function topLevelHelp(services: readonly Service[]): string {
     "  sockit --version",
     "  sockit demo",
     "  sockit wait ADDRESS... [-- COMMAND [ARGS...]]",
+    "  sockit listen [ADDRESS] [--udp] [--once] [--output DIR] [--reply TEXT]",
     "  sockit bench tcp-echo|udp-upper|exec [options]",
     "",
     "Services and commands:",

@@ -103,8 +103,9 @@ async function startServer(words: string[], block: Block): Promise<void> {
     : args.includes("--unix")
     ? args[args.indexOf("--unix") + 1]!
     : DEFAULT_PORTS[service!]!;
+  const hasAddress = args.some((a) => /:\d+$|^unix:/.test(a));
   if (portAt >= 0) args[portAt + 1] = "0";
-  else if (!args.includes("--unix")) args.push("--port", "0");
+  else if (!args.includes("--unix") && !hasAddress) args.push("--port", "0");
   const server = await ServerProcess.start(args);
   block.running.push(server);
   block.started.add(service!);
@@ -288,7 +289,8 @@ Deno.test({
             if (background.length === parts.length) continue;
             const last = parts.at(-1)!;
             const words = sockitWords(last);
-            if (words?.[1] === "server" && !last.includes("|")) {
+            const listens = words?.[1] === "server" || words?.[0] === "listen";
+            if (listens && !last.includes("|")) {
               await startServer(words, block);
               continue;
             }

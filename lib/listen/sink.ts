@@ -1,0 +1,226 @@
+/**
+ * `sockit listen`: a sink that shows what clients send, as `nc -l` does.
+ * Each TCP (or unix) connection's bytes go to stdout as they arrive, or to
+ * a file of their own under `--output DIR`; each datagram likewise. A
+ * `--reply` answers each connection (after its first bytes) or datagram,
+ * so the sink can stand in for a server a client under test expects.
+ * Bounded: `maxBytes` per connection (past it the connection is closed),
+ * and stdout's pace sets the reading pace.
+ *
+ * @module
+ */
+
+import { errorMessage } from "../cli/errors.ts";
+import type { Logger } from "../io/log.ts";
+import { type ByteWriter, closeQuietly, writeAll } from "../io/streams.ts";
+import {
+  type ConnectionContext,
+  serveConnections,
+} from "../net/accept_loop.ts";
+import { formatAddr } from "../net/address.ts";
+
+/** Bytes kept from one connection by default: 64 MiB. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Where what arrives goes: stdout, or one file per connection or sender. */
+export interface SinkTarget {
+  /** Opens the writer for one connection or sender; `close` when it ends. */
+  open(peer: string, index: number): Promise<ByteWriter & { close(): void }>;
+}
+
+/** Options of {@linkcode listenStream} and {@linkcode listenDatagrams}. */
+export interface SinkOptions {
+  /** Aborting stops the sink. */
+  signal: AbortSignal;
+  /** Where connection events go. */
+  logger: Logger;
+  /** Where the bytes go. */
+  target: SinkTarget;
+  /** Sent to each connection after its first bytes, or to each datagram's sender. */
+  reply?: Uint8Array;
+  /** Stop after the first connection closes (or the first datagram). @default {false} */
+  once?: boolean;
+  /** Bytes kept per connection (per sender for UDP); past it the connection closes. @default {DEFAULT_MAX_BYTES} */
+  maxBytes?: number;
+  /** Connections open at once. @default {1024} */
+  maxConns?: number;
+  /** Grace at shutdown, in ms. @default {5000} */
+  graceMs?: number;
+  /** Aborting ends the grace period at once. */
+  force?: AbortSignal;
+}
+
+/**
+ * Takes connections on `listener` until `options.signal` aborts (or, with
+ * `once`, the first connection closes).
+ *
+ * @example
+ * ```ts ignore
+ * import { listenStream, stdoutTarget } from "./sink.ts";
+ * await listenStream(listener, { signal, logger, target: stdoutTarget(Deno.stdout) });
+ * ```
+ */
+export async function listenStream(
+  listener: Deno.Listener,
+  options: SinkOptions,
+): Promise<void> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([options.signal, stop.signal]);
+  let index = 0;
+  await serveConnections(
+    listener,
+    async (conn, context) => {
+      await sinkConnection(conn, context, options, index++);
+      if (options.once) stop.abort("once");
+    },
+    { ...options, signal, idleTimeoutMs: 0 },
+  );
+}
+
+async function sinkConnection(
+  conn: Deno.Conn,
+  context: ConnectionContext,
+  options: SinkOptions,
+  index: number,
+): Promise<void> {
+  const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const out = await options.target.open(context.peer, index);
+  try {
+    const buffer = new Uint8Array(64 * 1024);
+    let total = 0;
+    let replied = false;
+    while (true) {
+      const n = await conn.read(buffer);
+      if (n === null) return;
+      context.received(n);
+      const kept = Math.min(n, max - total);
+      if (kept > 0) await writeAll(out, buffer.subarray(0, kept));
+      total += n;
+      if (total > max) {
+        options.logger.warn("max-bytes", {
+          peer: context.peer,
+          max_bytes: max,
+        });
+        return;
+      }
+      if (options.reply && !replied) {
+        replied = true;
+        await writeAll(conn, options.reply, context.sent);
+      }
+    }
+  } finally {
+    out.close();
+  }
+}
+
+/**
+ * Takes datagrams on `socket` until `options.signal` aborts (or, with
+ * `once`, after the first).
+ *
+ * @example
+ * ```ts ignore
+ * import { listenDatagrams, stdoutTarget } from "./sink.ts";
+ * await listenDatagrams(socket, { signal, logger, target: stdoutTarget(Deno.stdout) });
+ * ```
+ */
+export async function listenDatagrams(
+  socket: Deno.DatagramConn,
+  options: SinkOptions,
+): Promise<void> {
+  const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const senders = new Map<
+    string,
+    { out: ByteWriter & { close(): void }; total: number }
+  >();
+  const close = () => closeQuietly(socket);
+  options.signal.addEventListener("abort", close, { once: true });
+  try {
+    while (!options.signal.aborted) {
+      let datagram: [Uint8Array, Deno.Addr];
+      try {
+        datagram = await socket.receive();
+      } catch (err) {
+        if (options.signal.aborted || err instanceof Deno.errors.BadResource) {
+          return;
+        }
+        options.logger.warn("receive-failed", { error: errorMessage(err) });
+        continue;
+      }
+      const [data, from] = datagram;
+      const peer = formatAddr(from);
+      options.logger.info("datagram", { peer, bytes: data.length });
+      let sender = senders.get(peer);
+      if (!sender) {
+        if (senders.size >= (options.maxConns ?? 1024)) {
+          options.logger.warn("refused", { peer, reason: "max-conns" });
+          continue;
+        }
+        sender = {
+          out: await options.target.open(peer, senders.size),
+          total: 0,
+        };
+        senders.set(peer, sender);
+      }
+      const kept = Math.min(data.length, max - sender.total);
+      sender.total += data.length;
+      if (kept > 0) await writeAll(sender.out, data.subarray(0, kept));
+      if (options.reply) {
+        await socket.send(options.reply, from).catch((err) =>
+          options.logger.warn("send-failed", { peer, error: errorMessage(err) })
+        );
+      }
+      if (options.once) return;
+    }
+  } finally {
+    options.signal.removeEventListener("abort", close);
+    close();
+    for (const { out } of senders.values()) out.close();
+  }
+}
+
+/**
+ * Every connection's bytes to one writer (stdout), as they arrive.
+ *
+ * @example
+ * ```ts
+ * import { stdoutTarget } from "./sink.ts";
+ * import { MemoryWriter } from "../io/memory.ts";
+ * const out = await stdoutTarget(new MemoryWriter()).open("127.0.0.1:1", 0);
+ * out.close();
+ * ```
+ */
+export function stdoutTarget(stdout: ByteWriter): SinkTarget {
+  return {
+    open: () =>
+      Promise.resolve({ write: (p) => stdout.write(p), close: () => {} }),
+  };
+}
+
+/**
+ * One file per connection (or sender) under `dir`, named by its number and
+ * peer: `0001-127.0.0.1_40222.bin`.
+ *
+ * @example
+ * ```ts
+ * import { directoryTarget } from "./sink.ts";
+ * const dir = await Deno.makeTempDir();
+ * const out = await directoryTarget(dir).open("127.0.0.1:40222", 0);
+ * out.close();
+ * console.assert((await Deno.stat(`${dir}/0001-127.0.0.1_40222.bin`)).isFile);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function directoryTarget(dir: string): SinkTarget {
+  return {
+    async open(peer, index) {
+      const name = `${String(index + 1).padStart(4, "0")}-${
+        peer.replace(/[^\w.-]+/g, "_")
+      }.bin`;
+      const file = await Deno.open(`${dir}/${name}`, {
+        write: true,
+        createNew: true,
+      });
+      return { write: (p) => file.write(p), close: () => closeQuietly(file) };
+    },
+  };
+}
