@@ -194,7 +194,7 @@ export async function renderReport(r: {
   return [
     "# sockit benchmark results",
     "",
-    "Written by `deno task bench` (scripts/bench.ts); do not edit by hand: the analysis lives in",
+    "Written by `deno task bench` (scripts/bench/); do not edit by hand: the analysis lives in",
     "bench/NOTES.md and is appended below. Loopback only, load from bench/loadgen.c (single-threaded",
     `epoll, C). Each case ran every server ${r.rounds} times for ${r.seconds} s, the order rotated each`,
     `round; the tables show medians. The whole run took ${
