@@ -13,6 +13,7 @@ import {
   GRACE_OPTIONS,
   hostPortOptions,
   logOptions,
+  PEER_OPTIONS,
   positionalAddress,
 } from "../net/options.ts";
 import { runDatagramServer } from "../net/serve_command.ts";
@@ -27,6 +28,7 @@ const server = defineCommand({
   usage: "[ADDRESS] [options]",
   options: {
     ...bindOptions(CHAT_PORT),
+    ...PEER_OPTIONS,
     ...GRACE_OPTIONS,
     ...logOptions(
       "No effect: the chat server logs only warnings (kept so every server takes it)",

@@ -14,6 +14,7 @@ import { writeAll } from "../io/streams.ts";
 import { settlesWithin, whenAborted } from "../io/timers.ts";
 import { DEFAULT_GRACE_MS } from "../net/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
+import { peerRefusal, type PeerRule } from "../net/cidr.ts";
 import { DatagramInbox } from "../net/datagram_inbox.ts";
 import { decodeChat, encodeChat, MAX_TEXT_BYTES, rawText } from "./message.ts";
 
@@ -37,6 +38,8 @@ export interface ChatServerOptions {
   graceMs?: number;
   /** Aborting ends that at once (a second SIGINT or SIGTERM). */
   force?: AbortSignal;
+  /** Who may send (`--allow-from`, `--deny-from`); anyone when absent. */
+  peers?: PeerRule;
 }
 
 /**
@@ -67,8 +70,18 @@ export async function runChatServer(
     while (true) {
       const datagram = await inbox.next(Infinity).catch(() => null);
       if (!datagram) return;
-      const message = decodeChat(datagram.data);
       const peer = formatAddr(datagram.from);
+      const from = datagram.from;
+      const refused = options.peers &&
+        peerRefusal(
+          "hostname" in from ? from.hostname : undefined,
+          options.peers,
+        );
+      if (refused) {
+        logger.warn("refused", { peer, reason: "not-allowed", rule: refused });
+        continue;
+      }
+      const message = decodeChat(datagram.data);
       if (message?.type === "bye" || message?.type === "welcome") {
         logger.warn("ignored", {
           peer,

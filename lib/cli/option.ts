@@ -192,12 +192,17 @@ export interface TextOption extends OptionText {
  * console.assert(texts({ help: "Message" }).default.length === 0);
  * ```
  */
-export function texts(t: OptionText): Option<string[], true> {
-  return define<string[], true>(t, {
+export function texts(t: TextOption): Option<string[], true> {
+  const { check, ...rest } = t;
+  return define<string[], true>(rest, {
     repeatable: true,
     default: [],
     bounds: "repeatable",
-    parse: (raw) => [raw],
+    parse: (raw) => {
+      const problem = check?.(raw);
+      if (problem) throw new InvalidValue(problem);
+      return [raw];
+    },
   });
 }
 

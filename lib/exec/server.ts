@@ -15,6 +15,7 @@ import {
   type ConnectionContext,
   serveConnections,
 } from "../net/accept_loop.ts";
+import type { PeerRule } from "../net/cidr.ts";
 import { FailureDelay } from "./auth.ts";
 import { EarlyEof, FrameConnection } from "./connection.ts";
 import { FrameError, MAX_HEADER_BYTES, PREFIX_BYTES } from "./frame.ts";
@@ -74,6 +75,8 @@ export interface ExecServerOptions extends Omit<ExecPolicy, "failures"> {
   force?: AbortSignal;
   /** From SIGTERM to SIGKILL at a timeout, in ms. @default {2000} */
   killGraceMs?: number;
+  /** Who may connect (`--allow-from`, `--deny-from`); anyone when absent. */
+  peers?: PeerRule;
 }
 
 /**

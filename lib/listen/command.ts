@@ -15,6 +15,7 @@ import {
   GRACE_OPTIONS,
   listenOptions,
   logOptions,
+  PEER_OPTIONS,
 } from "../net/options.ts";
 import { parseAddress } from "../net/address.ts";
 import { runDatagramServer, runStreamServer } from "../net/serve_command.ts";
@@ -50,6 +51,7 @@ const listen = defineCommand({
     ...listenOptions(0),
     ...logOptions(),
     ...GRACE_OPTIONS,
+    ...PEER_OPTIONS,
     udp: flag({
       help: "Take datagrams (UDP, or a unix datagram socket with --unix)",
     }),

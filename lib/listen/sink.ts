@@ -18,6 +18,7 @@ import {
   serveConnections,
 } from "../net/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
+import { peerRefusal, type PeerRule } from "../net/cidr.ts";
 
 /** Bytes kept from one connection by default: 64 MiB. */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
@@ -48,6 +49,8 @@ export interface SinkOptions {
   graceMs?: number;
   /** Aborting ends the grace period at once. */
   force?: AbortSignal;
+  /** Who may connect or send (`--allow-from`, `--deny-from`); anyone when absent. */
+  peers?: PeerRule;
 }
 
 /**
@@ -148,6 +151,19 @@ export async function listenDatagrams(
       }
       const [data, from] = datagram;
       const peer = formatAddr(from);
+      const refused = options.peers &&
+        peerRefusal(
+          "hostname" in from ? from.hostname : undefined,
+          options.peers,
+        );
+      if (refused) {
+        options.logger.warn("refused", {
+          peer,
+          reason: "not-allowed",
+          rule: refused,
+        });
+        continue;
+      }
       options.logger.info("datagram", { peer, bytes: data.length });
       let sender = senders.get(peer);
       if (!sender) {

@@ -10,6 +10,7 @@
 import { closeQuietly } from "../io/streams.ts";
 import { errorMessage } from "../cli/errors.ts";
 import { formatAddr } from "./address.ts";
+import { peerRefusal, type PeerRule } from "./cidr.ts";
 import type { Logger } from "../io/log.ts";
 import { Backoff, Deadline, IdleWatch, sleep } from "../io/timers.ts";
 import { TLS_HANDSHAKE_TIMEOUT_MS } from "./tls.ts";
@@ -52,6 +53,8 @@ export interface ServeOptions {
   force?: AbortSignal;
   /** On a TLS listener, how long a client has to finish the handshake, in ms. @default {10000} */
   handshakeTimeoutMs?: number;
+  /** Who may connect (`--allow-from`, `--deny-from`); anyone when absent. */
+  peers?: PeerRule;
 }
 
 /** Connections a server keeps open at once by default: 1024. */
@@ -117,6 +120,21 @@ export async function serveConnections(
       continue;
     }
     backoff.reset();
+    const remote = conn.remoteAddr;
+    const refused = options.peers &&
+      peerRefusal(
+        "hostname" in remote ? remote.hostname : undefined,
+        options.peers,
+      );
+    if (refused) {
+      logger.warn("refused", {
+        peer: formatAddr(remote),
+        reason: "not-allowed",
+        rule: refused,
+      });
+      closeQuietly(conn);
+      continue;
+    }
     if (open.size >= maxConns) {
       logger.warn("refused", {
         peer: formatAddr(conn.remoteAddr),

@@ -18,6 +18,7 @@ import {
   flag,
   port,
   text,
+  texts,
   type Values,
 } from "../cli/option.ts";
 import { Logger } from "../io/log.ts";
@@ -29,6 +30,7 @@ import {
   DEFAULT_MAX_CONNS,
 } from "./accept_loop.ts";
 import { type Endpoint, parseAddress } from "./address.ts";
+import { parseCidr, type PeerRule } from "./cidr.ts";
 
 /** The host servers bind and clients reach unless told otherwise. */
 export const DEFAULT_HOST = "127.0.0.1";
@@ -112,6 +114,45 @@ export const GRACE_OPTIONS = {
   }),
 };
 
+function cidrProblem(raw: string): string | null {
+  return parseCidr(raw)
+    ? null
+    : "give an address or a CIDR range, e.g. 127.0.0.0/8 or ::1";
+}
+
+/** Who may reach a server: `--allow-from` and `--deny-from`, each repeatable. */
+export const PEER_OPTIONS = {
+  allowFrom: texts({
+    help:
+      "Take connections and datagrams only from this address or CIDR range; others are closed or dropped at once",
+    value: "CIDR",
+    check: cidrProblem,
+  }),
+  denyFrom: texts({
+    help: "Refuse connections and datagrams from this address or CIDR range",
+    value: "CIDR",
+    check: cidrProblem,
+  }),
+};
+
+/**
+ * The rule `--allow-from` and `--deny-from` make.
+ *
+ * @example
+ * ```ts
+ * import { peerRuleFrom } from "./options.ts";
+ * console.assert(peerRuleFrom({ allowFrom: ["127.0.0.0/8"], denyFrom: [] }).allow.length === 1);
+ * ```
+ */
+export function peerRuleFrom(
+  values: { allowFrom: string[]; denyFrom: string[] },
+): PeerRule {
+  return {
+    allow: values.allowFrom.map((text) => parseCidr(text)!),
+    deny: values.denyFrom.map((text) => parseCidr(text)!),
+  };
+}
+
 /**
  * Options every stream server has: where to listen, logging, shutdown grace.
  *
@@ -122,7 +163,12 @@ export const GRACE_OPTIONS = {
  * ```
  */
 export function serverOptions(defaultPort: number) {
-  return { ...listenOptions(defaultPort), ...logOptions(), ...GRACE_OPTIONS };
+  return {
+    ...listenOptions(defaultPort),
+    ...logOptions(),
+    ...GRACE_OPTIONS,
+    ...PEER_OPTIONS,
+  };
 }
 
 /**

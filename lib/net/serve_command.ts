@@ -12,11 +12,14 @@ import type { Values } from "../cli/option.ts";
 import type { Logger } from "../io/log.ts";
 import type { Endpoint } from "./address.ts";
 import { bindDatagram, listenOn } from "./listen.ts";
+import type { PeerRule } from "./cidr.ts";
 import {
   endpointFrom,
   type EndpointValues,
   loggerFrom,
   logOptions,
+  PEER_OPTIONS,
+  peerRuleFrom,
 } from "./options.ts";
 import { runServer } from "./server_runner.ts";
 import type { ServerTls } from "./tls.ts";
@@ -24,15 +27,27 @@ import type { ServerTls } from "./tls.ts";
 /** How a service serves once its socket is bound. */
 export type Serve<T> = (
   socket: T,
-  context: { signal: AbortSignal; force: AbortSignal; logger: Logger },
+  context: {
+    signal: AbortSignal;
+    force: AbortSignal;
+    logger: Logger;
+    /** Who may connect or send (`--allow-from`, `--deny-from`). */
+    peers: PeerRule;
+  },
 ) => Promise<void>;
+
+/** The option values every server command has. */
+type ServerValues =
+  & EndpointValues
+  & Values<ReturnType<typeof logOptions>>
+  & Values<typeof PEER_OPTIONS>;
 
 /** What {@linkcode runStreamServer} takes. */
 export interface StreamServerRun {
   /** The service, as the ready line and the log name it. */
   service: string;
   /** The server's option values. */
-  values: EndpointValues & Values<ReturnType<typeof logOptions>>;
+  values: ServerValues;
   /** Where to listen; read from `values` when absent. */
   endpoint?: Endpoint;
   /** The certificate to serve TLS with. */
@@ -69,7 +84,12 @@ export async function runStreamServer(run: StreamServerRun): Promise<number> {
       return listener;
     },
     serve: (listener, signal, force) =>
-      run.serve(listener, { signal, force, logger }),
+      run.serve(listener, {
+        signal,
+        force,
+        logger,
+        peers: peerRuleFrom(run.values),
+      }),
   });
 }
 
@@ -84,7 +104,7 @@ export async function runStreamServer(run: StreamServerRun): Promise<number> {
  */
 export async function runDatagramServer(run: {
   service: string;
-  values: EndpointValues & Values<ReturnType<typeof logOptions>>;
+  values: ServerValues;
   serve: Serve<Deno.DatagramConn>;
 }): Promise<number> {
   const logger = loggerFrom(run.values, run.service);
@@ -94,6 +114,11 @@ export async function runDatagramServer(run: {
     endpoint: endpointFrom(run.values, "udp"),
     bind: bindDatagram,
     serve: (socket, signal, force) =>
-      run.serve(socket, { signal, force, logger }),
+      run.serve(socket, {
+        signal,
+        force,
+        logger,
+        peers: peerRuleFrom(run.values),
+      }),
   });
 }

@@ -15,6 +15,7 @@ import {
   type ConnectionHandler,
   serveConnections,
 } from "../net/accept_loop.ts";
+import type { PeerRule } from "../net/cidr.ts";
 import {
   type EchoMode,
   LineSplitter,
@@ -56,6 +57,8 @@ export interface TcpEchoServerOptions {
   force?: AbortSignal;
   /** On a TLS listener, the time a client has for the handshake, in ms. @default {10000} */
   handshakeTimeoutMs?: number;
+  /** Who may connect (`--allow-from`, `--deny-from`); anyone when absent. */
+  peers?: PeerRule;
 }
 
 /**

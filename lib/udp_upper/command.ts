@@ -15,6 +15,7 @@ import {
   GRACE_OPTIONS,
   listenOptions,
   logOptions,
+  PEER_OPTIONS,
   positionalAddress,
   timeoutOption,
 } from "../net/options.ts";
@@ -36,6 +37,7 @@ const server = defineCommand({
   options: {
     ...listenOptions(UDP_UPPER_PORT),
     ...GRACE_OPTIONS,
+    ...PEER_OPTIONS,
     ...logOptions("Do not log each datagram"),
     rate: count({
       help: "Replies per second per source address; 0 = no cap",

@@ -12,6 +12,7 @@ import { closeQuietly } from "../io/streams.ts";
 import { Backoff, Deadline, whenAborted } from "../io/timers.ts";
 import { DEFAULT_GRACE_MS } from "../net/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
+import { peerRefusal, type PeerRule } from "../net/cidr.ts";
 import {
   DEFAULT_RATE_PER_SECOND,
   DropCounter,
@@ -36,6 +37,8 @@ export interface UdpUpperServerOptions {
   graceMs?: number;
   /** Aborting ends the grace period at once (a second SIGINT or SIGTERM). */
   force?: AbortSignal;
+  /** Who may send (`--allow-from`, `--deny-from`); anyone when absent. */
+  peers?: PeerRule;
 }
 
 /** Counts a server keeps, for tests and the final log line. */
@@ -70,6 +73,10 @@ export async function serveUdpUpper(
   const { signal, logger } = options;
   const self = socket.addr;
   const overUdp = self.transport === "udp";
+  const peers = options.peers &&
+      options.peers.allow.length + options.peers.deny.length > 0
+    ? options.peers
+    : undefined; // No rule: nothing to check per datagram.
   const limiter = new RateLimiter({
     perSecond: options.ratePerSecond ?? DEFAULT_RATE_PER_SECOND,
   });
@@ -110,6 +117,13 @@ export async function serveUdpUpper(
     if (!logger.quiet) logDatagram(logger, formatAddr(from), data);
     const source = "hostname" in from ? from.hostname : formatAddr(from);
     const refusal = refusalReason(from as Peer, self as Peer) ??
+      (peers &&
+          peerRefusal(
+            "hostname" in from ? from.hostname : undefined,
+            peers,
+          )
+        ? "not-allowed"
+        : null) ??
       (limiter.allow(source, performance.now()) ? null : "rate-limited");
     if (refusal) {
       stats.dropped++;
