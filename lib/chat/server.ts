@@ -14,7 +14,7 @@ import { writeAll } from "../io/streams.ts";
 import { settlesWithin, whenAborted } from "../io/timers.ts";
 import { DEFAULT_GRACE_MS } from "../net/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
-import { peerRefusal, type PeerRule } from "../net/cidr.ts";
+import { addrRefusal, type PeerRule } from "../net/cidr.ts";
 import { DatagramInbox } from "../net/datagram_inbox.ts";
 import { decodeChat, encodeChat, MAX_TEXT_BYTES, rawText } from "./message.ts";
 
@@ -72,11 +72,7 @@ export async function runChatServer(
       if (!datagram) return;
       const peer = formatAddr(datagram.from);
       const from = datagram.from;
-      const refused = options.peers &&
-        peerRefusal(
-          "hostname" in from ? from.hostname : undefined,
-          options.peers,
-        );
+      const refused = addrRefusal(from, options.peers);
       if (refused) {
         logger.warn("refused", { peer, reason: "not-allowed", rule: refused });
         continue;

@@ -18,7 +18,7 @@ import {
   serveConnections,
 } from "../net/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
-import { peerRefusal, type PeerRule } from "../net/cidr.ts";
+import { addrRefusal, type PeerRule } from "../net/cidr.ts";
 
 /** Bytes kept from one connection by default: 64 MiB. */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
@@ -151,11 +151,7 @@ export async function listenDatagrams(
       }
       const [data, from] = datagram;
       const peer = formatAddr(from);
-      const refused = options.peers &&
-        peerRefusal(
-          "hostname" in from ? from.hostname : undefined,
-          options.peers,
-        );
+      const refused = addrRefusal(from, options.peers);
       if (refused) {
         options.logger.warn("refused", {
           peer,

@@ -10,7 +10,7 @@
 import { closeQuietly } from "../io/streams.ts";
 import { errorMessage } from "../cli/errors.ts";
 import { formatAddr } from "./address.ts";
-import { peerRefusal, type PeerRule } from "./cidr.ts";
+import { addrRefusal, type PeerRule } from "./cidr.ts";
 import type { Logger } from "../io/log.ts";
 import { Backoff, Deadline, IdleWatch, sleep } from "../io/timers.ts";
 import { TLS_HANDSHAKE_TIMEOUT_MS } from "./tls.ts";
@@ -121,11 +121,7 @@ export async function serveConnections(
     }
     backoff.reset();
     const remote = conn.remoteAddr;
-    const refused = options.peers &&
-      peerRefusal(
-        "hostname" in remote ? remote.hostname : undefined,
-        options.peers,
-      );
+    const refused = addrRefusal(remote, options.peers);
     if (refused) {
       logger.warn("refused", {
         peer: formatAddr(remote),

@@ -159,3 +159,23 @@ function parseIpv6(text: string): Uint8Array | null {
   });
   return bytes;
 }
+
+/**
+ * Why a peer at `addr` may not reach the server under `rule`, or `null`
+ * (always `null` without a rule, and for a unix socket peer).
+ *
+ * @example
+ * ```ts
+ * import { addrRefusal, parseCidr } from "./cidr.ts";
+ * const rule = { allow: [parseCidr("::1")!], deny: [] };
+ * console.assert(addrRefusal({ transport: "tcp", hostname: "127.0.0.1", port: 1 }, rule) === "not in --allow-from");
+ * console.assert(addrRefusal({ transport: "unix", path: "/s" }, rule) === null);
+ * ```
+ */
+export function addrRefusal(
+  addr: Deno.Addr,
+  rule: PeerRule | undefined,
+): string | null {
+  if (!rule || (rule.allow.length === 0 && rule.deny.length === 0)) return null;
+  return peerRefusal("hostname" in addr ? addr.hostname : undefined, rule);
+}

@@ -5,7 +5,6 @@
  * @module
  */
 
-import type { Logger } from "../io/log.ts";
 import { MAX_LINE_BYTES } from "../io/lines.ts";
 import { BufferedReader } from "../io/buffered_reader.ts";
 import { writeAll } from "../io/streams.ts";
@@ -14,8 +13,8 @@ import {
   type ConnectionContext,
   type ConnectionHandler,
   serveConnections,
+  type ServeOptions,
 } from "../net/accept_loop.ts";
-import type { PeerRule } from "../net/cidr.ts";
 import {
   type EchoMode,
   LineSplitter,
@@ -40,25 +39,9 @@ export const ECHO_BUFFER_BYTES = 64 * 1024;
 export const ECHO_STREAM_BYTES = 128 * 1024;
 
 /** Options of {@linkcode serveTcpEcho}. */
-export interface TcpEchoServerOptions {
-  /** Aborting stops the server gracefully. */
-  signal: AbortSignal;
-  /** Where connection events go. */
-  logger: Logger;
+export interface TcpEchoServerOptions extends ServeOptions {
   /** Echo bytes as they are, or transform line by line. @default {"echo"} */
   mode?: EchoMode;
-  /** Connections open at once. @default {1024} */
-  maxConns?: number;
-  /** Idle timeout in ms; 0 = none. @default {300000} */
-  idleTimeoutMs?: number;
-  /** Grace period at shutdown in ms. @default {5000} */
-  graceMs?: number;
-  /** Aborting ends the grace period at once (a second SIGINT or SIGTERM). */
-  force?: AbortSignal;
-  /** On a TLS listener, the time a client has for the handshake, in ms. @default {10000} */
-  handshakeTimeoutMs?: number;
-  /** Who may connect (`--allow-from`, `--deny-from`); anyone when absent. */
-  peers?: PeerRule;
 }
 
 /**

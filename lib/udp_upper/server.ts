@@ -12,7 +12,7 @@ import { closeQuietly } from "../io/streams.ts";
 import { Backoff, Deadline, whenAborted } from "../io/timers.ts";
 import { DEFAULT_GRACE_MS } from "../net/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
-import { peerRefusal, type PeerRule } from "../net/cidr.ts";
+import { addrRefusal, type PeerRule } from "../net/cidr.ts";
 import {
   DEFAULT_RATE_PER_SECOND,
   DropCounter,
@@ -73,10 +73,6 @@ export async function serveUdpUpper(
   const { signal, logger } = options;
   const self = socket.addr;
   const overUdp = self.transport === "udp";
-  const peers = options.peers &&
-      options.peers.allow.length + options.peers.deny.length > 0
-    ? options.peers
-    : undefined; // No rule: nothing to check per datagram.
   const limiter = new RateLimiter({
     perSecond: options.ratePerSecond ?? DEFAULT_RATE_PER_SECOND,
   });
@@ -117,13 +113,7 @@ export async function serveUdpUpper(
     if (!logger.quiet) logDatagram(logger, formatAddr(from), data);
     const source = "hostname" in from ? from.hostname : formatAddr(from);
     const refusal = refusalReason(from as Peer, self as Peer) ??
-      (peers &&
-          peerRefusal(
-            "hostname" in from ? from.hostname : undefined,
-            peers,
-          )
-        ? "not-allowed"
-        : null) ??
+      (addrRefusal(from, options.peers) ? "not-allowed" : null) ??
       (limiter.allow(source, performance.now()) ? null : "rate-limited");
     if (refusal) {
       stats.dropped++;
