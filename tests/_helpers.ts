@@ -6,6 +6,7 @@
  */
 
 import { createHash, randomBytes } from "node:crypto";
+import { concatBytes } from "../lib/io/bytes.ts";
 import { Logger } from "../lib/io/log.ts";
 import { listenLoopback } from "../lib/net/listen.ts";
 import { type ByteReader, readFull } from "../lib/io/streams.ts";
@@ -62,20 +63,11 @@ export async function readExactly(
 export async function readToEnd(conn: ByteReader): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   const buffer = new Uint8Array(64 * 1024);
-  let total = 0;
   while (true) {
     const n = await conn.read(buffer);
-    if (n === null) break;
+    if (n === null) return concatBytes(chunks);
     chunks.push(buffer.slice(0, n));
-    total += n;
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** A logger that keeps its lines, with a way to wait for one. */

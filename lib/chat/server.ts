@@ -14,7 +14,8 @@ import { writeAll } from "../io/streams.ts";
 import { settlesWithin, whenAborted } from "../io/timers.ts";
 import { DEFAULT_GRACE_MS } from "../net/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
-import { addrRefusal, type PeerRule } from "../net/cidr.ts";
+import type { PeerRule } from "../net/cidr.ts";
+import { turnedAway } from "../net/peer_gate.ts";
 import { DatagramInbox } from "../net/datagram_inbox.ts";
 import { decodeChat, encodeChat, MAX_TEXT_BYTES, rawText } from "./message.ts";
 
@@ -72,11 +73,7 @@ export async function runChatServer(
       if (!datagram) return;
       const peer = formatAddr(datagram.from);
       const from = datagram.from;
-      const refused = addrRefusal(from, options.peers);
-      if (refused) {
-        logger.warn("refused", { peer, reason: "not-allowed", rule: refused });
-        continue;
-      }
+      if (turnedAway(from, options.peers, logger)) continue;
       const message = decodeChat(datagram.data);
       if (message?.type === "bye" || message?.type === "welcome") {
         logger.warn("ignored", {

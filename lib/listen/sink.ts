@@ -18,7 +18,8 @@ import {
   serveConnections,
 } from "../net/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
-import { addrRefusal, type PeerRule } from "../net/cidr.ts";
+import type { PeerRule } from "../net/cidr.ts";
+import { turnedAway } from "../net/peer_gate.ts";
 
 /** Bytes kept from one connection by default: 64 MiB. */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
@@ -151,15 +152,7 @@ export async function listenDatagrams(
       }
       const [data, from] = datagram;
       const peer = formatAddr(from);
-      const refused = addrRefusal(from, options.peers);
-      if (refused) {
-        options.logger.warn("refused", {
-          peer,
-          reason: "not-allowed",
-          rule: refused,
-        });
-        continue;
-      }
+      if (turnedAway(from, options.peers, options.logger)) continue;
       options.logger.info("datagram", { peer, bytes: data.length });
       let sender = senders.get(peer);
       if (!sender) {

@@ -10,7 +10,8 @@
 import { closeQuietly } from "../io/streams.ts";
 import { errorMessage } from "../cli/errors.ts";
 import { formatAddr } from "./address.ts";
-import { addrRefusal, type PeerRule } from "./cidr.ts";
+import type { PeerRule } from "./cidr.ts";
+import { turnedAway } from "./peer_gate.ts";
 import type { Logger } from "../io/log.ts";
 import { Backoff, Deadline, IdleWatch, sleep } from "../io/timers.ts";
 import { TLS_HANDSHAKE_TIMEOUT_MS } from "./tls.ts";
@@ -120,14 +121,7 @@ export async function serveConnections(
       continue;
     }
     backoff.reset();
-    const remote = conn.remoteAddr;
-    const refused = addrRefusal(remote, options.peers);
-    if (refused) {
-      logger.warn("refused", {
-        peer: formatAddr(remote),
-        reason: "not-allowed",
-        rule: refused,
-      });
+    if (turnedAway(conn.remoteAddr, options.peers, logger)) {
       closeQuietly(conn);
       continue;
     }

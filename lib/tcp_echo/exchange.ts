@@ -84,12 +84,7 @@ export class MessageExchange {
         : await this.#readLines(countNewlines(request));
     } catch (err) {
       if (err instanceof SockitError) throw err;
-      throw new SockitError(
-        `Connection to ${this.#options.where} failed: ${
-          (err as Error).message
-        }`,
-        { cause: err },
-      );
+      throw this.#failed(err);
     }
   }
 
@@ -102,13 +97,15 @@ export class MessageExchange {
       await writeAll(this.#conn, request);
     } catch (err) {
       if (deadline.expired) throw this.#noReply();
-      throw new SockitError(
-        `Connection to ${this.#options.where} failed: ${
-          (err as Error).message
-        }`,
-        { cause: err },
-      );
+      throw this.#failed(err);
     }
+  }
+
+  #failed(err: unknown): SockitError {
+    return new SockitError(
+      `Connection to ${this.#options.where} failed: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 
   /** Reads until `lines` newlines have come, or what came before a close or the time limit. */
