@@ -264,11 +264,10 @@ async function drive(
   };
   // Deno's TLS (verified against the CA) and node:tls (pinned) by turns.
   const tlsConnect = (i: number) => () =>
-    openStream(
-      target,
-      10_000,
-      i % 2 ? { pin: tls!.sha256 } : { caCerts: [tls!.ca] },
-    );
+    openStream(target, {
+      timeoutMs: 10_000,
+      tls: i % 2 ? { pin: tls!.sha256 } : { caCerts: [tls!.ca] },
+    });
   const warmEnd = performance.now() + 2000;
   const load = (until: number) =>
     Promise.all([

@@ -14,7 +14,8 @@ export type Need =
   | "python3"
   | "ps"
   | "openssl"
-  | "gcc";
+  | "gcc"
+  | "hexdump";
 
 const REASONS: Record<Need, string> = {
   posix: "a POSIX system (/bin/sh, process groups, signals, unix sockets)",
@@ -25,6 +26,7 @@ const REASONS: Record<Need, string> = {
   ps: "ps on PATH",
   openssl: "openssl on PATH (to make throwaway certificates)",
   gcc: "gcc on PATH (to build the C load generator)",
+  hexdump: "hexdump on PATH (bsdextrautils), to compare dumps with",
 };
 
 const found = new Map<string, boolean>();

@@ -180,7 +180,7 @@ async function reconnecting(
   while (deadline.remainingMs > 0) {
     let conn: StreamConn;
     try {
-      conn = await openStream(options.endpoint, options.timeoutMs, options.tls);
+      conn = await openStream(options.endpoint, options);
     } catch (err) {
       countError(tally, err);
       await sleep(Math.min(100, deadline.remainingMs));

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Tracer } from "../net/trace.ts";
 import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
 import { Deadline, whenAborted } from "../io/timers.ts";
 import { SockitError } from "../cli/errors.ts";
@@ -22,6 +23,8 @@ const encoder = new TextEncoder();
 export interface ChatClientOptions {
   /** The server: UDP or a unix datagram socket. */
   endpoint: Endpoint;
+  /** Trace each datagram (`--trace`). */
+  tracer?: Tracer | undefined;
   /** The name this client's lines carry. */
   name: string;
   /** Log datagrams from anyone but the server on stderr. @default {false} */
@@ -45,7 +48,10 @@ export async function runChatClient(
   options: ChatClientOptions,
   io: ClientIo,
 ): Promise<number> {
-  await using client = await openDatagramClient(options.endpoint);
+  await using client = await openDatagramClient(
+    options.endpoint,
+    options.tracer,
+  );
   const { socket, server } = client;
   const send = async (data: Uint8Array) => {
     try {

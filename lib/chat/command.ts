@@ -4,6 +4,7 @@
  * @module
  */
 
+import { TRACE_OPTIONS, tracerFrom } from "../net/trace_options.ts";
 import { processIo } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { flag, text } from "../cli/option.ts";
@@ -55,6 +56,7 @@ const client = defineCommand({
   address: positionalAddress("udp", { server: false, unix: false }),
   options: {
     ...hostPortOptions(CHAT_PORT),
+    ...TRACE_OPTIONS,
     name: text({
       help: "Your name in the chat (required, up to 32 characters)",
       value: "NAME",
@@ -66,8 +68,10 @@ const client = defineCommand({
     }),
   },
   usage: "[ADDRESS] --name NAME [options]",
-  run(values) {
-    return runChatClient({
+  async run(values) {
+    using tracer = tracerFrom(values);
+    return await runChatClient({
+      tracer,
       endpoint: endpointFrom(values, "udp"),
       name: values.name,
       verbose: values.verbose,

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { Tracer } from "../net/trace.ts";
 import { createHash } from "node:crypto";
 import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
 import { SockitError } from "../cli/errors.ts";
@@ -71,6 +72,8 @@ export interface ExecClientOptions {
   legacy?: boolean;
   /** The largest body accepted from the server. */
   maxOutput: number;
+  /** Trace each read and write (`--trace`). */
+  tracer?: Tracer | undefined;
 }
 
 /**
@@ -92,11 +95,7 @@ export async function runExecClient(
   options: ExecClientOptions,
   io: ClientIo,
 ): Promise<number> {
-  using conn = await openStream(
-    options.endpoint,
-    options.timeoutMs,
-    options.tls,
-  ).catch((err) => {
+  using conn = await openStream(options.endpoint, options).catch((err) => {
     throw err instanceof SockitError && !(err instanceof TransportError)
       ? new TransportError(err.message, { cause: err })
       : err;

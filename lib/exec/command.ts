@@ -6,6 +6,8 @@
  * @module
  */
 
+import { execTraceDecoder } from "./frame_trace.ts";
+import { TRACE_OPTIONS, tracerFrom } from "../net/trace_options.ts";
 import { processIo } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { SockitError, UsageError } from "../cli/errors.ts";
@@ -203,6 +205,7 @@ const server = defineCommand({
       endpoint,
       tls,
       unixMode: 0o600, // Only this user may ask for commands.
+      traceDecoder: execTraceDecoder,
       serve: (listener, context) =>
         serveExec(listener, {
           ...context,
@@ -251,6 +254,7 @@ const client = defineCommand({
       },
     }),
     ...tokenOptions("Send"),
+    ...TRACE_OPTIONS,
     maxOutput: size({
       help: "The largest reply accepted",
       value: "SIZE",
@@ -282,7 +286,9 @@ const client = defineCommand({
     refuseInsecureToken(values, token);
     const io = processIo();
     const tls = await clientTlsFrom(values, io);
-    return runExecClient({
+    using tracer = tracerFrom(values, execTraceDecoder);
+    return await runExecClient({
+      tracer,
       endpoint: endpointFrom(values, "tcp"),
       ...(tls ? { tls } : {}),
       ...(command === undefined ? {} : { command }),

@@ -13,25 +13,45 @@ import type { ClientTls } from "./tls.ts";
 import { connectNodeTls, startVerifiedTls } from "./tls_connect.ts";
 import { Deadline } from "../io/timers.ts";
 import { formatSeconds } from "../io/units.ts";
+import { traceConn, type Tracer } from "./trace.ts";
+
+/** Options of {@linkcode openStream}. */
+export interface OpenStreamOptions {
+  /** How long the connect may take, in ms (the TLS handshake gets 10 s more). */
+  timeoutMs: number;
+  /** Connect over TLS, checking the server this way. */
+  tls?: ClientTls | undefined;
+  /** Trace the connection's reads and writes (`--trace`). */
+  tracer?: Tracer | undefined;
+}
 
 /**
  * Connects to `endpoint`, over TLS when `tls` is given, within `timeoutMs`
- * (the TLS handshake within 10 s of that too). With a pin or `insecure`,
- * the connection goes through `node:tls`; otherwise through Deno's TLS.
+ * (the TLS handshake within 10 s of that too), traced when `tracer` is
+ * given. With a pin or `insecure`, the connection goes through `node:tls`;
+ * otherwise through Deno's TLS.
  *
  * @example
  * ```ts
  * import { openStream } from "./connect.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
- * const conn = await openStream({ transport: "tcp", hostname: "127.0.0.1", port: listener.addr.port }, 1000);
+ * const conn = await openStream({ transport: "tcp", hostname: "127.0.0.1", port: listener.addr.port }, { timeoutMs: 1000 });
  * conn.close();
  * listener.close();
  * ```
  */
 export async function openStream(
   endpoint: Endpoint,
-  timeoutMs: number,
-  tls?: ClientTls,
+  options: OpenStreamOptions,
+): Promise<StreamConn> {
+  const conn = await openUntraced(endpoint, options);
+  const { tracer } = options;
+  return tracer ? traceConn(conn, tracer, formatEndpoint(endpoint)) : conn;
+}
+
+async function openUntraced(
+  endpoint: Endpoint,
+  { timeoutMs, tls }: OpenStreamOptions,
 ): Promise<StreamConn> {
   if (tls === undefined) return await connectTo(endpoint, timeoutMs);
   if (endpoint.transport === "unix") {

@@ -31,6 +31,7 @@ import {
 } from "./accept_loop.ts";
 import { type Endpoint, parseAddress } from "./address.ts";
 import { parseCidr, type PeerRule } from "./cidr.ts";
+import { TRACE_OPTIONS } from "./trace_options.ts";
 
 /** The host servers bind and clients reach unless told otherwise. */
 export const DEFAULT_HOST = "127.0.0.1";
@@ -84,7 +85,7 @@ export function listenOptions(defaultPort: number) {
   };
 }
 
-/** How a server logs: `--log-format` and `--quiet` (what is quiet is the server's to say). */
+/** How a server logs: `--log-format`, `--quiet` (what is quiet is the server's to say) and `--trace`. */
 export function logOptions(quietHelp = "Do not log each connection") {
   return {
     logFormat: choice({
@@ -99,6 +100,7 @@ export function logOptions(quietHelp = "Do not log each connection") {
       default: "text",
     }),
     quiet: flag({ help: quietHelp, short: "q" }),
+    ...TRACE_OPTIONS,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * How a `sockit <service> server` command runs, from its option values to
  * a served socket: the logger from `--log-format`/`--quiet`, the endpoint
- * from `--host`/`--port`/`--unix`, TLS when given, then the server's whole
+ * from `--host`/`--port`/`--unix`, TLS and `--trace` when given, then the server's whole
  * life through {@linkcode runServer}. Each service supplies only how it
  * serves.
  *
@@ -23,6 +23,8 @@ import {
 } from "./options.ts";
 import { runServer } from "./server_runner.ts";
 import type { ServerTls } from "./tls.ts";
+import { traceDatagrams, type TraceDecoder, traceListener } from "./trace.ts";
+import { tracerFrom } from "./trace_options.ts";
 
 /** How a service serves once its socket is bound. */
 export type Serve<T> = (
@@ -56,6 +58,8 @@ export interface StreamServerRun {
   unixMode?: number;
   /** Serves connections on the bound listener. */
   serve: Serve<Deno.Listener>;
+  /** Shows the service's messages in `--trace` (exec's frames). */
+  traceDecoder?: () => TraceDecoder;
 }
 
 /**
@@ -71,6 +75,7 @@ export async function runStreamServer(run: StreamServerRun): Promise<number> {
   const { tls, unixMode } = run;
   const logger = loggerFrom(run.values, run.service);
   if (tls) logger.notice("tls", { cert_sha256: tls.sha256 });
+  using tracer = tracerFrom(run.values, run.traceDecoder);
   return await runServer({
     service: run.service,
     logger,
@@ -81,7 +86,7 @@ export async function runStreamServer(run: StreamServerRun): Promise<number> {
       if (endpoint.transport === "unix" && unixMode !== undefined) {
         await Deno.chmod(endpoint.path, unixMode);
       }
-      return listener;
+      return tracer ? traceListener(listener, tracer) : listener;
     },
     serve: (listener, signal, force) =>
       run.serve(listener, {
@@ -108,11 +113,15 @@ export async function runDatagramServer(run: {
   serve: Serve<Deno.DatagramConn>;
 }): Promise<number> {
   const logger = loggerFrom(run.values, run.service);
+  using tracer = tracerFrom(run.values);
   return await runServer({
     service: run.service,
     logger,
     endpoint: endpointFrom(run.values, "udp"),
-    bind: bindDatagram,
+    bind: async (endpoint) => {
+      const socket = await bindDatagram(endpoint);
+      return tracer ? traceDatagrams(socket, tracer) : socket;
+    },
     serve: (socket, signal, force) =>
       run.serve(socket, {
         signal,

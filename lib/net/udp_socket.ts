@@ -7,6 +7,7 @@
  * @module
  */
 
+import { traceDatagrams, type Tracer } from "./trace.ts";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { type Endpoint, formatEndpoint } from "./address.ts";
@@ -87,7 +88,14 @@ export interface DatagramClient extends AsyncDisposable {
  */
 export async function openDatagramClient(
   endpoint: Endpoint,
+  tracer?: Tracer,
 ): Promise<DatagramClient> {
+  const client = await openUntraced(endpoint);
+  if (tracer) traceDatagrams(client.socket, tracer);
+  return client;
+}
+
+async function openUntraced(endpoint: Endpoint): Promise<DatagramClient> {
   if (endpoint.transport === "unix") return await openUnixClient(endpoint.path);
   const hostname = await resolveHost(endpoint.hostname);
   const server = { transport: "udp" as const, hostname, port: endpoint.port };

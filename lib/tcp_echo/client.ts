@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Tracer } from "../net/trace.ts";
 import { type ClientIo, runPrompt } from "../cli/client_io.ts";
 import { SockitError } from "../cli/errors.ts";
 import { checkExpected, printReply } from "../cli/messages.ts";
@@ -31,6 +32,8 @@ export interface TcpEchoClientOptions {
   timeoutMs: number;
   /** Send each message as it is, and take all that comes until a pause as its reply. @default {false} */
   noNewline?: boolean;
+  /** Trace each read and write (`--trace`). */
+  tracer?: Tracer | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -59,11 +62,7 @@ export async function runTcpEchoClient(
   options: TcpEchoClientOptions,
   io: ClientIo,
 ): Promise<number> {
-  using conn = await openStream(
-    options.endpoint,
-    options.timeoutMs,
-    options.tls,
-  );
+  using conn = await openStream(options.endpoint, options);
   const exchange = new MessageExchange(conn, {
     where: formatEndpoint(options.endpoint),
     timeoutMs: options.timeoutMs,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { TRACE_OPTIONS, tracerFrom } from "../net/trace_options.ts";
 import { processIo } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { MESSAGE_OPTIONS, messagesFrom } from "../cli/messages.ts";
@@ -73,6 +74,7 @@ const client = defineCommand({
     ...timeoutOption(TCP_ECHO_CLIENT_TIMEOUT_MS),
     ...TLS_CLIENT_OPTIONS,
     ...MESSAGE_OPTIONS,
+    ...TRACE_OPTIONS,
     noNewline: flag({
       help:
         "Send each --message as it is, with no newline, and take all the server sends until it closes or pauses for --timeout as the reply",
@@ -83,7 +85,9 @@ const client = defineCommand({
   async run(values) {
     const io = processIo();
     const tls = await clientTlsFrom(values, io);
+    using tracer = tracerFrom(values);
     return await runTcpEchoClient({
+      tracer,
       endpoint: endpointFrom(values, "tcp"),
       ...(tls ? { tls } : {}),
       ...messagesFrom(values),

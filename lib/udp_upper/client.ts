@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Tracer } from "../net/trace.ts";
 import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
 import { SockitError } from "../cli/errors.ts";
 import { checkExpected, printReply } from "../cli/messages.ts";
@@ -26,6 +27,8 @@ import {
 export interface UdpUpperClientOptions {
   /** The server: UDP (a host name, an IPv4 or an IPv6 literal) or a unix datagram socket. */
   endpoint: Endpoint;
+  /** Trace each datagram (`--trace`). */
+  tracer?: Tracer | undefined;
   /** Messages to send; empty means prompt (terminal) or one per stdin line. */
   messages: readonly string[];
   /** Expected replies, paired with `messages`. */
@@ -54,7 +57,10 @@ export async function runUdpUpperClient(
   options: UdpUpperClientOptions,
   io: ClientIo,
 ): Promise<number> {
-  await using client = await openDatagramClient(options.endpoint);
+  await using client = await openDatagramClient(
+    options.endpoint,
+    options.tracer,
+  );
   const { socket } = client;
   const inbox = new DatagramInbox(socket);
   const exchange = new UdpExchange(client, inbox, options, io);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { TRACE_OPTIONS, tracerFrom } from "../net/trace_options.ts";
 import { processIo } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { MESSAGE_OPTIONS, messagesFrom } from "../cli/messages.ts";
@@ -68,6 +69,7 @@ const client = defineCommand({
   address: positionalAddress("udp", { server: false, unix: true }),
   options: {
     ...connectOptions(UDP_UPPER_PORT),
+    ...TRACE_OPTIONS,
     ...timeoutOption(
       UDP_UPPER_CLIENT_TIMEOUT_MS,
       "The first wait for a reply; each resend waits twice as long",
@@ -83,8 +85,10 @@ const client = defineCommand({
     verbose: flag({ help: "Log resends and ignored datagrams on stderr" }),
   },
   usage: "[ADDRESS] [-m TEXT [-e TEXT]]... [options]",
-  run(values) {
-    return runUdpUpperClient({
+  async run(values) {
+    using tracer = tracerFrom(values);
+    return await runUdpUpperClient({
+      tracer,
       endpoint: endpointFrom(values, "udp"),
       ...messagesFrom(values),
       timeoutMs: values.timeout,

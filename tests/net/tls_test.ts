@@ -92,8 +92,10 @@ Deno.test(
         // or closes (README, Limits), so its EOF is not asserted here.
         using conn = await openStream(
           { transport: "tcp", hostname: "localhost", port: listener.addr.port },
-          5000,
-          { caCerts: [await Deno.readTextFile(pki.caFile)] },
+          {
+            timeoutMs: 5000,
+            tls: { caCerts: [await Deno.readTextFile(pki.caFile)] },
+          },
         );
         await conn.write(new TextEncoder().encode("after"));
         await conn.closeWrite();
@@ -135,8 +137,7 @@ Deno.test(
     try {
       using conn = await openStream(
         { transport: "tcp", hostname: "127.0.0.1", port: listener.addr.port },
-        5000,
-        { pin: pki.good.sha256 },
+        { timeoutMs: 5000, tls: { pin: pki.good.sha256 } },
       );
       await conn.closeWrite();
       // Nothing is read until the server is done: the client holds what it

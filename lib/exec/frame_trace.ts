@@ -1,0 +1,136 @@
+/**
+ * What `--trace` shows of exec's framing: where each frame starts, its
+ * 4-byte length, its JSON header (the token hidden) and its body's size, so
+ * a reader sees where one message ends and the next begins however the
+ * bytes were split or joined. Pure and incremental: fed one direction's
+ * chunks in order, it keeps at most one header (64 KiB) between them.
+ *
+ * @module
+ */
+
+import type { TraceNote } from "../io/trace_entry.ts";
+import { concatBytes } from "../io/bytes.ts";
+import {
+  MAX_HEADER_BYTES,
+  MIN_HEADER_BYTES,
+  parseHeaderJson,
+  PREFIX_BYTES,
+} from "./frame.ts";
+
+/** How much of a header a text note shows: 200 characters. */
+const SHOWN_HEADER_CHARS = 200;
+
+type Phase = "prefix" | "header" | "body" | "unframed";
+
+/**
+ * A decoder for one direction of an exec connection: each call takes the
+ * next chunk and returns a note for each frame whose header ends in it.
+ *
+ * @example
+ * ```ts
+ * import { execTraceDecoder } from "./frame_trace.ts";
+ * import { encodeHeader } from "./frame.ts";
+ * const decode = execTraceDecoder();
+ * const frame = encodeHeader({ cmd: "ls" });
+ * console.assert(decode(frame.subarray(0, 5)).length === 0);
+ * const [note] = decode(frame.subarray(5));
+ * console.assert(note!.offset === -5 && note!.text.includes('{"cmd":"ls"}'));
+ * ```
+ */
+export function execTraceDecoder(): (chunk: Uint8Array) => TraceNote[] {
+  let phase: Phase = "prefix";
+  let parts: Uint8Array[] = []; // The part of a prefix or header seen so far.
+  let heldBytes = 0;
+  let held = new Uint8Array(0); // The whole prefix, or prefix and header, once complete.
+  let need = PREFIX_BYTES;
+  let frameStart = 0; // Where the frame began, relative to this chunk.
+  return (chunk) => {
+    const notes: TraceNote[] = [];
+    let at = 0;
+    while (at < chunk.length && phase !== "unframed") {
+      if (phase === "body") {
+        const skip = Math.min(need, chunk.length - at);
+        at += skip;
+        need -= skip;
+        if (need === 0) [phase, need] = ["prefix", PREFIX_BYTES];
+        continue;
+      }
+      if (heldBytes === 0) frameStart = at;
+      const take = Math.min(need - heldBytes, chunk.length - at);
+      parts.push(chunk.slice(at, at + take));
+      heldBytes += take;
+      at += take;
+      if (heldBytes < need) break;
+      held = concatBytes(parts);
+      parts = [held];
+      const note = phase === "prefix" ? readPrefix() : readHeader(at);
+      if (note) notes.push(note);
+    }
+    frameStart -= chunk.length;
+    return notes;
+  };
+
+  function readPrefix(): TraceNote | undefined {
+    const length = new DataView(held.buffer, held.byteOffset).getUint32(
+      0,
+      true,
+    );
+    if (length < MIN_HEADER_BYTES || length > MAX_HEADER_BYTES) {
+      phase = "unframed";
+      return unframed(
+        `length ${length} is out of range (the seeds' raw text?)`,
+      );
+    }
+    [phase, need] = ["header", PREFIX_BYTES + length];
+    return undefined;
+  }
+
+  function readHeader(end: number): TraceNote {
+    const json = held.subarray(PREFIX_BYTES);
+    [parts, heldBytes] = [[], 0];
+    let header: Record<string, unknown>;
+    try {
+      header = parseHeaderJson(json);
+    } catch (err) {
+      phase = "unframed";
+      return unframed((err as Error).message);
+    }
+    if ("token" in header) header = { ...header, token: "(hidden)" };
+    const body = bodySize(header);
+    [phase, need] = body > 0 ? ["body", body] : ["prefix", PREFIX_BYTES];
+    const shown = JSON.stringify(header);
+    return {
+      offset: frameStart,
+      text: `exec frame: length ${json.length}, header ${
+        shown.length > SHOWN_HEADER_CHARS
+          ? shown.slice(0, SHOWN_HEADER_CHARS) + "..."
+          : shown
+      }, body ${body} bytes, ends at ${end + body}`,
+      fields: {
+        frame: "exec",
+        header_bytes: json.length,
+        header,
+        body_bytes: body,
+      },
+    };
+  }
+
+  function unframed(why: string): TraceNote {
+    return {
+      offset: frameStart,
+      text: `not an exec frame: ${why}; no more frames shown`,
+      fields: { frame: "none", reason: why },
+    };
+  }
+}
+
+/** The body's size a header announces: a request's stdin, a reply's output. */
+function bodySize(header: Record<string, unknown>): number {
+  for (const field of ["stdin_size", "total_size"]) {
+    const value = header[field];
+    if (typeof value === "number" && Number.isSafeInteger(value) && value > 0) {
+      return value;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,88 @@
+/**
+ * The `--trace` options every client and server has, and the
+ * {@linkcode Tracer} they make: on stderr or in a file, text or JSON, with
+ * a bounded dump of each chunk.
+ *
+ * @module
+ */
+
+import { SockitError } from "../cli/errors.ts";
+import { choice, count, flag, text, type Values } from "../cli/option.ts";
+import { DEFAULT_TRACE_BYTES } from "../io/trace_entry.ts";
+import { describeOsError } from "./os_error.ts";
+import { type TraceDecoder, Tracer } from "./trace.ts";
+
+/** The most bytes `--trace-bytes` shows of one chunk: 64 KiB. */
+export const MAX_TRACE_BYTES = 65536;
+
+/** `--trace`, `--trace-file`, `--trace-format` and `--trace-bytes`. */
+export const TRACE_OPTIONS = {
+  trace: flag({
+    help:
+      "Show each read, write and datagram on stderr as it crosses the socket: time, peer, direction, size, hex dump",
+  }),
+  traceFile: text({
+    help:
+      "Write the trace to PATH (made or emptied) instead of stderr; implies --trace",
+    value: "PATH",
+  }),
+  traceFormat: choice({
+    help: "Trace entries as text (hexdump -C rows) or one JSON object each",
+    value: "FORMAT",
+    choices: ["text", "json"] as const,
+    default: "text",
+  }),
+  traceBytes: count({
+    help: "Bytes of each chunk the trace shows; the rest is counted, not kept",
+    value: "N",
+    min: 0,
+    max: MAX_TRACE_BYTES,
+    default: DEFAULT_TRACE_BYTES,
+  }),
+};
+
+/** The values of {@linkcode TRACE_OPTIONS}. */
+export type TraceValues = Values<typeof TRACE_OPTIONS>;
+
+/**
+ * The tracer the options ask for, or `undefined` when tracing is off.
+ * `decoder` shows a protocol's messages (exec's frames).
+ *
+ * @example
+ * ```ts
+ * import { tracerFrom } from "./trace_options.ts";
+ * console.assert(tracerFrom({ trace: false, traceFile: undefined, traceFormat: "text", traceBytes: 256 }) === undefined);
+ * ```
+ */
+export function tracerFrom(
+  values: TraceValues,
+  decoder?: () => TraceDecoder,
+): Tracer | undefined {
+  if (!values.trace && values.traceFile === undefined) return undefined;
+  const file = values.traceFile === undefined
+    ? Deno.stderr
+    : openTraceFile(values.traceFile);
+  const encoder = new TextEncoder();
+  return new Tracer({
+    format: values.traceFormat,
+    maxBytes: values.traceBytes,
+    write: (text) => {
+      const bytes = encoder.encode(text);
+      let done = 0;
+      while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+    },
+    ...(decoder ? { decoder } : {}),
+    ...(file === Deno.stderr ? {} : { close: () => file.close() }),
+  });
+}
+
+function openTraceFile(path: string): Deno.FsFile {
+  try {
+    return Deno.openSync(path, { write: true, create: true, truncate: true });
+  } catch (err) {
+    throw new SockitError(
+      `Cannot write the trace to "${path}": ${describeOsError(err)}`,
+      { cause: err },
+    );
+  }
+}
