@@ -11,6 +11,7 @@ import { CHAT } from "./chat/command.ts";
 import { DEMO } from "./demo/command.ts";
 import { EXEC } from "./exec/command.ts";
 import { LISTEN } from "./listen/command.ts";
+import { RELAY } from "./relay/command.ts";
 import { TCP_ECHO } from "./tcp_echo/command.ts";
 import { UDP_UPPER } from "./udp_upper/command.ts";
 import { WAIT } from "./wait/command.ts";
@@ -22,6 +23,7 @@ export const SERVICES: readonly Service[] = [
   CHAT,
   EXEC,
   LISTEN,
+  RELAY,
   WAIT,
   BENCH,
   DEMO,

@@ -155,6 +155,12 @@ export class PythonPeer implements AsyncDisposable {
     }
   }
 
+  /** The next text the peer prints (after its port), within 10 s. */
+  async nextOutput(): Promise<string> {
+    const next = await withTimeout(this.#reader.read(), 10_000, "the peer");
+    return (next.value ?? "").trim();
+  }
+
   /** Stops the peer if it still runs and releases its pipes. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.#reader.cancel();

@@ -32,9 +32,25 @@ export interface ConnectionContext {
   readonly peer: string;
 }
 
+/** What the accept loop needs of a connection: `Deno.Conn` has it. */
+export interface AcceptedConn {
+  /** The peer. */
+  readonly remoteAddr: Deno.Addr;
+  /** Closes the connection. */
+  close(): void;
+}
+
+/** What the accept loop needs of a listener: `Deno.Listener` has it. */
+export interface Acceptor<C extends AcceptedConn> {
+  /** The next connection; throws `BadResource` once closed. */
+  accept(): Promise<C>;
+  /** Stops listening. */
+  close(): void;
+}
+
 /** Handles one connection; the server closes the connection when it returns. */
-export type ConnectionHandler = (
-  conn: Deno.Conn,
+export type ConnectionHandler<C extends AcceptedConn = Deno.Conn> = (
+  conn: C,
   context: ConnectionContext,
 ) => Promise<void>;
 
@@ -68,8 +84,8 @@ export const DEFAULT_GRACE_MS = 5000;
 /** The longest pause between retries after `accept()` fails, in ms. */
 export const MAX_ACCEPT_BACKOFF_MS = 1000;
 
-interface OpenConnection {
-  conn: Deno.Conn;
+interface OpenConnection<C extends AcceptedConn> {
+  conn: C;
   closed: boolean;
   done: Promise<void>;
 }
@@ -93,14 +109,16 @@ interface OpenConnection {
  * await served;
  * ```
  */
-export async function serveConnections(
-  listener: Deno.Listener,
-  handler: ConnectionHandler,
+export async function serveConnections<
+  C extends AcceptedConn = Deno.Conn,
+>(
+  listener: Acceptor<C>,
+  handler: ConnectionHandler<C>,
   options: ServeOptions,
 ): Promise<void> {
   const { signal, logger } = options;
   const maxConns = options.maxConns ?? DEFAULT_MAX_CONNS;
-  const open = new Set<OpenConnection>();
+  const open = new Set<OpenConnection<C>>();
   const forceClose = new AbortController();
   const closeListener = () => closeQuietly(listener);
   signal.addEventListener("abort", closeListener, { once: true });
@@ -108,7 +126,7 @@ export async function serveConnections(
 
   const backoff = new Backoff(5, MAX_ACCEPT_BACKOFF_MS);
   while (!signal.aborted) {
-    let conn: Deno.Conn;
+    let conn: C;
     try {
       conn = await listener.accept();
     } catch (err) {
@@ -134,7 +152,7 @@ export async function serveConnections(
       closeQuietly(conn);
       continue;
     }
-    const entry: OpenConnection = {
+    const entry: OpenConnection<C> = {
       conn,
       closed: false,
       done: Promise.resolve(),
@@ -155,8 +173,8 @@ export async function serveConnections(
   logger.notice("stopped");
 }
 
-async function drain(
-  open: Set<OpenConnection>,
+async function drain<C extends AcceptedConn>(
+  open: Set<OpenConnection<C>>,
   graceMs: number,
   logger: Logger,
   forceClose: AbortController,
@@ -180,9 +198,9 @@ async function drain(
   await allDone;
 }
 
-async function runConnection(
-  entry: OpenConnection,
-  handler: ConnectionHandler,
+async function runConnection<C extends AcceptedConn>(
+  entry: OpenConnection<C>,
+  handler: ConnectionHandler<C>,
   options: ServeOptions,
   forceSignal: AbortSignal,
 ): Promise<void> {
@@ -215,7 +233,7 @@ async function runConnection(
   try {
     if (inHandshake) {
       await handshakeWithin(
-        entry.conn as Deno.TlsConn,
+        entry.conn as unknown as Deno.TlsConn,
         options.handshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS,
       );
     }
@@ -263,7 +281,7 @@ async function handshakeWithin(
   }
 }
 
-function closeEntry(entry: OpenConnection): void {
+function closeEntry<C extends AcceptedConn>(entry: OpenConnection<C>): void {
   if (entry.closed) return;
   entry.closed = true;
   closeQuietly(entry.conn);

@@ -15,6 +15,10 @@
  * ```
  */
 export function describeOsError(err: unknown): string {
+  const nodeCode = (err as { code?: unknown } | null)?.code;
+  if (typeof nodeCode === "string" && nodeCode in NODE_CODES) {
+    return NODE_CODES[nodeCode]!;
+  }
   if (err instanceof Deno.errors.ConnectionRefused) return "connection refused";
   if (err instanceof Deno.errors.ConnectionReset) {
     return "connection reset by peer";
@@ -38,3 +42,14 @@ export function describeOsError(err: unknown): string {
     (c) => c.toLowerCase(),
   );
 }
+
+/** What `node:net` errors say, by their code, in the words Deno's get. */
+const NODE_CODES: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset by peer",
+  EADDRINUSE: "address already in use",
+  EADDRNOTAVAIL: "address not available on this machine",
+  EACCES: "permission denied",
+  ENOENT: "no such file or directory",
+  ETIMEDOUT: "timed out",
+};

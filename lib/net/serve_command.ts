@@ -11,6 +11,8 @@
 import type { Values } from "../cli/option.ts";
 import type { Logger } from "../io/log.ts";
 import type { Endpoint } from "./address.ts";
+import type { Acceptor } from "./accept_loop.ts";
+import type { NodeConn } from "./node_conn.ts";
 import { bindDatagram, listenOn } from "./listen.ts";
 import type { PeerRule } from "./cidr.ts";
 import {
@@ -23,7 +25,12 @@ import {
 } from "./options.ts";
 import { runServer } from "./server_runner.ts";
 import type { ServerTls } from "./tls.ts";
-import { traceDatagrams, type TraceDecoder, traceListener } from "./trace.ts";
+import {
+  traceDatagrams,
+  type TraceDecoder,
+  traceListener,
+  type Tracer,
+} from "./trace.ts";
 import { tracerFrom } from "./trace_options.ts";
 
 /** How a service serves once its socket is bound. */
@@ -35,8 +42,13 @@ export type Serve<T> = (
     logger: Logger;
     /** Who may connect or send (`--allow-from`, `--deny-from`). */
     peers: PeerRule;
+    /** The `--trace` tracer, for connections the service opens itself. */
+    tracer?: Tracer | undefined;
   },
 ) => Promise<void>;
+
+/** A bound stream listener: `Deno.Listener`, or the relay's `node:net` one. */
+type Listening = Acceptor<Deno.Conn | NodeConn> & { readonly addr: Deno.Addr };
 
 /** The option values every server command has. */
 type ServerValues =
@@ -45,7 +57,7 @@ type ServerValues =
   & Values<typeof PEER_OPTIONS>;
 
 /** What {@linkcode runStreamServer} takes. */
-export interface StreamServerRun {
+export interface StreamServerRun<L extends Listening = Deno.Listener> {
   /** The service, as the ready line and the log name it. */
   service: string;
   /** The server's option values. */
@@ -56,8 +68,10 @@ export interface StreamServerRun {
   tls?: ServerTls | undefined;
   /** A unix socket's file mode, when it must be narrower than the umask gives. */
   unixMode?: number;
+  /** Binds the listener; `Deno.listen` (or TLS) through `listenOn` when absent. */
+  listen?: (endpoint: Endpoint) => Promise<L>;
   /** Serves connections on the bound listener. */
-  serve: Serve<Deno.Listener>;
+  serve: Serve<L>;
   /** Shows the service's messages in `--trace` (exec's frames). */
   traceDecoder?: () => TraceDecoder;
 }
@@ -71,7 +85,9 @@ export interface StreamServerRun {
  * await runStreamServer({ service: "tcp-echo", values, serve: (listener, { signal, logger }) => serveTcpEcho(listener, { signal, logger }) });
  * ```
  */
-export async function runStreamServer(run: StreamServerRun): Promise<number> {
+export async function runStreamServer<L extends Listening = Deno.Listener>(
+  run: StreamServerRun<L>,
+): Promise<number> {
   const { tls, unixMode } = run;
   const logger = loggerFrom(run.values, run.service);
   if (tls) logger.notice("tls", { cert_sha256: tls.sha256 });
@@ -82,7 +98,9 @@ export async function runStreamServer(run: StreamServerRun): Promise<number> {
     tls: tls !== undefined,
     endpoint: run.endpoint ?? endpointFrom(run.values, "tcp"),
     bind: async (endpoint) => {
-      const listener = await listenOn(endpoint, tls);
+      const listener = run.listen
+        ? await run.listen(endpoint)
+        : await listenOn(endpoint, tls) as unknown as L;
       if (endpoint.transport === "unix" && unixMode !== undefined) {
         await Deno.chmod(endpoint.path, unixMode);
       }
@@ -94,6 +112,7 @@ export async function runStreamServer(run: StreamServerRun): Promise<number> {
         force,
         logger,
         peers: peerRuleFrom(run.values),
+        tracer,
       }),
   });
 }
@@ -128,6 +147,7 @@ export async function runDatagramServer(run: {
         force,
         logger,
         peers: peerRuleFrom(run.values),
+        tracer,
       }),
   });
 }

@@ -3,8 +3,8 @@
  * `--tls-ca`, and the host name) goes through Deno's own TLS, whose errors
  * say exactly what is wrong. Pinning and `--tls-insecure` need the peer's
  * certificate or verification turned off, which only `node:tls` offers in
- * Deno 2.9, so they go through {@linkcode NodeTlsConn}, an adapter that gives
- * a `node:tls` socket the same read/write/closeWrite shape as a `Deno.Conn`.
+ * Deno 2.9, so they go through `node:tls` and {@linkcode NodeConn}, the adapter
+ * that gives a Node socket the same read/write/closeWrite shape as a `Deno.Conn`.
  *
  * @module
  */
@@ -14,7 +14,7 @@ import * as nodeTls from "node:tls";
 import { formatHostPort, isIpAddress } from "./address.ts";
 import { SockitError } from "../cli/errors.ts";
 import { describeOsError } from "./os_error.ts";
-import type { StreamConn } from "./stream_conn.ts";
+import { NodeConn } from "./node_conn.ts";
 import { type ClientTls, TLS_HANDSHAKE_TIMEOUT_MS } from "./tls.ts";
 import { Deadline } from "../io/timers.ts";
 
@@ -78,7 +78,7 @@ export function connectNodeTls(
   target: TlsTarget,
   tls: ClientTls,
   timeoutMs: number,
-): Promise<NodeTlsConn> {
+): Promise<NodeConn> {
   const verify = !tls.insecure && tls.caCerts !== undefined;
   return new Promise((resolve, reject) => {
     const socket = nodeTls.connect({
@@ -111,161 +111,9 @@ export function connectNodeTls(
         return;
       }
       socket.setNoDelay(true);
-      resolve(new NodeTlsConn(socket));
+      resolve(new NodeConn(socket));
     });
   });
-}
-
-/** How much a {@linkcode NodeTlsConn} buffers before it pauses the socket: 256 KiB. */
-export const NODE_TLS_BUFFER_BYTES = 256 * 1024;
-
-/**
- * What a {@linkcode NodeTlsConn} holds at most once it has half-closed:
- * 16 MiB. Past this the connection fails rather than grow.
- */
-export const NODE_TLS_HALF_CLOSED_BUFFER_BYTES = 16 * 1024 * 1024;
-
-/**
- * A `node:tls` socket with a `Deno.Conn`-like face: `read` into a buffer
- * (`null` at EOF), `write` that waits when the socket is full, `closeWrite`
- * for a half-close, and `close`. At most {@linkcode NODE_TLS_BUFFER_BYTES}
- * are held before the socket is paused.
- *
- * After `closeWrite()` the socket is never paused: in Deno 2.9.6, a
- * `node:tls` socket paused after `end()` can lose the server's EOF once
- * resumed (the client then waits for ever; about one run in six under load,
- * never with the pause left out). The bound is then
- * {@linkcode NODE_TLS_HALF_CLOSED_BUFFER_BYTES}, past which the connection
- * fails: what an echo server still owes after a half-close is what was in
- * flight, far below it.
- *
- * @example
- * ```ts ignore
- * import { connectNodeTls } from "./tls_connect.ts";
- * using conn = await connectNodeTls({ hostname: "127.0.0.1", port: 8443 }, { insecure: true }, 5000);
- * await conn.write(new TextEncoder().encode("hi"));
- * ```
- */
-export class NodeTlsConn implements StreamConn {
-  readonly #socket: nodeTls.TLSSocket;
-  readonly #chunks: Uint8Array[] = [];
-  #buffered = 0;
-  #ended = false;
-  #closed = false;
-  #halfClosed = false;
-  #error: Error | null = null;
-  #waiters: (() => void)[] = [];
-
-  /** Wraps a connected socket; the adapter owns it from now on. */
-  constructor(socket: nodeTls.TLSSocket) {
-    this.#socket = socket;
-    socket.on("data", (chunk: Uint8Array) => {
-      this.#chunks.push(chunk);
-      this.#buffered += chunk.length;
-      if (!this.#halfClosed && this.#buffered >= NODE_TLS_BUFFER_BYTES) {
-        socket.pause();
-      } else if (this.#buffered > NODE_TLS_HALF_CLOSED_BUFFER_BYTES) {
-        this.#error ??= new SockitError(
-          `The server sent over ${
-            NODE_TLS_HALF_CLOSED_BUFFER_BYTES / 1024 / 1024
-          } MiB after the end of input faster than it could be written out; sockit holds no more`,
-        );
-        socket.destroy();
-      }
-      this.#wake();
-    });
-    socket.on("end", () => {
-      this.#ended = true;
-      this.#wake();
-    });
-    socket.on("error", (err: Error) => {
-      this.#error ??= err;
-      this.#wake();
-    });
-    socket.on("close", () => {
-      this.#ended = true;
-      this.#wake();
-    });
-    socket.on("drain", () => this.#wake());
-  }
-
-  /** Reads into `p`; `null` once the server has closed its side. */
-  async read(p: Uint8Array): Promise<number | null> {
-    while (true) {
-      this.#checkOpen();
-      const chunk = this.#chunks[0];
-      if (chunk !== undefined) return this.#take(chunk, p);
-      if (this.#error) throw this.#error;
-      if (this.#ended) return null;
-      await this.#next();
-    }
-  }
-
-  /** Writes all of `p`, waiting while the socket's buffer is full. */
-  async write(p: Uint8Array): Promise<number> {
-    this.#checkOpen();
-    if (this.#error) throw this.#error;
-    if (!this.#socket.write(p.slice())) {
-      while (this.#socket.writableNeedDrain && !this.#error && !this.#closed) {
-        if (this.#socket.destroyed) break;
-        await this.#next();
-      }
-      this.#checkOpen();
-      if (this.#error) throw this.#error;
-    }
-    return p.length;
-  }
-
-  /** Sends TLS close_notify and a FIN; reading goes on, unpaused. */
-  closeWrite(): Promise<void> {
-    this.#checkOpen();
-    this.#halfClosed = true;
-    this.#socket.resume();
-    this.#socket.end();
-    return Promise.resolve();
-  }
-
-  /** Closes at once; pending reads and writes fail. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#socket.destroy();
-    this.#wake();
-  }
-
-  /** Same as {@linkcode NodeTlsConn.close}. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  #take(chunk: Uint8Array, p: Uint8Array): number {
-    const n = Math.min(chunk.length, p.length);
-    p.set(chunk.subarray(0, n));
-    if (n === chunk.length) this.#chunks.shift();
-    else this.#chunks[0] = chunk.subarray(n);
-    this.#buffered -= n;
-    if (
-      !this.#halfClosed && this.#buffered < NODE_TLS_BUFFER_BYTES / 2 &&
-      this.#socket.isPaused()
-    ) {
-      this.#socket.resume();
-    }
-    return n;
-  }
-
-  #checkOpen(): void {
-    if (this.#closed) throw new Deno.errors.BadResource("connection closed");
-  }
-
-  #next(): Promise<void> {
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
 }
 
 /**

@@ -179,7 +179,13 @@ const EMPTY = new Uint8Array(0);
  * listener.close();
  * ```
  */
-export function traceListener<L extends Deno.Listener>(
+export function traceListener<
+  L extends {
+    accept(): Promise<
+      Parameters<typeof traceConn>[0] & { readonly remoteAddr: Deno.Addr }
+    >;
+  },
+>(
   listener: L,
   tracer: Tracer,
 ): L {

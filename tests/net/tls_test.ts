@@ -5,7 +5,7 @@ import { makeTestPki, type TestPki } from "../_tls.ts";
 import { UsageError } from "../../lib/cli/errors.ts";
 import { openStream } from "../../lib/net/connect.ts";
 import { serveTcpEcho } from "../../lib/tcp_echo/server.ts";
-import { NODE_TLS_HALF_CLOSED_BUFFER_BYTES } from "../../lib/net/tls_connect.ts";
+import { NODE_HALF_CLOSED_BUFFER_BYTES } from "../../lib/net/node_conn.ts";
 import {
   fingerprintOf,
   loadServerTls,
@@ -124,7 +124,7 @@ Deno.test(
           /* until the half-close */
         }
         const block = new Uint8Array(1 << 20);
-        for (let sent = 0; sent <= 4 * NODE_TLS_HALF_CLOSED_BUFFER_BYTES;) {
+        for (let sent = 0; sent <= 4 * NODE_HALF_CLOSED_BUFFER_BYTES;) {
           sent += await conn.write(block);
         }
         return "sent";

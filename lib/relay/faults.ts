@@ -1,0 +1,242 @@
+/**
+ * The relay's faults as values: what each `--chunk`, `--delay`, `--rate`,
+ * `--loss` ... means, parsed from its text, and the pure decisions made
+ * from them (how to split a chunk, how long to wait, whether to drop a
+ * datagram). Pure: no socket and no timer here; randomness comes from the
+ * seeded generator passed in, so a `--seed` repeats a run.
+ *
+ * @module
+ */
+
+import { MiB, parseSize } from "../io/units.ts";
+import { type Random, randomBetween } from "../io/random.ts";
+
+/** The largest `--chunk` size: 1 MiB. */
+export const MAX_CHUNK_BYTES = MiB;
+/** The longest `--delay` or `--coalesce`: 60 s. */
+export const MAX_DELAY_MS = 60_000;
+
+/** A size from `min` to `max` bytes, both included. */
+export interface SizeRange {
+  /** The smallest size. */
+  min: number;
+  /** The largest size. */
+  max: number;
+}
+
+/** A delay of `ms`, give or take up to `jitterMs`. */
+export interface Delay {
+  /** The mean delay, in ms. */
+  ms: number;
+  /** The most the delay varies either way, in ms. */
+  jitterMs: number;
+}
+
+/** Which way faults apply: client to target, target to client, or both. */
+export type FaultDirection = "upstream" | "downstream" | "both";
+
+/** Faults on one direction of a TCP (or unix) connection; each absent one is off. */
+export interface StreamFaults {
+  /** Re-split the stream into writes of these sizes. */
+  chunk?: SizeRange;
+  /** Hold writes for up to this long and send them as one, in ms. */
+  coalesceMs?: number;
+  /** Wait this long before each write. */
+  delay?: Delay;
+  /** Send at most this many bytes a second. */
+  rateBytesPerSecond?: number;
+  /** After this many bytes, close both connections cleanly. */
+  cutAfter?: number;
+  /** After this many bytes, reset the connection the bytes go to. */
+  resetAfter?: number;
+  /** After this many bytes, forward nothing more (what arrives is read and dropped). */
+  stallAfter?: number;
+}
+
+/** Faults on datagrams, each way; probabilities from 0 to 1. */
+export interface DatagramFaults {
+  /** The chance a datagram is dropped. */
+  loss: number;
+  /** The chance a datagram is sent twice. */
+  duplicate: number;
+  /** The chance a datagram is held back and sent after the next one. */
+  reorder: number;
+  /** Wait this long before sending each datagram. */
+  delay?: Delay;
+}
+
+/**
+ * Parses `N` or `N-M` bytes (`--chunk`).
+ *
+ * @example
+ * ```ts
+ * import { parseSizeRange } from "./faults.ts";
+ * console.assert(parseSizeRange("1-64").max === 64 && parseSizeRange("5").min === 5);
+ * ```
+ */
+export function parseSizeRange(raw: string): SizeRange {
+  const match = raw.match(/^(\d+)(?:-(\d+))?$/);
+  const min = Number(match?.[1]);
+  const max = match?.[2] === undefined ? min : Number(match[2]);
+  if (!match || !(min >= 1 && max >= min && max <= MAX_CHUNK_BYTES)) {
+    throw new RangeError(
+      `use a byte count or a range from 1 to ${MAX_CHUNK_BYTES}, e.g. 1 or 1-64`,
+    );
+  }
+  return { min, max };
+}
+
+/**
+ * Parses `MS` or `MS+-JITTER` milliseconds (`--delay`).
+ *
+ * @example
+ * ```ts
+ * import { parseDelay } from "./faults.ts";
+ * console.assert(parseDelay("50+-10").jitterMs === 10 && parseDelay("5").ms === 5);
+ * ```
+ */
+export function parseDelay(raw: string): Delay {
+  const match = raw.match(/^(\d+)(?:(?:\+-|±)(\d+))?$/);
+  const ms = Number(match?.[1]);
+  const jitterMs = Number(match?.[2] ?? 0);
+  if (!match || !(ms <= MAX_DELAY_MS && jitterMs <= ms)) {
+    throw new RangeError(
+      `use milliseconds up to ${MAX_DELAY_MS}, with an optional jitter no larger, e.g. 50 or 50+-10`,
+    );
+  }
+  return { ms, jitterMs };
+}
+
+/**
+ * Parses a whole number of milliseconds up to a minute (`--coalesce`).
+ *
+ * @example
+ * ```ts
+ * import { parseMilliseconds } from "./faults.ts";
+ * console.assert(parseMilliseconds("50") === 50);
+ * ```
+ */
+export function parseMilliseconds(raw: string): number {
+  const ms = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(ms >= 1 && ms <= MAX_DELAY_MS)) {
+    throw new RangeError(`use milliseconds from 1 to ${MAX_DELAY_MS}, e.g. 50`);
+  }
+  return ms;
+}
+
+/**
+ * Parses a bandwidth: a byte size a second, `/s` optional (`--rate`).
+ *
+ * @example
+ * ```ts
+ * import { parseRate } from "./faults.ts";
+ * console.assert(parseRate("64KiB/s") === 65536 && parseRate("100") === 100);
+ * ```
+ */
+export function parseRate(raw: string): number {
+  const rate = parseSize(raw.replace(/\/s$/, ""));
+  if (!(rate >= 1 && rate <= 1024 * MiB)) {
+    throw new RangeError("use bytes a second, e.g. 1000 or 64KiB/s");
+  }
+  return rate;
+}
+
+/**
+ * Parses a byte count, units allowed (`--cut-after 1MiB`).
+ *
+ * @example
+ * ```ts
+ * import { parseByteCount } from "./faults.ts";
+ * console.assert(parseByteCount("1KiB") === 1024 && parseByteCount("0") === 0);
+ * ```
+ */
+export function parseByteCount(raw: string): number {
+  const bytes = parseSize(raw);
+  if (!(bytes >= 0 && Number.isSafeInteger(bytes))) {
+    throw new RangeError("use a byte count, e.g. 100 or 1MiB");
+  }
+  return bytes;
+}
+
+/**
+ * Parses a probability: `0.3` or `30%` (`--loss`).
+ *
+ * @example
+ * ```ts
+ * import { parseProbability } from "./faults.ts";
+ * console.assert(parseProbability("30%") === 0.3 && parseProbability("0.5") === 0.5);
+ * ```
+ */
+export function parseProbability(raw: string): number {
+  const percent = raw.endsWith("%");
+  const text = percent ? raw.slice(0, -1) : raw;
+  const value = /^\d+(\.\d+)?$|^\.\d+$/.test(text)
+    ? Number(text) / (percent ? 100 : 1)
+    : NaN;
+  if (!(value >= 0 && value <= 1)) {
+    throw new RangeError(
+      "use a probability from 0 to 1, or a percentage, e.g. 0.3 or 30%",
+    );
+  }
+  return value;
+}
+
+/**
+ * The sizes `--chunk` splits `length` bytes into, in order.
+ *
+ * @example
+ * ```ts
+ * import { pieceSizes } from "./faults.ts";
+ * import { seededRandom } from "../io/random.ts";
+ * console.assert(pieceSizes(5, { min: 2, max: 2 }, seededRandom(1)).join() === "2,2,1");
+ * ```
+ */
+export function pieceSizes(
+  length: number,
+  chunk: SizeRange,
+  random: Random,
+): number[] {
+  const sizes: number[] = [];
+  for (let left = length; left > 0;) {
+    const size = Math.min(left, randomBetween(random, chunk.min, chunk.max));
+    sizes.push(size);
+    left -= size;
+  }
+  return sizes;
+}
+
+/**
+ * One draw of a delay: `ms` give or take up to `jitterMs`.
+ *
+ * @example
+ * ```ts
+ * import { delayMs } from "./faults.ts";
+ * import { seededRandom } from "../io/random.ts";
+ * const ms = delayMs({ ms: 50, jitterMs: 10 }, seededRandom(1));
+ * console.assert(ms >= 40 && ms <= 60);
+ * ```
+ */
+export function delayMs(delay: Delay, random: Random): number {
+  if (delay.jitterMs === 0) return delay.ms;
+  return randomBetween(
+    random,
+    delay.ms - delay.jitterMs,
+    delay.ms + delay.jitterMs,
+  );
+}
+
+/**
+ * Whether the faults on a connection's direction apply, for `--faults`.
+ *
+ * @example
+ * ```ts
+ * import { appliesTo } from "./faults.ts";
+ * console.assert(appliesTo("both", "upstream") && !appliesTo("downstream", "upstream"));
+ * ```
+ */
+export function appliesTo(
+  faults: FaultDirection,
+  direction: "upstream" | "downstream",
+): boolean {
+  return faults === "both" || faults === direction;
+}
