@@ -9,6 +9,7 @@
 
 import type { DemoCheck, DemoResult } from "./check.ts";
 import { execDemo } from "./exec.ts";
+import { relayDemo } from "./relay.ts";
 import { tcpEchoDemo } from "./tcp_echo.ts";
 import { udpDemo } from "./udp.ts";
 import { type ByteWriter, writeAll } from "../io/streams.ts";
@@ -31,7 +32,7 @@ export async function runDemo(out: ByteWriter): Promise<number> {
     "sockit demo: servers on free loopback ports, every client path against them\n",
   );
   const results: DemoResult[] = [];
-  for (const start of [tcpEchoDemo, udpDemo, execDemo]) {
+  for (const start of [tcpEchoDemo, udpDemo, execDemo, relayDemo]) {
     await using suite = await start();
     for (const check of suite.checks) {
       const result = await runCheck(check);

@@ -9,7 +9,7 @@
 // deno-lint-ignore-file no-console -- progress goes to stdout.
 
 import { type ServerProcess, sockitArgv } from "../sockit_process.ts";
-import type { Peer } from "./peers.ts";
+import { type Peer, startSocatTo } from "./peers.ts";
 import {
   BUILD,
   has,
@@ -319,4 +319,72 @@ export async function startupCase(
     times.empty.push(performance.now() - t);
   }
   return { sockit: median(times.sockit), empty: median(times.empty) };
+}
+
+/**
+ * The relay: TCP echo streaming to the C echo server directly, through
+ * `sockit relay` (no faults), and through socat as a relay, for the ratio
+ * a relay costs.
+ */
+export async function relayCases(
+  seconds: number,
+  rounds: number,
+): Promise<CaseResult[]> {
+  const running = new Map<string, ServerProcess>();
+  try {
+    const echo = await startServer([`${BUILD}/echo_epoll`, "tcp"]);
+    running.set("direct to C epoll", echo);
+    running.set(
+      "sockit relay",
+      await startServer([
+        ...sockitArgv(),
+        "relay",
+        "server",
+        "--port",
+        "0",
+        "--to",
+        `${HOST}:${echo.port}`,
+        "--quiet",
+      ]),
+    );
+    if (await has("socat")) {
+      running.set(
+        "socat relay",
+        await startSocatTo(`TCP:${HOST}:${echo.port}`),
+      );
+    }
+    const peers: Peer[] = [...running.keys()].map((name) => ({
+      name,
+      start: () => Promise.resolve(running.get(name)!),
+    }));
+    const s = String(seconds);
+    const stream = (conns: string) => (port: number) => [
+      "stream",
+      HOST,
+      String(port),
+      conns,
+      "65536",
+      s,
+    ];
+    return [
+      await runCase(
+        "Relay: TCP echo through it, 1 connection streaming 64 KiB blocks",
+        peers,
+        running,
+        stream("1"),
+        "MB/s",
+        rounds,
+      ),
+      await runCase(
+        "Relay: TCP echo through it, 16 connections streaming 64 KiB blocks",
+        peers,
+        running,
+        stream("16"),
+        "MB/s",
+        rounds,
+      ),
+    ];
+  } finally {
+    for (const server of running.values()) await stopServer(server);
+  }
 }

@@ -22,6 +22,7 @@ import {
   execCase,
   idleCase,
   memoryCase,
+  relayCases,
   runCase,
   startupCase,
   withServers,
@@ -92,6 +93,8 @@ async function main(): Promise<number> {
         rounds,
       ),
   );
+  console.log("== relay");
+  const relay = await relayCases(seconds, rounds);
   console.log("== exec");
   const exec = await execCase(seconds, rounds);
   console.log("== memory, idle connections, start-up");
@@ -101,6 +104,7 @@ async function main(): Promise<number> {
   const report = await renderReport({
     tcpCases,
     udpCase,
+    relay,
     exec,
     memory,
     idle,

@@ -26,16 +26,26 @@ function peer(name: string, argv: () => string[]): Peer {
 }
 
 /** socat's echo, on a port found free just before; ready once it accepts. */
-async function startSocat(): Promise<ServerProcess> {
+function startSocat(): Promise<ServerProcess> {
+  return startSocatTo("PIPE");
+}
+
+/**
+ * socat listening on a port found free just before, forking `address`
+ * (its `PIPE` echo, or `TCP:HOST:PORT` as a relay) per connection; ready
+ * once it accepts.
+ */
+export async function startSocatTo(address: string): Promise<ServerProcess> {
   const probe = Deno.listen({ hostname: HOST, port: 0 });
   const port = probe.addr.port;
   probe.close();
   const server = await startServer([
     "/bin/sh",
     "-c",
-    'echo "socat on $1"; exec socat "TCP-LISTEN:$1,bind=127.0.0.1,fork,reuseaddr,backlog=1024" PIPE',
+    'echo "socat on $1"; exec socat "TCP-LISTEN:$1,bind=127.0.0.1,fork,reuseaddr,backlog=1024" "$2"',
     "sh",
     String(port),
+    address,
   ]);
   for (let i = 0; i < 100; i++) {
     try {

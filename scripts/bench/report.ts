@@ -82,6 +82,7 @@ function value(c: CaseResult, server: string): number {
 export async function renderReport(r: {
   tcpCases: CaseResult[];
   udpCase: CaseResult;
+  relay: CaseResult[];
   exec: CaseResult;
   memory: { at100k: number; at1m: number; requests: number };
   idle: { perConnKiB: number; before: number; after: number; held: number };
@@ -145,6 +146,18 @@ export async function renderReport(r: {
       `${udpSockit.losses} resends`,
       udpSockit.losses === 0,
     ],
+    ...r.relay.map((c): [string, string, boolean] => {
+      const through = value(c, "sockit relay");
+      const direct = value(c, "direct to C epoll");
+      const conns = c.title.match(/(\d+) connections?/)?.[1] ?? "?";
+      return [
+        `Relay, ${conns} streaming: ≥ 0.8 × direct`,
+        `${ratio(through, direct)} × direct, ${
+          ratio(through, value(c, "socat relay"))
+        } × socat`,
+        through >= 0.8 * direct,
+      ];
+    }),
     [
       "exec, 8 clients: ≥ 0.8 × Deno's raw spawn rate (8 parallel)",
       `${
@@ -215,6 +228,7 @@ export async function renderReport(r: {
     "",
     ...r.tcpCases.map(caseTable),
     caseTable(r.udpCase),
+    ...r.relay.map(caseTable),
     caseTable(r.exec),
     "### Memory, idle connections, start-up",
     "",
