@@ -124,6 +124,7 @@ export { pathOf } from "../scripts/sockit_process.ts";
 export class PythonPeer implements AsyncDisposable {
   readonly child: Deno.ChildProcess;
   readonly #reader: ReadableStreamDefaultReader<string>;
+  #unread = "";
 
   private constructor(child: Deno.ChildProcess) {
     this.child = child;
@@ -148,17 +149,32 @@ export class PythonPeer implements AsyncDisposable {
         10_000,
         "the Python peer's port",
       );
-      return { peer, port: (first.value ?? "").trim() };
+      const [port = "", ...rest] = (first.value ?? "").split("\n");
+      peer.#unread = rest.join("\n");
+      return { peer, port: port.trim() };
     } catch (err) {
       await peer[Symbol.asyncDispose]();
       throw err;
     }
   }
 
-  /** The next text the peer prints (after its port), within 10 s. */
+  /**
+   * The next non-empty line the peer prints (after its port), within 10 s;
+   * `""` at its end. Python may write a line and its newline separately.
+   */
   async nextOutput(): Promise<string> {
-    const next = await withTimeout(this.#reader.read(), 10_000, "the peer");
-    return (next.value ?? "").trim();
+    while (true) {
+      this.#unread = this.#unread.replace(/^\s+/, "");
+      const end = this.#unread.indexOf("\n");
+      if (end >= 0) {
+        const line = this.#unread.slice(0, end);
+        this.#unread = this.#unread.slice(end + 1);
+        return line.trim();
+      }
+      const next = await withTimeout(this.#reader.read(), 10_000, "the peer");
+      if (next.done) return this.#unread.trim();
+      this.#unread += next.value;
+    }
   }
 
   /** Stops the peer if it still runs and releases its pipes. */

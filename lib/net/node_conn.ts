@@ -53,6 +53,7 @@ export const NODE_HALF_CLOSED_BUFFER_BYTES = 16 * 1024 * 1024;
  */
 export class NodeConn implements StreamConn {
   readonly #socket: Socket;
+  readonly #peer: string;
   readonly #chunks: Uint8Array[] = [];
   #buffered = 0;
   #ended = false;
@@ -61,9 +62,10 @@ export class NodeConn implements StreamConn {
   #error: Error | null = null;
   #waiters: (() => void)[] = [];
 
-  /** Wraps a connected socket; the adapter owns it from now on. */
-  constructor(socket: Socket) {
+  /** Wraps a connected socket, naming its `peer` in errors; the adapter owns it from now on. */
+  constructor(socket: Socket, peer: "server" | "client" | "target" = "server") {
     this.#socket = socket;
+    this.#peer = peer;
     socket.on("data", (chunk: Uint8Array) => {
       this.#chunks.push(chunk);
       this.#buffered += chunk.length;
@@ -71,7 +73,7 @@ export class NodeConn implements StreamConn {
         socket.pause();
       } else if (this.#buffered > NODE_HALF_CLOSED_BUFFER_BYTES) {
         this.#error ??= new SockitError(
-          `The peer sent over ${
+          `The ${this.#peer} sent over ${
             NODE_HALF_CLOSED_BUFFER_BYTES / 1024 / 1024
           } MiB after the end of input faster than it could be written out; sockit holds no more`,
         );
@@ -144,7 +146,8 @@ export class NodeConn implements StreamConn {
   reset(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#socket.resetAndDestroy();
+    // Once what was written has gone out: a reset discards unsent bytes.
+    this.#socket.write(new Uint8Array(0), () => this.#socket.resetAndDestroy());
     this.#wake();
   }
 

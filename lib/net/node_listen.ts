@@ -37,7 +37,7 @@ export class NodeListener implements Disposable {
     this.addr = addr;
     server.on("connection", (socket: net.Socket) => {
       socket.setNoDelay(true);
-      const conn = new NodeConn(socket);
+      const conn = new NodeConn(socket, "client");
       if (this.#waiting) {
         const take = this.#waiting;
         this.#waiting = null;
@@ -150,7 +150,7 @@ export function connectNode(
       deadline[Symbol.dispose]();
       socket.off("error", fail);
       socket.setNoDelay(true);
-      resolve(new NodeConn(socket));
+      resolve(new NodeConn(socket, "target"));
     });
   });
 }

@@ -19,7 +19,6 @@ import {
   port,
   text,
   texts,
-  type Values,
 } from "../cli/option.ts";
 import { Logger } from "../io/log.ts";
 import { MAX_QUEUED_LOG_BYTES } from "../io/log_queue.ts";
@@ -347,7 +346,7 @@ export function hostPortFrom(
  * ```
  */
 export function loggerFrom(
-  values: Values<ReturnType<typeof logOptions>>,
+  values: { logFormat: "text" | "json"; quiet: boolean },
   service: string,
 ): Logger {
   return new Logger({

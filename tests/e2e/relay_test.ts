@@ -699,11 +699,15 @@ import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
 print(s.getsockname()[1], flush=True)
 c, _ = s.accept()
+got = b""
 try:
-    while c.recv(1024): pass
-    print("eof", flush=True)
+    while True:
+        data = c.recv(1024)
+        if not data: break
+        got += data
+    print("eof after", got.decode(), flush=True)
 except ConnectionResetError:
-    print("reset", flush=True)
+    print("reset after", got.decode(), flush=True)
 `);
     await using _peer = peer;
     await using relay = await startRelay(
@@ -715,7 +719,7 @@ except ConnectionResetError:
     );
     using conn = await connect(relay.port);
     await writeAll(conn, encode("abcdef"));
-    assert.equal(await peer.nextOutput(), "reset");
+    assert.equal(await peer.nextOutput(), "reset after abc");
     await relay.waitForStderr(/ relayed .*up_bytes=3 .*end=reset-after/);
   },
 );

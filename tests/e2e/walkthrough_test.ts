@@ -70,7 +70,7 @@ Deno.test(
       assert.equal(reads.length, 1, `one read with data:\n${stdout}`);
       assert.match(
         reads[0]!,
-        /^\+\d+\.\d+s #3 127\.0\.0\.1:\d+ recv 13 bytes$/,
+        /^\+\d+\.\d+s #\d 127\.0\.0\.1:\d+ recv 13 bytes$/,
       );
       assert.match(
         stdout,
