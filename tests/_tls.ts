@@ -72,7 +72,7 @@ async function makeCa(dir: string, name: string): Promise<void> {
   );
 }
 
-function caConfig(names: string): string {
+function caConfig(names: string, usage: string): string {
   return [
     "[ca]",
     "default_ca = d",
@@ -87,9 +87,9 @@ function caConfig(names: string): string {
     "[p]",
     "commonName = supplied",
     "[ext]",
-    `subjectAltName = ${names}`,
+    ...(names ? [`subjectAltName = ${names}`] : []),
     "basicConstraints = CA:FALSE",
-    "extendedKeyUsage = serverAuth",
+    `extendedKeyUsage = ${usage}`,
     "",
   ].join("\n");
 }
@@ -101,8 +101,9 @@ async function issue(
   ca: string,
   names: string,
   dates: [string, string] | null,
+  usage = "serverAuth",
 ): Promise<CertFiles> {
-  await Deno.writeTextFile(`${dir}/${name}.cnf`, caConfig(names));
+  await Deno.writeTextFile(`${dir}/${name}.cnf`, caConfig(names, usage));
   await openssl(
     dir,
     "req",
@@ -189,4 +190,21 @@ export async function makeTestPki(): Promise<TestPki> {
     await Deno.remove(dir, { recursive: true });
     throw err;
   }
+}
+
+/**
+ * Issues a client certificate (X.509 v3, `clientAuth`) for `name`, signed
+ * by the test PKI's CA or, with `ca: "other-ca"`, by the CA nobody trusts.
+ *
+ * @example
+ * ```ts ignore
+ * const alice = await issueClientCert(pki, "alice", "ca");
+ * ```
+ */
+export function issueClientCert(
+  pki: TestPki,
+  name: string,
+  ca: "ca" | "other-ca",
+): Promise<CertFiles> {
+  return issue(pki.dir, name, ca, "", null, "clientAuth");
 }

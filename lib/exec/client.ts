@@ -212,16 +212,26 @@ export class ExecSession {
     await this.#frames.write(header, stdin);
   }
 
+  /** What a close before any reply most likely means, for the error line. */
+  #closeHint(): string {
+    const tls = this.#options.tls;
+    if (tls?.clientCert) {
+      return "; the server may not accept your client certificate (is it signed by the server's --tls-client-ca?)";
+    }
+    if (tls) {
+      return "; if the server has --tls-client-ca, it wants a client certificate: give --tls-cert and --tls-key";
+    }
+    return this.#options.legacy
+      ? ""
+      : "; if it is a seeds' server (a raw command, no frame), add --legacy";
+  }
+
   async #readResponse(): Promise<ExecResponse> {
     const header = await this.#frames.readHeader();
     if (header === null) {
       this.broken = true;
       throw new TransportError(
-        `${this.#where} closed the connection before sending a reply${
-          this.#options.legacy
-            ? ""
-            : "; if it is a seeds' server (a raw command, no frame), add --legacy"
-        }`,
+        `${this.#where} closed the connection before sending a reply${this.#closeHint()}`,
       );
     }
     return parseExecResponse(header, this.#options.maxOutput);

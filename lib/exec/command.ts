@@ -24,6 +24,7 @@ import {
   connectionLimitOptions,
   connectOptions,
   endpointFrom,
+  loggerFrom,
   positionalAddress,
   serverOptions,
   timeoutOption,
@@ -31,9 +32,12 @@ import {
 import {
   clientTlsFrom,
   serverTlsFrom,
+  TLS_CLIENT_CERT_OPTIONS,
   TLS_CLIENT_OPTIONS,
   TLS_SERVER_OPTIONS,
 } from "../net/tls_options.ts";
+import { listenNode } from "../net/node_listen.ts";
+import { loadCaCerts, type ServerTls } from "../net/tls.ts";
 import { runStreamServer } from "../net/serve_command.ts";
 import { loadToken, TokenCheck } from "./auth.ts";
 import { runExecClient } from "./client.ts";
@@ -127,6 +131,26 @@ export function checkExecExposure(
   }
 }
 
+/**
+ * Binds exec's listener through `node:tls`, which can ask for and check a
+ * client certificate (Deno's TLS listener cannot); refusals go to the log.
+ */
+function clientCertListener(
+  tls: ServerTls,
+  clientCa: string[],
+  values: { logFormat: "text" | "json"; quiet: boolean },
+) {
+  const logger = loggerFrom(values, "exec");
+  return (at: Endpoint) =>
+    listenNode(at, {
+      cert: tls.cert,
+      key: tls.key,
+      clientCa,
+      onRefused: (peer, why) =>
+        logger.warn("refused", { peer, reason: "tls-client-cert", error: why }),
+    });
+}
+
 const server = defineCommand({
   role: "server",
   summary: "run each client's command and reply with its output",
@@ -135,6 +159,15 @@ const server = defineCommand({
   options: {
     ...serverOptions(EXEC_PORT),
     ...TLS_SERVER_OPTIONS,
+    tlsClientCa: text({
+      help:
+        "Let in only clients whose certificate (--tls-cert on the client) this PEM CA signed",
+      value: "FILE",
+      requires: {
+        tlsCert:
+          "Option --tls-client-ca needs TLS: give --tls-cert and --tls-key",
+      },
+    }),
     allowPlaintext: flag({
       help:
         "Serve a non-loopback address without TLS (the token goes in clear)",
@@ -199,11 +232,17 @@ const server = defineCommand({
       tls: tls !== undefined,
       allowPlaintext: values.allowPlaintext,
     });
+    const clientCa = values.tlsClientCa === undefined
+      ? undefined
+      : await loadCaCerts(values.tlsClientCa, "--tls-client-ca");
     return await runStreamServer({
       service: "exec",
       values,
       endpoint,
       tls,
+      ...(tls && clientCa
+        ? { listen: clientCertListener(tls, clientCa, values) }
+        : {}),
       unixMode: 0o600, // Only this user may ask for commands.
       traceDecoder: execTraceDecoder,
       serve: (listener, context) =>
@@ -235,6 +274,7 @@ const client = defineCommand({
     ...connectOptions(EXEC_PORT),
     ...timeoutOption(DEFAULT_EXEC_TIMEOUT_MS),
     ...TLS_CLIENT_OPTIONS,
+    ...TLS_CLIENT_CERT_OPTIONS,
     cmd: text({
       help: "The command line to run (or give it after --)",
       value: "STRING",

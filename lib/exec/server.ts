@@ -12,9 +12,12 @@ import type { Logger } from "../io/log.ts";
 import { Deadline, whenAborted } from "../io/timers.ts";
 import { MiB } from "../io/units.ts";
 import {
+  type AcceptedConn,
+  type Acceptor,
   type ConnectionContext,
   serveConnections,
 } from "../net/accept_loop.ts";
+import type { NodeConn } from "../net/node_conn.ts";
 import type { PeerRule } from "../net/cidr.ts";
 import { FailureDelay } from "./auth.ts";
 import { EarlyEof, FrameConnection } from "./connection.ts";
@@ -92,7 +95,7 @@ export interface ExecServerOptions extends Omit<ExecPolicy, "failures"> {
  * ```
  */
 export async function serveExec(
-  listener: Deno.Listener,
+  listener: Acceptor<ExecConn>,
   options: ExecServerOptions,
 ): Promise<void> {
   await using reaper = GroupReaper.start();
@@ -113,6 +116,9 @@ export async function serveExec(
   );
 }
 
+/** A connection exec serves: Deno's, or a `node:tls` one that checked a client certificate. */
+type ExecConn = (Deno.Conn | NodeConn) & AcceptedConn;
+
 interface ServerState {
   options: ExecServerOptions;
   policy: ExecPolicy;
@@ -127,7 +133,7 @@ type ReadRequest =
   | { kind: "gone" };
 
 async function handleConnection(
-  conn: Deno.Conn,
+  conn: ExecConn,
   context: ConnectionContext,
   state: ServerState,
 ): Promise<void> {
@@ -185,7 +191,13 @@ async function handleConnection(
       );
       continue;
     }
-    logResult(state.options.logger, context.peer, read.request.cmd, outcome);
+    logResult(
+      state.options.logger,
+      context.peer,
+      read.request.cmd,
+      outcome,
+      "certificateSubject" in conn ? conn.certificateSubject : undefined,
+    );
     await frames.write(
       encodeResultHeader(outcome, outcome.stdout, outcome.stderr),
       outcome.stdout,
@@ -196,7 +208,7 @@ async function handleConnection(
 
 async function readRequestWithin(
   frames: FrameConnection,
-  conn: Deno.Conn,
+  conn: ExecConn,
   state: ServerState,
   context: ConnectionContext,
 ): Promise<ReadRequest> {
@@ -298,9 +310,11 @@ function logResult(
   peer: string,
   cmd: string,
   outcome: RunOutcome,
+  certificate: string | undefined,
 ): void {
   logger.info("exec", {
     peer,
+    ...(certificate ? { client_cert: certificate } : {}),
     cmd: cmd.length > 200 ? cmd.slice(0, 200) + "…" : cmd,
     exit_code: outcome.exit_code,
     signal: outcome.signal,

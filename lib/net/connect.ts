@@ -28,8 +28,8 @@ export interface OpenStreamOptions {
 /**
  * Connects to `endpoint`, over TLS when `tls` is given, within `timeoutMs`
  * (the TLS handshake within 10 s of that too), traced when `tracer` is
- * given. With a pin or `insecure`, the connection goes through `node:tls`;
- * otherwise through Deno's TLS.
+ * given. With a pin, `insecure` or a client certificate, the connection goes
+ * through `node:tls`; otherwise through Deno's TLS.
  *
  * @example
  * ```ts
@@ -57,7 +57,7 @@ async function openUntraced(
   if (endpoint.transport === "unix") {
     throw new TypeError("TLS needs a TCP endpoint"); // The TLS options exclude --unix.
   }
-  if (tls.pin !== undefined || tls.insecure) {
+  if (tls.pin !== undefined || tls.insecure || tls.clientCert) {
     return await connectNodeTls(endpoint, tls, timeoutMs);
   }
   const tcp = await connectTo(endpoint, timeoutMs) as Deno.TcpConn;

@@ -8,6 +8,7 @@
  */
 
 import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { SockitError } from "../cli/errors.ts";
 import type { StreamConn } from "./stream_conn.ts";
 
@@ -140,6 +141,17 @@ export class NodeConn implements StreamConn {
   /** This end's address. */
   get localAddr(): Deno.NetAddr {
     return netAddr(this.#socket.localAddress, this.#socket.localPort);
+  }
+
+  /**
+   * The subject of the certificate the peer presented (`CN=alice,O=ops`),
+   * or `undefined` without one.
+   */
+  get certificateSubject(): string | undefined {
+    const socket = this.#socket as Partial<TLSSocket>;
+    const subject = socket.getPeerCertificate?.()?.subject;
+    if (!subject || Object.keys(subject).length === 0) return undefined;
+    return Object.entries(subject).map(([k, v]) => `${k}=${v}`).join(",");
   }
 
   /** Closes with a TCP reset: the peer's next read or write fails with "connection reset". */

@@ -8,13 +8,27 @@
  */
 
 import * as net from "node:net";
-import { type Endpoint, formatEndpoint } from "./address.ts";
+import * as nodeTls from "node:tls";
+import { type Endpoint, formatEndpoint, formatHostPort } from "./address.ts";
 import { SockitError } from "../cli/errors.ts";
 import { Deadline } from "../io/timers.ts";
 import { formatSeconds } from "../io/units.ts";
 import { removeStaleSocket } from "./listen.ts";
 import { NodeConn } from "./node_conn.ts";
 import { describeOsError } from "./os_error.ts";
+import { TLS_HANDSHAKE_TIMEOUT_MS } from "./tls.ts";
+
+/** TLS that asks each client for a certificate signed by `clientCa`. */
+export interface ClientCertTls {
+  /** The server's certificate chain, PEM. */
+  cert: string;
+  /** The server's private key, PEM. */
+  key: string;
+  /** The CA certificates a client's certificate must be signed by, PEM. */
+  clientCa: string[];
+  /** Told of each client turned away during the handshake, and why. */
+  onRefused?: (peer: string, why: string) => void;
+}
 
 /** Accepted connections that may wait for `accept()`: 128, as a listen backlog. */
 export const NODE_ACCEPT_QUEUE = 128;
@@ -31,11 +45,11 @@ export class NodeListener implements Disposable {
   /** Where it listens. */
   readonly addr: Deno.Addr;
 
-  /** Wraps a listening server. */
-  constructor(server: net.Server, addr: Deno.Addr) {
+  /** Wraps a listening server; `event` names its connections (`secureConnection` for TLS). */
+  constructor(server: net.Server, addr: Deno.Addr, event = "connection") {
     this.#server = server;
     this.addr = addr;
-    server.on("connection", (socket: net.Socket) => {
+    server.on(event, (socket: net.Socket) => {
       socket.setNoDelay(true);
       const conn = new NodeConn(socket, "client");
       if (this.#waiting) {
@@ -79,7 +93,9 @@ export class NodeListener implements Disposable {
 }
 
 /**
- * Listens on `endpoint` (TCP or unix) with `node:net`.
+ * Listens on `endpoint` (TCP or unix) with `node:net`; with `tls`, serves
+ * TLS (TCP only) that lets in only clients with a certificate signed by
+ * `tls.clientCa`, each handshake within 10 s.
  *
  * @example
  * ```ts
@@ -88,9 +104,12 @@ export class NodeListener implements Disposable {
  * console.assert((listener.addr as Deno.NetAddr).port > 0);
  * ```
  */
-export async function listenNode(endpoint: Endpoint): Promise<NodeListener> {
+export async function listenNode(
+  endpoint: Endpoint,
+  tls?: ClientCertTls,
+): Promise<NodeListener> {
   if (endpoint.transport === "unix") await removeStaleSocket(endpoint.path);
-  const server = net.createServer();
+  const server = tls ? clientCertServer(tls) : net.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => {
       reject(
@@ -109,7 +128,55 @@ export async function listenNode(endpoint: Endpoint): Promise<NodeListener> {
   const addr: Deno.Addr = typeof bound === "object" && bound !== null
     ? { transport: "tcp", hostname: bound.address, port: bound.port }
     : { transport: "unix", path: String(bound) };
-  return new NodeListener(server, addr);
+  return new NodeListener(
+    server,
+    addr,
+    tls ? "secureConnection" : "connection",
+  );
+}
+
+function clientCertServer(tls: ClientCertTls): nodeTls.Server {
+  const server = nodeTls.createServer({
+    cert: tls.cert,
+    key: tls.key,
+    ca: tls.clientCa,
+    requestCert: true,
+    rejectUnauthorized: true,
+    handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+  });
+  server.on("tlsClientError", (err: Error, socket: nodeTls.TLSSocket) => {
+    // Deno's node:tls has the address only on the TCP socket underneath.
+    const tcp = (socket as { _parent?: net.Socket })._parent ?? socket;
+    const peer = tcp.remoteAddress
+      ? formatHostPort(tcp.remoteAddress, tcp.remotePort ?? 0)
+      : "unknown";
+    tls.onRefused?.(peer, clientCertProblem(err));
+  });
+  return server;
+}
+
+/** Why a client's handshake failed, in words an operator can act on. */
+function clientCertProblem(err: Error): string {
+  const text = `${(err as { code?: string }).code ?? ""} ${err.message}`;
+  if (
+    /PEER_DID_NOT_RETURN_A_CERTIFICATE|CertificateRequired|no certificate/i
+      .test(text)
+  ) {
+    return "the client sent no certificate; it needs --tls-cert and --tls-key";
+  }
+  if (
+    /UNKNOWN_CA|unable to get issuer|UnknownIssuer|certificate verify failed|self.signed/i
+      .test(text)
+  ) {
+    return "the client's certificate is not signed by --tls-client-ca";
+  }
+  if (/timed? ?out/i.test(text)) {
+    return "the handshake did not finish within 10 s";
+  }
+  if (/socket hang up|ECONNRESET/i.test(text)) {
+    return "the handshake broke off: a certificate not signed by --tls-client-ca, or a client that hung up";
+  }
+  return err.message;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface ClientTls {
   pin?: string;
   /** Check nothing (`--tls-insecure`): encryption without authentication. */
   insecure?: boolean;
+  /** Present this certificate and key (`--tls-cert`, `--tls-key`) to a server that asks. */
+  clientCert?: { cert: string; key: string };
 }
 
 /** How long a TLS handshake may take on either side, in ms: 10 s. */
@@ -124,7 +126,8 @@ export async function loadServerTls(
 }
 
 /**
- * Reads `--tls-ca`: a PEM file with one or more CA certificates.
+ * Reads `--tls-ca` (or `option`, e.g. `--tls-client-ca`): a PEM file with
+ * one or more CA certificates.
  *
  * @example
  * ```ts ignore
@@ -134,12 +137,13 @@ export async function loadServerTls(
  */
 export async function loadCaCerts(
   caFile: string,
+  option = "--tls-ca",
 ): Promise<string[]> {
-  const pem = await readPemFile("--tls-ca", caFile);
+  const pem = await readPemFile(option, caFile);
   const blocks = pem.match(CERT_BLOCK) ?? [];
   if (blocks.length === 0) {
     throw new UsageError(
-      `The --tls-ca "${caFile}" has no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+      `The ${option} "${caFile}" has no PEM certificate (-----BEGIN CERTIFICATE-----)`,
     );
   }
   return blocks;

@@ -64,8 +64,8 @@ export async function startVerifiedTls(
 }
 
 /**
- * Connects with `node:tls` to pin the server's certificate or to skip
- * verification, within `timeoutMs`.
+ * Connects with `node:tls` to pin the server's certificate, to skip
+ * verification, or to present a client certificate, within `timeoutMs`.
  *
  * @example
  * ```ts ignore
@@ -79,7 +79,9 @@ export function connectNodeTls(
   tls: ClientTls,
   timeoutMs: number,
 ): Promise<NodeConn> {
-  const verify = !tls.insecure && tls.caCerts !== undefined;
+  // A pin alone replaces the CA checks; otherwise --tls-ca, or Node's own roots.
+  const verify = !tls.insecure &&
+    (tls.caCerts !== undefined || tls.pin === undefined);
   return new Promise((resolve, reject) => {
     const socket = nodeTls.connect({
       host: target.hostname,
@@ -87,6 +89,7 @@ export function connectNodeTls(
       rejectUnauthorized: verify,
       ...(verify ? { ca: tls.caCerts } : {}),
       ...(isIpAddress(target.hostname) ? {} : { servername: target.hostname }),
+      ...(tls.clientCert ?? {}),
     });
     const deadline = new Deadline(timeoutMs, () => fail(null, true));
     const fail = (err: unknown, timedOut = false) => {

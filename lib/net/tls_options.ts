@@ -71,6 +71,26 @@ export const TLS_CLIENT_OPTIONS = {
   }),
 };
 
+const CLIENT_CERT_AND_KEY =
+  "Options --tls-cert and --tls-key go together: give both";
+
+/** A client certificate for servers that ask for one (`exec server --tls-client-ca`). */
+export const TLS_CLIENT_CERT_OPTIONS = {
+  tlsCert: text({
+    help:
+      "Present this PEM client certificate (needs --tls-key; implies --tls), for a server with --tls-client-ca",
+    value: "FILE",
+    requires: { tlsKey: CLIENT_CERT_AND_KEY },
+    conflicts: { unix: TLS_NEEDS_TCP_CLIENT },
+  }),
+  tlsKey: text({
+    help: "The PEM private key of --tls-cert",
+    value: "FILE",
+    requires: { tlsCert: CLIENT_CERT_AND_KEY },
+    conflicts: { unix: TLS_NEEDS_TCP_CLIENT },
+  }),
+};
+
 /** The values {@linkcode endpointFrom} reads. */
 /**
  * The server's certificate and key, or `undefined` without `--tls-cert`.
@@ -106,19 +126,30 @@ export const TLS_INSECURE_WARNING =
  * ```
  */
 export async function clientTlsFrom(
-  values: Values<typeof TLS_CLIENT_OPTIONS>,
+  values:
+    & Values<typeof TLS_CLIENT_OPTIONS>
+    & Partial<Values<typeof TLS_CLIENT_CERT_OPTIONS>>,
   io: Pick<ClientIo, "stderr">,
 ): Promise<ClientTls | undefined> {
   const { tlsCa, tlsPin, tlsInsecure } = values;
+  const clientCert = values.tlsCert !== undefined && values.tlsKey !== undefined
+    ? await loadServerTls(values.tlsCert, values.tlsKey)
+    : undefined;
+  const withCert = clientCert
+    ? { clientCert: { cert: clientCert.cert, key: clientCert.key } }
+    : {};
   if (tlsInsecure) {
     await warn(io, `warning: ${TLS_INSECURE_WARNING}`);
-    return { insecure: true };
+    return { insecure: true, ...withCert };
   }
-  if (!values.tls && tlsCa === undefined && tlsPin === undefined) {
+  if (
+    !values.tls && tlsCa === undefined && tlsPin === undefined && !clientCert
+  ) {
     return undefined;
   }
   return {
     ...(tlsCa === undefined ? {} : { caCerts: await loadCaCerts(tlsCa) }),
     ...(tlsPin === undefined ? {} : { pin: parsePin(tlsPin) }),
+    ...withCert,
   };
 }
