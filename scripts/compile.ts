@@ -59,9 +59,10 @@ export function outputPath(target: Target | "host", outDir = "dist"): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileArgs } from "./compile.ts";
  * const args = compileArgs("aarch64-apple-darwin");
- * console.assert(args.includes("--target") && args.at(-1) === "main.ts");
+ * assert.ok(args.includes("--target") && args.at(-1) === "main.ts");
  * ```
  */
 export function compileArgs(
@@ -84,8 +85,9 @@ export function compileArgs(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checksumLine } from "./compile.ts";
- * console.assert(checksumLine(new Uint8Array(), "x").startsWith("e3b0c442"));
+ * assert.ok(checksumLine(new Uint8Array(), "x").startsWith("e3b0c442"));
  * ```
  */
 export function checksumLine(bytes: Uint8Array, name: string): string {

@@ -27,8 +27,9 @@ export function pathOf(url: URL): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sockitArgv } from "./sockit_process.ts";
- * console.assert(sockitArgv().length >= 1);
+ * assert.ok(sockitArgv().length >= 1);
  * ```
  */
 export function sockitArgv(): string[] {

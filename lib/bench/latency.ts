@@ -21,10 +21,11 @@ const BUCKETS = FINE_US + MID_BUCKETS + (MAX_US - MID_US) / COARSE_STEP + 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LatencyHistogram } from "./latency.ts";
  * const h = new LatencyHistogram();
  * for (let ms = 1; ms <= 100; ms++) h.record(ms);
- * console.assert(h.count === 100 && h.percentile(0.5) === 50 && h.max === 100);
+ * assert.ok(h.count === 100 && h.percentile(0.5) === 50 && h.max === 100);
  * ```
  */
 export class LatencyHistogram {

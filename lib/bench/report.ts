@@ -14,10 +14,11 @@ import { type ByteWriter, writeAll } from "../io/streams.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatBenchResult } from "./report.ts";
  * const text = formatBenchResult({ target: "tcp-echo", connections: 1, size: 64, seconds: 1, requests: 10,
  *   errors: 0, rps: 10, mbps: 0.001, p50_ms: 1, p99_ms: 2, max_ms: 3 });
- * console.assert(text.includes("requests/s  10"));
+ * assert.ok(text.includes("requests/s  10"));
  * ```
  */
 export function formatBenchResult(r: BenchResult): string {
@@ -76,6 +77,7 @@ export function checkBenchGuards(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProgressLine } from "./report.ts";
  * import { MemoryWriter } from "../io/memory.ts";
  * const out = new MemoryWriter();
@@ -83,7 +85,7 @@ export function checkBenchGuards(
  * line.show({ target: "exec", connections: 1, size: 0, seconds: 1, requests: 5, errors: 0,
  *   rps: 5, mbps: 0, p50_ms: 1, p99_ms: 1, max_ms: 1 });
  * await line.clear();
- * console.assert(out.text().startsWith("\r"));
+ * assert.ok(out.text().startsWith("\r"));
  * ```
  */
 export class ProgressLine {

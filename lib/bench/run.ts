@@ -87,6 +87,7 @@ type ClientLoop = (tally: Tally, deadline: Deadline) => Promise<void>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runBench } from "./run.ts";
  * import { serveTcpEcho } from "../tcp_echo/server.ts";
  * import { Logger } from "../io/log.ts";
@@ -95,7 +96,7 @@ type ClientLoop = (tally: Tally, deadline: Deadline) => Promise<void>;
  * const served = serveTcpEcho(listener, { signal: stop.signal, logger: new Logger({ service: "doc", quiet: true, sink: () => {} }) });
  * const result = await runBench({ target: "tcp-echo", endpoint: { transport: "tcp", hostname: "127.0.0.1", port: listener.addr.port },
  *   connections: 2, durationMs: 200, size: 16, timeoutMs: 1000 });
- * console.assert(result.requests > 0 && result.errors === 0);
+ * assert.ok(result.requests > 0 && result.errors === 0);
  * stop.abort();
  * await served;
  * ```

@@ -35,8 +35,9 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nameProblem } from "./message.ts";
- * console.assert(nameProblem("alice") === null && nameProblem("") !== null);
+ * assert.ok(nameProblem("alice") === null && nameProblem("") !== null);
  * ```
  */
 export function nameProblem(name: string): string | null {
@@ -56,9 +57,10 @@ export function nameProblem(name: string): string | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeChat, encodeChat } from "./message.ts";
  * const bytes = encodeChat({ type: "msg", name: "a", text: "hi" });
- * console.assert(decodeChat(bytes)?.type === "msg");
+ * assert.ok(decodeChat(bytes)?.type === "msg");
  * ```
  */
 export function encodeChat(message: ChatMessage): Uint8Array {
@@ -70,8 +72,9 @@ export function encodeChat(message: ChatMessage): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeChat } from "./message.ts";
- * console.assert(decodeChat(new TextEncoder().encode("garbage")) === null);
+ * assert.ok(decodeChat(new TextEncoder().encode("garbage")) === null);
  * ```
  */
 export function decodeChat(bytes: Uint8Array): ChatMessage | null {
@@ -101,8 +104,9 @@ const lenientDecoder = new TextDecoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rawText } from "./message.ts";
- * console.assert(rawText(new TextEncoder().encode("hi there\n")) === "hi there");
+ * assert.ok(rawText(new TextEncoder().encode("hi there\n")) === "hi there");
  * ```
  */
 export function rawText(bytes: Uint8Array): string {

@@ -29,9 +29,10 @@ export interface ClientIo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { processIo } from "./client_io.ts";
  * const io = processIo();
- * console.assert(typeof io.stdinIsTerminal === "boolean");
+ * assert.ok(typeof io.stdinIsTerminal === "boolean");
  * ```
  */
 export function processIo(): ClientIo {
@@ -66,6 +67,7 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runPrompt } from "./client_io.ts";
  * import { MemoryReader, MemoryWriter } from "../io/memory.ts";
  * const seen: string[] = [];
@@ -75,7 +77,7 @@ const encoder = new TextEncoder();
  *   seen.push(l);
  *   return Promise.resolve();
  * });
- * console.assert(seen.join() === "a");
+ * assert.ok(seen.join() === "a");
  * ```
  */
 export async function runPrompt(
@@ -130,11 +132,12 @@ async function nextLine(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { warn } from "./client_io.ts";
  * import { MemoryWriter } from "../io/memory.ts";
  * const stderr = new MemoryWriter();
  * await warn({ stderr }, "No reply");
- * console.assert(stderr.text() === "sockit: no reply\n");
+ * assert.ok(stderr.text() === "sockit: no reply\n");
  * ```
  */
 export async function warn(

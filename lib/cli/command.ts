@@ -75,6 +75,7 @@ export interface Service {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defineCommand } from "./command.ts";
  * import { port } from "./option.ts";
  * const server = defineCommand({
@@ -83,7 +84,7 @@ export interface Service {
  *   options: { port: port({ help: "Port", min: 0, default: 20000 }) },
  *   run: (values) => Promise.resolve(values.port === 20000 ? 0 : 1),
  * });
- * console.assert(server.role === "server");
+ * assert.ok(server.role === "server");
  * ```
  */
 export function defineCommand<O extends OptionMap>(
@@ -97,8 +98,9 @@ export function defineCommand<O extends OptionMap>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { helpPointer } from "./command.ts";
- * console.assert(helpPointer({ name: "wait" }) === "sockit wait --help");
+ * assert.ok(helpPointer({ name: "wait" }) === "sockit wait --help");
  * ```
  */
 export function helpPointer(service: Pick<Service, "name">): string {

@@ -20,9 +20,10 @@ export const EXIT_OUTPUT_CLOSED = 141;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UsageError } from "./errors.ts";
  * const err = new UsageError('Invalid port "70000": use 0 to 65535', "sockit tcp-echo --help");
- * console.assert(err.exitCode === 2);
+ * assert.ok(err.exitCode === 2);
  * ```
  */
 export class UsageError extends Error {
@@ -45,9 +46,10 @@ export class UsageError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SockitError } from "./errors.ts";
  * const err = new SockitError("no reply from udp://127.0.0.1:3000 after 5 tries");
- * console.assert(err.exitCode === 1);
+ * assert.ok(err.exitCode === 1);
  * ```
  */
 export class SockitError extends Error {
@@ -71,9 +73,10 @@ export class SockitError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatErrorLine } from "./errors.ts";
- * console.assert(formatErrorLine("Cannot connect") === "sockit: cannot connect");
- * console.assert(formatErrorLine("UDP lost") === "sockit: UDP lost");
+ * assert.ok(formatErrorLine("Cannot connect") === "sockit: cannot connect");
+ * assert.ok(formatErrorLine("UDP lost") === "sockit: UDP lost");
  * ```
  */
 export function formatErrorLine(message: string): string {
@@ -88,8 +91,9 @@ export function formatErrorLine(message: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errorMessage } from "./errors.ts";
- * console.assert(errorMessage(new Error("gone")) === "gone" && errorMessage(5) === "5");
+ * assert.ok(errorMessage(new Error("gone")) === "gone" && errorMessage(5) === "5");
  * ```
  */
 export function errorMessage(err: unknown): string {
@@ -103,8 +107,9 @@ export function errorMessage(err: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { OutputClosed } from "./errors.ts";
- * console.assert(new OutputClosed().exitCode === 141);
+ * assert.ok(new OutputClosed().exitCode === 141);
  * ```
  */
 export class OutputClosed extends SockitError {

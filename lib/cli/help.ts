@@ -18,8 +18,9 @@ export const EXIT_CODES =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { topLevelHelp } from "./help.ts";
- * console.assert(topLevelHelp([]).includes("Exit codes"));
+ * assert.ok(topLevelHelp([]).includes("Exit codes"));
  * ```
  */
 export function topLevelHelp(services: readonly Service[]): string {
@@ -49,9 +50,10 @@ export function topLevelHelp(services: readonly Service[]): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serviceHelp } from "./help.ts";
  * const text = serviceHelp({ name: "x", summary: "X", commands: [], examples: ["sockit x"] });
- * console.assert(text.includes("sockit x"));
+ * assert.ok(text.includes("sockit x"));
  * ```
  */
 export function serviceHelp(service: Service): string {
@@ -96,10 +98,11 @@ export function serviceHelp(service: Service): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatOptionHelp } from "./help.ts";
  * import { port } from "./option.ts";
  * const line = formatOptionHelp("port", port({ help: "Port", value: "PORT", min: 0, default: 20000 }));
- * console.assert(line.includes("--port PORT") && line.includes("default 20000"));
+ * assert.ok(line.includes("--port PORT") && line.includes("default 20000"));
  * ```
  */
 export function formatOptionHelp(key: string, option: AnyOption): string {

@@ -30,8 +30,9 @@ export const MESSAGE_OPTIONS = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { messagesFrom } from "./messages.ts";
- * console.assert(messagesFrom({ message: ["a"], expect: ["A"] }).expects[0] === "A");
+ * assert.ok(messagesFrom({ message: ["a"], expect: ["A"] }).expects[0] === "A");
  * ```
  */
 export function messagesFrom(
@@ -79,11 +80,12 @@ export function checkExpected(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { printReply } from "./messages.ts";
  * import { MemoryWriter } from "../io/memory.ts";
  * const out = new MemoryWriter();
  * await printReply(out, new TextEncoder().encode("hi"));
- * console.assert(out.text() === "hi\n");
+ * assert.ok(out.text() === "hi\n");
  * ```
  */
 export async function printReply(

@@ -69,8 +69,9 @@ export type Values<O extends OptionMap> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { InvalidValue } from "./option.ts";
- * console.assert(new InvalidValue("use a port").why === "use a port");
+ * assert.ok(new InvalidValue("use a port").why === "use a port");
  * ```
  */
 export class InvalidValue extends Error {
@@ -138,8 +139,9 @@ function define<T, D extends boolean>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { flag } from "./option.ts";
- * console.assert(flag({ help: "Say less" }).default === false);
+ * assert.ok(flag({ help: "Say less" }).default === false);
  * ```
  */
 export function flag(text: OptionText): Option<boolean, true> {
@@ -151,8 +153,9 @@ export function flag(text: OptionText): Option<boolean, true> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { text } from "./option.ts";
- * console.assert(text({ help: "Host", default: "127.0.0.1" }).parse("::1") === "::1");
+ * assert.ok(text({ help: "Host", default: "127.0.0.1" }).parse("::1") === "::1");
  * ```
  */
 export function text(t: TextOption & { default: string }): Option<string, true>;
@@ -188,8 +191,9 @@ export interface TextOption extends OptionText {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { texts } from "./option.ts";
- * console.assert(texts({ help: "Message" }).default.length === 0);
+ * assert.ok(texts({ help: "Message" }).default.length === 0);
  * ```
  */
 export function texts(t: TextOption): Option<string[], true> {
@@ -211,9 +215,10 @@ export function texts(t: TextOption): Option<string[], true> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { choice } from "./option.ts";
  * const mode = choice({ help: "Mode", choices: ["a", "b"] as const, default: "a" });
- * console.assert(mode.parse("b") === "b");
+ * assert.ok(mode.parse("b") === "b");
  * ```
  */
 export function choice<C extends string>(
@@ -238,8 +243,9 @@ export function choice<C extends string>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { port } from "./option.ts";
- * console.assert(port({ help: "Port", min: 0, default: 80 }).parse("8080") === 8080);
+ * assert.ok(port({ help: "Port", min: 0, default: 80 }).parse("8080") === 8080);
  * ```
  */
 export function port(
@@ -269,9 +275,10 @@ const DECIMAL = /^\d+(\.\d+)?$|^\.\d+$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { duration } from "./option.ts";
  * const grace = duration({ help: "Grace", min: 0, max: 3_600_000, default: 5000 });
- * console.assert(grace.parse("1.5") === 1500 && grace.shownDefault === "5");
+ * assert.ok(grace.parse("1.5") === 1500 && grace.shownDefault === "5");
  * ```
  */
 export function duration(
@@ -304,8 +311,9 @@ export function duration(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { count } from "./option.ts";
- * console.assert(count({ help: "N", min: 1, max: 10, default: 4 }).parse("7") === 7);
+ * assert.ok(count({ help: "N", min: 1, max: 10, default: 4 }).parse("7") === 7);
  * ```
  */
 export function count(
@@ -332,8 +340,9 @@ export function count(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { number } from "./option.ts";
- * console.assert(number({ help: "Rate", min: 0, max: 100 }).parse("2.5") === 2.5);
+ * assert.ok(number({ help: "Rate", min: 0, max: 100 }).parse("2.5") === 2.5);
  * ```
  */
 export function number(t: OptionText & Range): Option<number, false> {
@@ -356,9 +365,10 @@ export function number(t: OptionText & Range): Option<number, false> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { size } from "./option.ts";
  * const max = size({ help: "Max", min: 0, max: 1 << 30, default: 16 << 20 });
- * console.assert(max.parse("1KiB") === 1024 && max.shownDefault === "16MiB");
+ * assert.ok(max.parse("1KiB") === 1024 && max.shownDefault === "16MiB");
  * ```
  */
 export function size(
@@ -388,8 +398,9 @@ export function size(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { flagName } from "./option.ts";
- * console.assert(flagName("maxP99") === "max-p99" && flagName("port") === "port");
+ * assert.ok(flagName("maxP99") === "max-p99" && flagName("port") === "port");
  * ```
  */
 export function flagName(key: string): string {

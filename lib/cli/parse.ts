@@ -51,9 +51,10 @@ function processEnv(name: string): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCommandLine } from "./parse.ts";
- * console.assert(parseCommandLine([], []).kind === "help");
- * console.assert(parseCommandLine(["--version"], []).kind === "version");
+ * assert.ok(parseCommandLine([], []).kind === "help");
+ * assert.ok(parseCommandLine(["--version"], []).kind === "version");
  * ```
  */
 export function parseCommandLine(

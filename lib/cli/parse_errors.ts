@@ -17,9 +17,10 @@ export type ParseArgsConfig = Record<
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { closestOption } from "./parse_errors.ts";
- * console.assert(closestOption("--mesage", ["message", "expect"]) === "--message");
- * console.assert(closestOption("--zzz", ["message"]) === undefined);
+ * assert.ok(closestOption("--mesage", ["message", "expect"]) === "--message");
+ * assert.ok(closestOption("--zzz", ["message"]) === undefined);
  * ```
  */
 export function closestOption(
@@ -58,10 +59,11 @@ function editDistance(a: string, b: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeParseError } from "./parse_errors.ts";
  * const err = Object.assign(new TypeError("Unknown option '--mesage'"), { code: "ERR_PARSE_ARGS_UNKNOWN_OPTION" });
  * const line = describeParseError(err, "tcp-echo client", undefined, { message: { type: "string" } });
- * console.assert(line === 'Unknown option "--mesage" for tcp-echo client: did you mean --message?');
+ * assert.ok(line === 'Unknown option "--mesage" for tcp-echo client: did you mean --message?');
  * ```
  */
 export function describeParseError(

@@ -51,9 +51,10 @@ export interface DemoResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memoryIo } from "./check.ts";
  * const io = memoryIo("hi\n", false);
- * console.assert(!io.stdinIsTerminal);
+ * assert.ok(!io.stdinIsTerminal);
  * ```
  */
 export function memoryIo(
@@ -88,10 +89,11 @@ export function demand(condition: boolean, message: string): asserts condition {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { expectFailure } from "./check.ts";
  * import { SockitError } from "../cli/errors.ts";
  * const message = await expectFailure(() => Promise.reject(new SockitError("no")));
- * console.assert(message === "no");
+ * assert.ok(message === "no");
  * ```
  */
 export async function expectFailure(
@@ -111,8 +113,9 @@ export async function expectFailure(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { posixOnly } from "./check.ts";
- * console.assert(posixOnly === undefined || Deno.build.os === "windows");
+ * assert.ok(posixOnly === undefined || Deno.build.os === "windows");
  * ```
  */
 export const posixOnly: string | undefined = Deno.build.os === "windows"

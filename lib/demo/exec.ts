@@ -25,9 +25,10 @@ import { Logger } from "../io/log.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { execDemo } from "./exec.ts";
  * await using suite = await execDemo();
- * console.assert(suite.checks.length > 0);
+ * assert.ok(suite.checks.length > 0);
  * ```
  */
 export function execDemo(): Promise<DemoSuite> {

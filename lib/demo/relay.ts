@@ -36,9 +36,10 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { relayDemo } from "./relay.ts";
  * await using suite = await relayDemo();
- * console.assert(suite.checks.length > 0);
+ * assert.ok(suite.checks.length > 0);
  * ```
  */
 export function relayDemo(): Promise<DemoSuite> {

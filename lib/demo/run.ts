@@ -87,9 +87,10 @@ function indent(text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatTable } from "./run.ts";
  * const check = { service: "s", name: "n", command: "c", run: () => Promise.resolve("") };
- * console.assert(formatTable([{ check, ok: true, ms: 1.2, detail: "" }]).includes("ok"));
+ * assert.ok(formatTable([{ check, ok: true, ms: 1.2, detail: "" }]).includes("ok"));
  * ```
  */
 export function formatTable(results: readonly DemoResult[]): string {

@@ -21,9 +21,10 @@ import { serveTcpEcho } from "../tcp_echo/server.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tcpEchoDemo } from "./tcp_echo.ts";
  * await using suite = await tcpEchoDemo();
- * console.assert(suite.checks.length > 0);
+ * assert.ok(suite.checks.length > 0);
  * ```
  */
 export async function tcpEchoDemo(): Promise<DemoSuite> {

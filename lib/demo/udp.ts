@@ -26,9 +26,10 @@ import { serveUdpUpper } from "../udp_upper/server.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { udpDemo } from "./udp.ts";
  * await using suite = await udpDemo();
- * console.assert(suite.checks.length > 0);
+ * assert.ok(suite.checks.length > 0);
  * ```
  */
 export function udpDemo(): Promise<DemoSuite> {

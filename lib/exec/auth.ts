@@ -14,10 +14,11 @@ import { UsageError } from "../cli/errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TokenCheck } from "./auth.ts";
  * const check = new TokenCheck("s3cret");
- * console.assert(check.required && check.accepts("s3cret") && !check.accepts("guess"));
- * console.assert(!new TokenCheck(undefined).required);
+ * assert.ok(check.required && check.accepts("s3cret") && !check.accepts("guess"));
+ * assert.ok(!new TokenCheck(undefined).required);
  * ```
  */
 export class TokenCheck {
@@ -50,9 +51,10 @@ function digest(text: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FailureDelay } from "./auth.ts";
  * const delay = new FailureDelay();
- * console.assert(delay.recordFailure("10.0.0.1") === 100 && delay.recordFailure("10.0.0.1") === 200);
+ * assert.ok(delay.recordFailure("10.0.0.1") === 100 && delay.recordFailure("10.0.0.1") === 200);
  * ```
  */
 export class FailureDelay {
@@ -84,8 +86,9 @@ export class FailureDelay {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadToken } from "./auth.ts";
- * console.assert((await loadToken(undefined, "s3cret")) === "s3cret");
+ * assert.ok((await loadToken(undefined, "s3cret")) === "s3cret");
  * ```
  */
 export async function loadToken(

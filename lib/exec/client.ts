@@ -11,7 +11,7 @@ import type { Tracer } from "../net/trace.ts";
 import { createHash } from "node:crypto";
 import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
 import { SockitError } from "../cli/errors.ts";
-import { writeAll } from "../io/streams.ts";
+import { type ByteReader, writeAll } from "../io/streams.ts";
 import { Deadline } from "../io/timers.ts";
 import { formatSeconds } from "../io/units.ts";
 import { type Endpoint, formatEndpoint } from "../net/address.ts";
@@ -21,11 +21,19 @@ import { type ClientTls, looksLikeTls, SPEAKS_TLS_HINT } from "../net/tls.ts";
 import { EarlyEof, FrameConnection } from "./connection.ts";
 import { FrameError } from "./frame.ts";
 import {
-  clientExitCode,
   encodeRequestHeader,
   type ExecResponse,
+  type ExecResult,
   parseExecResponse,
 } from "./protocol.ts";
+import { type Reply, report } from "./reply.ts";
+import {
+  type ChunkSink,
+  outputSink,
+  readStreamedReply,
+  sendStdinFrames,
+} from "./stream_client.ts";
+import { HELLO_REQUEST, streamsAccordingTo } from "./stream_protocol.ts";
 
 /** The client's exit code when the server cannot be reached, refuses, or breaks the protocol: 255, as ssh. */
 export const EXIT_TRANSPORT = 255;
@@ -36,8 +44,9 @@ export const EXIT_TRANSPORT = 255;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TransportError } from "./client.ts";
- * console.assert(new TransportError("refused").exitCode === 255);
+ * assert.ok(new TransportError("refused").exitCode === 255);
  * ```
  */
 export class TransportError extends SockitError {
@@ -64,8 +73,10 @@ export interface ExecClientOptions {
   token?: string;
   /** Bounds the connect; sent as `timeout_ms`; the reply may take this plus 5 s. */
   timeoutMs: number;
-  /** Stdin to send as the command's stdin (`--stdin`). */
-  stdin?: Uint8Array;
+  /** Stdin to send as the command's stdin (`--stdin`): whole, or streamed. */
+  stdin?: Uint8Array | StreamedStdin;
+  /** Ask for a streamed reply (the server falls back to one reply if it cannot). @default {false} */
+  stream?: boolean;
   /** Print one JSON object instead of the raw output. @default {false} */
   json?: boolean;
   /** Speak the seeds' protocol: the raw command, no frame, no token. @default {false} */
@@ -103,7 +114,17 @@ export async function runExecClient(
   if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
   const session = new ExecSession(conn, options);
   if (options.command !== undefined) {
-    const reply = await session.run(options.command, options.stdin);
+    const reply = await runOne(session, options.command, options, io);
+    if (reply === "no-stream") {
+      // The server does not stream (it refused the hello and closed): once
+      // more, on a new connection, with stdin read whole.
+      const { stream: _, ...single } = options;
+      const stdin = options.stdin as StreamedStdin;
+      return await runExecClient(
+        { ...single, stdin: await stdin.readAll() },
+        io,
+      );
+    }
     await closeWriteQuietly(conn);
     return await report(reply, options, io);
   }
@@ -124,11 +145,43 @@ export async function runExecClient(
   return last;
 }
 
-/** A reply: the validated header and the body, split. */
-export interface Reply {
-  response: Extract<ExecResponse, { kind: "result" }>;
-  stdout: Uint8Array;
-  stderr: Uint8Array;
+/** Stdin to stream, and how to read it whole for a server that does not stream. */
+export interface StreamedStdin {
+  /** Read as the command runs. */
+  reader: ByteReader;
+  /** Reads it all (bounded), for a single request instead. */
+  readAll(): Promise<Uint8Array>;
+}
+
+/** One command: streamed when asked (after a hello when stdin streams), else one reply. */
+async function runOne(
+  session: ExecSession,
+  command: string,
+  options: ExecClientOptions,
+  io: ClientIo,
+): Promise<Reply | "no-stream"> {
+  const { stdin } = options;
+  if (!options.stream || options.legacy) {
+    return await session.run(command, stdin as Uint8Array | undefined);
+  }
+  const streamedStdin = stdin !== undefined && !(stdin instanceof Uint8Array);
+  if (streamedStdin && !(await session.hello())) return "no-stream";
+  return await session.run(
+    command,
+    streamedStdin ? undefined : stdin,
+    {
+      sink: outputSink(io, options.json ?? false),
+      ...(streamedStdin ? { stdin: stdin.reader } : {}),
+    },
+  );
+}
+
+/** How a request streams: where the chunks go, and stdin to send as it is read. */
+export interface Streaming {
+  /** Takes each chunk of output as it arrives. */
+  sink: ChunkSink;
+  /** Stdin to stream. */
+  stdin?: ByteReader;
 }
 
 /**
@@ -159,13 +212,52 @@ export class ExecSession {
     this.#where = formatEndpoint(options.endpoint);
   }
 
-  /** Runs `command` and resolves to its checked reply; throws a `SockitError`. */
-  async run(command: string, stdin: Uint8Array | undefined): Promise<Reply> {
+  /** Whether the server streams: asks with a hello; a server that does not closes the connection. */
+  async hello(): Promise<boolean> {
+    try {
+      await this.#frames.write(HELLO_REQUEST);
+      const header = await this.#frames.readHeader();
+      if (header !== null && streamsAccordingTo(header)) return true;
+    } catch {
+      // Closed, or a reply that is no frame: it does not stream.
+    }
+    this.broken = true;
+    return false;
+  }
+
+  /**
+   * Runs `command` and resolves to its checked reply; throws a
+   * `SockitError`. With `streaming`, the output goes to its sink as it
+   * arrives (the reply then holds only the result).
+   */
+  async run(
+    command: string,
+    stdin: Uint8Array | undefined,
+    streaming?: Streaming,
+  ): Promise<Reply> {
     const waitMs = this.#options.timeoutMs + REPLY_GRACE_MS;
     using deadline = new Deadline(waitMs, () => this.#conn.close());
+    const stopStdin = new AbortController();
     try {
-      await this.#send(command, stdin ?? new Uint8Array());
-      const response = await this.#readResponse();
+      await this.#send(command, stdin ?? new Uint8Array(), streaming);
+      if (streaming?.stdin) {
+        void sendStdinFrames(this.#frames, streaming.stdin, stopStdin.signal);
+      }
+      const response = await this.#readResponse(streaming);
+      if (response.kind === "streamed") {
+        const empty = new Uint8Array();
+        return {
+          response: {
+            kind: "result",
+            total_size: 0,
+            sha256: null,
+            ...response.result,
+          },
+          stdout: empty,
+          stderr: empty,
+          streamed: true,
+        };
+      }
       if (response.kind === "error") {
         throw new TransportError(
           `${this.#where} refused the command: ${response.error}: ${response.message}`,
@@ -193,10 +285,16 @@ export class ExecSession {
         `Connection to ${this.#where} failed: ${(err as Error).message}`,
         { cause: err },
       );
+    } finally {
+      stopStdin.abort(); // A stdin read may still wait (a terminal): it sends nothing more.
     }
   }
 
-  async #send(command: string, stdin: Uint8Array): Promise<void> {
+  async #send(
+    command: string,
+    stdin: Uint8Array,
+    streaming: Streaming | undefined,
+  ): Promise<void> {
     if (this.#options.legacy) {
       await this.#frames.writeRaw(new TextEncoder().encode(command));
       return;
@@ -208,6 +306,8 @@ export class ExecSession {
       ...(this.#options.token === undefined
         ? {}
         : { token: this.#options.token }),
+      ...(streaming ? { stream: true } : {}),
+      ...(streaming?.stdin ? { stdinStream: true } : {}),
     });
     await this.#frames.write(header, stdin);
   }
@@ -226,13 +326,29 @@ export class ExecSession {
       : "; if it is a seeds' server (a raw command, no frame), add --legacy";
   }
 
-  async #readResponse(): Promise<ExecResponse> {
+  async #readResponse(
+    streaming?: Streaming,
+  ): Promise<ExecResponse | { kind: "streamed"; result: ExecResult }> {
     const header = await this.#frames.readHeader();
     if (header === null) {
       this.broken = true;
       throw new TransportError(
         `${this.#where} closed the connection before sending a reply${this.#closeHint()}`,
       );
+    }
+    if (streaming) {
+      const result = await readStreamedReply(
+        this.#frames,
+        header,
+        streaming.sink,
+      );
+      if (result === "closed") {
+        this.broken = true;
+        throw new TransportError(
+          `${this.#where} closed the connection before the command's exit status; the output may be incomplete`,
+        );
+      }
+      if (result !== "single") return { kind: "streamed", result };
     }
     return parseExecResponse(header, this.#options.maxOutput);
   }
@@ -265,27 +381,4 @@ export class ExecSession {
       stderr: body.subarray(response.stdout_size),
     };
   }
-}
-
-const decoder = new TextDecoder();
-
-async function report(
-  reply: Reply,
-  options: ExecClientOptions,
-  io: ClientIo,
-): Promise<number> {
-  const { response } = reply;
-  if (options.json) {
-    const { kind: _kind, ...fields } = response;
-    const json = JSON.stringify({
-      ...fields,
-      stdout: decoder.decode(reply.stdout),
-      stderr: decoder.decode(reply.stderr),
-    });
-    await writeAll(io.stdout, new TextEncoder().encode(json + "\n"));
-  } else {
-    await writeAll(io.stdout, reply.stdout);
-    await writeAll(io.stderr, reply.stderr);
-  }
-  return clientExitCode(response);
 }

@@ -24,7 +24,6 @@ import {
   connectionLimitOptions,
   connectOptions,
   endpointFrom,
-  loggerFrom,
   positionalAddress,
   serverOptions,
   timeoutOption,
@@ -36,8 +35,8 @@ import {
   TLS_CLIENT_OPTIONS,
   TLS_SERVER_OPTIONS,
 } from "../net/tls_options.ts";
-import { listenNode } from "../net/node_listen.ts";
-import { loadCaCerts, type ServerTls } from "../net/tls.ts";
+import { loadCaCerts } from "../net/tls.ts";
+import { clientCertListener } from "./client_cert.ts";
 import { runStreamServer } from "../net/serve_command.ts";
 import { loadToken, TokenCheck } from "./auth.ts";
 import { runExecClient } from "./client.ts";
@@ -64,8 +63,9 @@ export const DEFAULT_MAX_REPLY = 64 * MiB;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tokenOptions } from "./command.ts";
- * console.assert(tokenOptions("Send").token.env === "SOCKIT_TOKEN");
+ * assert.ok(tokenOptions("Send").token.env === "SOCKIT_TOKEN");
  * ```
  */
 export function tokenOptions(verb: "Require" | "Send") {
@@ -129,26 +129,6 @@ export function checkExecExposure(
       `Cannot bind "${where}": non-loopback addresses need TLS so the token is not sent in clear; give --tls-cert and --tls-key, or --allow-plaintext`,
     );
   }
-}
-
-/**
- * Binds exec's listener through `node:tls`, which can ask for and check a
- * client certificate (Deno's TLS listener cannot); refusals go to the log.
- */
-function clientCertListener(
-  tls: ServerTls,
-  clientCa: string[],
-  values: { logFormat: "text" | "json"; quiet: boolean },
-) {
-  const logger = loggerFrom(values, "exec");
-  return (at: Endpoint) =>
-    listenNode(at, {
-      cert: tls.cert,
-      key: tls.key,
-      clientCa,
-      onRefused: (peer, why) =>
-        logger.warn("refused", { peer, reason: "tls-client-cert", error: why }),
-    });
 }
 
 const server = defineCommand({
@@ -280,12 +260,18 @@ const client = defineCommand({
       value: "STRING",
     }),
     stdin: flag({
-      help: `Send this process's stdin as the command's stdin (up to ${
-        formatSize(MAX_CLIENT_STDIN)
-      })`,
+      help:
+        `Send this process's stdin as the command's stdin: streamed as it is read, or whole (up to ${
+          formatSize(MAX_CLIENT_STDIN)
+        }) with --no-stream or to a server that does not stream`,
     }),
     json: flag({
-      help: "Print one JSON object: the reply's fields, stdout and stderr",
+      help:
+        "Print JSON: one object per output chunk and one for the exit (with --no-stream, one object: the reply's fields, stdout and stderr)",
+    }),
+    noStream: flag({
+      help:
+        "Take the output in one reply once the command ends, not as it is produced",
     }),
     legacy: flag({
       help: "Speak the seeds' protocol: raw command, no frame, no token",
@@ -334,8 +320,16 @@ const client = defineCommand({
       ...(command === undefined ? {} : { command }),
       ...(token === undefined ? {} : { token }),
       ...(values.stdin
-        ? { stdin: await readStdinCapped(MAX_CLIENT_STDIN) }
+        ? {
+          stdin: values.noStream || values.legacy
+            ? await readStdinCapped(MAX_CLIENT_STDIN)
+            : {
+              reader: io.stdin,
+              readAll: () => readStdinCapped(MAX_CLIENT_STDIN),
+            },
+        }
         : {}),
+      stream: !values.noStream && !values.legacy,
       timeoutMs: values.timeout,
       json: values.json,
       legacy: values.legacy,

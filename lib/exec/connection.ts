@@ -46,12 +46,13 @@ export interface FrameConnectionOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FrameConnection } from "./connection.ts";
  * import { MemoryWriter } from "../io/memory.ts";
  * const written = new MemoryWriter();
  * const conn = new FrameConnection({ read: () => Promise.resolve(null), write: (p) => written.write(p) });
  * await conn.write({ cmd: "true" });
- * console.assert((await conn.readHeader()) === null && written.bytes().length === 19);
+ * assert.ok((await conn.readHeader()) === null && written.bytes().length === 18);
  * ```
  */
 export class FrameConnection {

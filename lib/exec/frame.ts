@@ -32,9 +32,10 @@ export class FrameError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeHeader } from "./frame.ts";
  * const frame = encodeHeader({ cmd: "ls" });
- * console.assert(new DataView(frame.buffer).getUint32(0, true) === frame.length - 4);
+ * assert.ok(new DataView(frame.buffer).getUint32(0, true) === frame.length - 4);
  * ```
  */
 export function encodeHeader(header: Record<string, unknown>): Uint8Array {
@@ -65,11 +66,12 @@ export type HeaderResult =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeHeader, encodeHeader } from "./frame.ts";
  * const frame = encodeHeader({ cmd: "ls" });
- * console.assert(decodeHeader(frame.subarray(0, 3)).kind === "incomplete");
+ * assert.ok(decodeHeader(frame.subarray(0, 3)).kind === "incomplete");
  * const result = decodeHeader(frame);
- * console.assert(result.kind === "header" && result.header.cmd === "ls");
+ * assert.ok(result.kind === "header" && result.header.cmd === "ls");
  * ```
  */
 export function decodeHeader(bytes: Uint8Array): HeaderResult {
@@ -98,8 +100,9 @@ export function decodeHeader(bytes: Uint8Array): HeaderResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHeaderJson } from "./frame.ts";
- * console.assert(parseHeaderJson(new TextEncoder().encode('{"a":1}')).a === 1);
+ * assert.ok(parseHeaderJson(new TextEncoder().encode('{"a":1}')).a === 1);
  * ```
  */
 export function parseHeaderJson(json: Uint8Array): Record<string, unknown> {
@@ -152,8 +155,9 @@ function checkStructure(root: object): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sizeField } from "./frame.ts";
- * console.assert(sizeField({ n: 5 }, "n", 10) === 5);
+ * assert.ok(sizeField({ n: 5 }, "n", 10) === 5);
  * ```
  */
 export function sizeField(

@@ -28,13 +28,14 @@ type Phase = "prefix" | "header" | "body" | "unframed";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { execTraceDecoder } from "./frame_trace.ts";
  * import { encodeHeader } from "./frame.ts";
  * const decode = execTraceDecoder();
  * const frame = encodeHeader({ cmd: "ls" });
- * console.assert(decode(frame.subarray(0, 5)).length === 0);
+ * assert.ok(decode(frame.subarray(0, 5)).length === 0);
  * const [note] = decode(frame.subarray(5));
- * console.assert(note!.offset === -5 && note!.text.includes('{"cmd":"ls"}'));
+ * assert.ok(note!.offset === -5 && note!.text.includes('{"cmd":"ls"}'));
  * ```
  */
 export function execTraceDecoder(): (chunk: Uint8Array) => TraceNote[] {

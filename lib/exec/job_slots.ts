@@ -13,10 +13,11 @@ export type Release = () => void;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JobSlots } from "./job_slots.ts";
  * const slots = new JobSlots(1, 0);
  * const release = await slots.acquire();
- * console.assert(release !== null && (await slots.acquire()) === null);
+ * assert.ok(release !== null && (await slots.acquire()) === null);
  * release!();
  * ```
  */

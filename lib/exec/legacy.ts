@@ -23,10 +23,11 @@ export const MAX_LEGACY_BYTES = 64 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { looksFramed } from "./legacy.ts";
  * import { encodeHeader } from "./frame.ts";
- * console.assert(looksFramed(encodeHeader({ cmd: "ls" })));
- * console.assert(!looksFramed(new TextEncoder().encode("uname -a")));
+ * assert.ok(looksFramed(encodeHeader({ cmd: "ls" })));
+ * assert.ok(!looksFramed(new TextEncoder().encode("uname -a")));
  * ```
  */
 export function looksFramed(prefix: Uint8Array): boolean {
@@ -40,8 +41,9 @@ export function looksFramed(prefix: Uint8Array): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { couldBeText } from "./legacy.ts";
- * console.assert(couldBeText(new TextEncoder().encode("ls")) && !couldBeText(new Uint8Array([0x10])));
+ * assert.ok(couldBeText(new TextEncoder().encode("ls")) && !couldBeText(new Uint8Array([0x10])));
  * ```
  */
 export function couldBeText(bytes: Uint8Array): boolean {
@@ -56,11 +58,12 @@ export function couldBeText(bytes: Uint8Array): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sniffRequest } from "./legacy.ts";
  * import { BufferedReader } from "../io/buffered_reader.ts";
  * import { MemoryReader } from "../io/memory.ts";
  * const input = new BufferedReader(new MemoryReader(new TextEncoder().encode("ls -l")), 1024);
- * console.assert((await sniffRequest(input)) === "legacy");
+ * assert.ok((await sniffRequest(input)) === "legacy");
  * ```
  */
 export async function sniffRequest(
@@ -84,11 +87,12 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readLegacyCommand } from "./legacy.ts";
  * import { BufferedReader } from "../io/buffered_reader.ts";
  * import { MemoryReader } from "../io/memory.ts";
  * const input = new BufferedReader(new MemoryReader(new TextEncoder().encode("uname -a\n")), 1 << 20);
- * console.assert((await readLegacyCommand(input)) === "uname -a");
+ * assert.ok((await readLegacyCommand(input)) === "uname -a");
  * ```
  */
 export async function readLegacyCommand(

@@ -55,11 +55,12 @@ export type Decision =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decide } from "./policy.ts";
  * import { FailureDelay, TokenCheck } from "./auth.ts";
  * const policy = { token: new TokenCheck(undefined), failures: new FailureDelay(), allow: ["ls"] };
  * const d = await decide({ request: { cmd: "ls -l", stdinSize: 0 }, legacy: false }, "127.0.0.1", policy);
- * console.assert(d.kind === "run" && d.commandLine.program === "ls");
+ * assert.ok(d.kind === "run" && d.commandLine.program === "ls");
  * ```
  */
 export async function decide(
@@ -108,10 +109,11 @@ function refuse(code: ExecErrorCode, message: string, close = false): Decision {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allowedCommand } from "./policy.ts";
  * const line = allowedCommand("ls -l", ["ls"]);
- * console.assert(typeof line !== "string" && line.program === "ls");
- * console.assert(typeof allowedCommand("ls; rm -rf /tmp/x", ["ls"]) === "string");
+ * assert.ok(typeof line !== "string" && line.program === "ls");
+ * assert.ok(typeof allowedCommand("ls; rm -rf /tmp/x", ["ls"]) === "string");
  * ```
  */
 export function allowedCommand(

@@ -28,6 +28,10 @@ export interface ExecRequest {
   stdinSize: number;
   /** The client's time limit in ms; it can only lower the server's. */
   timeoutMs?: number;
+  /** Stream the reply, frame by frame (`"stream": 1`). */
+  stream?: boolean;
+  /** Stdin follows as frames (`"stdin": "stream"`), not as a body. */
+  stdinStream?: boolean;
 }
 
 /**
@@ -36,9 +40,10 @@ export interface ExecRequest {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseExecRequest } from "./protocol.ts";
  * const request = parseExecRequest({ cmd: "ls", stdin_size: 3 }, { maxStdin: 10 });
- * console.assert(request.cmd === "ls" && request.stdinSize === 3);
+ * assert.ok(request.cmd === "ls" && request.stdinSize === 3);
  * ```
  */
 export function parseExecRequest(
@@ -60,6 +65,7 @@ export function parseExecRequest(
       : sizeField(header, "stdin_size", limits.maxStdin),
   };
   if (token !== undefined) request.token = token;
+  parseStreaming(header, request);
   if (timeout_ms !== undefined) {
     if (
       typeof timeout_ms !== "number" || !(timeout_ms > 0) ||
@@ -74,15 +80,45 @@ export function parseExecRequest(
   return request;
 }
 
+/** Reads `stream` and `stdin` (docs/PROTOCOL.md, "Streamed exec"). */
+function parseStreaming(
+  header: Record<string, unknown>,
+  request: ExecRequest,
+): void {
+  if (header.stream !== undefined) {
+    if (header.stream !== 1) {
+      throw new FrameError(
+        `Header field "stream" must be 1, the version this server streams, got ${
+          JSON.stringify(header.stream)
+        }`,
+      );
+    }
+    request.stream = true;
+  }
+  if (header.stdin === undefined) return;
+  if (header.stdin !== "stream" || !request.stream) {
+    throw new FrameError(
+      'Header field "stdin" may only be "stream", with "stream": 1',
+    );
+  }
+  if (request.stdinSize > 0) {
+    throw new FrameError(
+      'Header fields "stdin": "stream" and "stdin_size" exclude each other',
+    );
+  }
+  request.stdinStream = true;
+}
+
 /**
  * Encodes a request's header (the client's side of
  * {@linkcode parseExecRequest}).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeRequestHeader, parseExecRequest } from "./protocol.ts";
  * const header = encodeRequestHeader({ cmd: "ls", stdinSize: 2, timeoutMs: 5000 });
- * console.assert(parseExecRequest(header, { maxStdin: 10 }).timeoutMs === 5000);
+ * assert.ok(parseExecRequest(header, { maxStdin: 10 }).timeoutMs === 5000);
  * ```
  */
 export function encodeRequestHeader(
@@ -92,6 +128,8 @@ export function encodeRequestHeader(
   if (request.timeoutMs !== undefined) header.timeout_ms = request.timeoutMs;
   if (request.token !== undefined) header.token = request.token;
   if (request.stdinSize > 0) header.stdin_size = request.stdinSize;
+  if (request.stream) header.stream = 1;
+  if (request.stdinStream) header.stdin = "stream";
   return header;
 }
 
@@ -139,9 +177,10 @@ export type ExecResponse =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseExecResponse } from "./protocol.ts";
  * const r = parseExecResponse({ total_size: 0, exit_code: 0 }, 100);
- * console.assert(r.kind === "result" && r.total_size === 0);
+ * assert.ok(r.kind === "result" && r.total_size === 0);
  * ```
  */
 export function parseExecResponse(
@@ -207,9 +246,10 @@ export function parseExecResponse(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeErrorHeader, parseExecResponse } from "./protocol.ts";
  * const r = parseExecResponse(encodeErrorHeader("busy", "later"), 0);
- * console.assert(r.kind === "error" && r.message === "later");
+ * assert.ok(r.kind === "error" && r.message === "later");
  * ```
  */
 export function encodeErrorHeader(
@@ -225,10 +265,11 @@ export function encodeErrorHeader(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeResultHeader, parseExecResponse } from "./protocol.ts";
  * const result = { stdout_size: 2, stderr_size: 0, exit_code: 0, signal: null, timed_out: false, truncated: false, duration_ms: 1 };
  * const header = encodeResultHeader(result, new TextEncoder().encode("hi"), new Uint8Array());
- * console.assert(parseExecResponse(header, 10).kind === "result");
+ * assert.ok(parseExecResponse(header, 10).kind === "result");
  * ```
  */
 export function encodeResultHeader(
@@ -260,9 +301,10 @@ export function encodeResultHeader(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { clientExitCode } from "./protocol.ts";
- * console.assert(clientExitCode({ exit_code: null, signal: "SIGKILL", timed_out: false }) === 137);
- * console.assert(clientExitCode({ exit_code: null, signal: "SIGTERM", timed_out: true }) === 124);
+ * assert.ok(clientExitCode({ exit_code: null, signal: "SIGKILL", timed_out: false }) === 137);
+ * assert.ok(clientExitCode({ exit_code: null, signal: "SIGTERM", timed_out: true }) === 124);
  * ```
  */
 export function clientExitCode(

@@ -40,6 +40,14 @@ export interface RunOptions {
   killGraceMs?: number;
   /** After the command exits, how long its pipes may stay open, in ms. @default {200} */
   drainMs?: number;
+  /**
+   * Streams the output instead of keeping it: each chunk (within
+   * `maxOutput`) is passed here as it is read, and the next read waits for
+   * it, so a slow consumer stalls the command's pipes, not memory.
+   */
+  output?: (which: "stdout" | "stderr", chunk: Uint8Array) => Promise<void>;
+  /** Stdin as it arrives, instead of `stdin`'s bytes; ends when it ends. */
+  stdinSource?: AsyncIterable<Uint8Array>;
   /** Told of each command's process group, to kill it should the server die. */
   reaper?: {
     add(pgid: number): Promise<void>;
@@ -63,10 +71,11 @@ export interface RunOutcome extends ExecResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runCommand } from "./runner.ts";
  * const out = await runCommand({ program: "/bin/sh", args: ["-c", "echo hi"] },
  *   { stdin: new Uint8Array(), timeoutMs: 5000, maxOutput: 1024 });
- * console.assert(out.exit_code === 0 && new TextDecoder().decode(out.stdout) === "hi\n");
+ * assert.ok(out.exit_code === 0 && new TextDecoder().decode(out.stdout) === "hi\n");
  * ```
  */
 export async function runCommand(
@@ -79,7 +88,7 @@ export async function runCommand(
     child = new Deno.Command(SETSID ?? spec.program, {
       args: SETSID ? ["--", spec.program, ...spec.args] : spec.args,
       detached: SETSID === undefined,
-      stdin: options.stdin.length > 0 ? "piped" : "null",
+      stdin: options.stdin.length > 0 || options.stdinSource ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
       clearEnv: true,
@@ -102,6 +111,7 @@ export async function runCommand(
   const capture = new OutputCapture(
     options.maxOutput,
     () => group.stop("truncated"),
+    options.output === undefined,
   );
   using timeLimit = new Deadline(
     options.timeoutMs,
@@ -112,27 +122,37 @@ export async function runCommand(
   if (options.signal?.aborted) onAbort();
   const stdoutReader = child.stdout.getReader();
   const stderrReader = child.stderr.getReader();
+  const reading = { lastRead: performance.now(), writing: 0 };
   const pumps = Promise.all([
-    pump(stdoutReader, capture, "stdout"),
-    pump(stderrReader, capture, "stderr"),
+    pump(stdoutReader, capture, "stdout", options.output, reading),
+    pump(stderrReader, capture, "stderr", options.output, reading),
   ]);
-  const feeding = options.stdin.length > 0
+  const feeding = options.stdinSource
+    ? feedFrom(child.stdin, options.stdinSource)
+    : options.stdin.length > 0
     ? feed(child.stdin, options.stdin)
     : Promise.resolve();
   try {
     const status = await child.status;
-    const drained = await settlesWithin(
-      pumps,
-      options.drainMs ?? DEFAULT_DRAIN_MS,
-    );
+    const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
+    let drained = await settlesWithin(pumps, drainMs);
     group.killNow();
+    // Streaming, output may still be on its way to a slow client: wait while
+    // it moves; only pipes held open with nothing to read are given up.
+    while (!drained && options.output) {
+      drained = await settlesWithin(pumps, drainMs);
+      const idle = performance.now() - reading.lastRead >= drainMs;
+      if (!drained && idle && reading.writing === 0) break;
+    }
     if (!drained) {
       await Promise.all([stdoutReader.cancel(), stderrReader.cancel()]).catch(
         () => {},
       );
     }
     await pumps;
-    await feeding;
+    // A streamed stdin may still wait for the client's next frame; its
+    // connection ends it. Bytes given whole are fed by now, or refused.
+    if (!options.stdinSource) await feeding;
     const stderr = capture.bytes("stderr");
     if (status.code === 127 && startsWithBytes(stderr, SETSID_NOT_FOUND)) {
       return notStarted(
@@ -233,12 +253,13 @@ class ProcessGroup {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { OutputCapture } from "./runner.ts";
  * let full = false;
  * const capture = new OutputCapture(4, () => full = true);
  * capture.add("stdout", new Uint8Array(3));
  * capture.add("stderr", new Uint8Array(3));
- * console.assert(full && capture.size("stderr") === 1 && capture.truncated);
+ * assert.ok(full && capture.size("stderr") === 1 && capture.truncated);
  * ```
  */
 export class OutputCapture {
@@ -250,15 +271,23 @@ export class OutputCapture {
   #kept = 0;
   truncated = false;
 
-  /** Keeps at most `max` bytes in all; calls `onFull` once when more arrive. */
-  constructor(readonly max: number, readonly onFull: () => void) {}
+  /**
+   * Counts at most `max` bytes in all, and keeps them unless `keep` is
+   * false (streaming: they are passed on, not kept); calls `onFull` once
+   * when more arrive.
+   */
+  constructor(
+    readonly max: number,
+    readonly onFull: () => void,
+    readonly keep = true,
+  ) {}
 
-  /** Adds a chunk from one stream, cut to what the budget allows. */
-  add(which: "stdout" | "stderr", chunk: Uint8Array): void {
+  /** Adds a chunk from one stream, cut to what the budget allows; returns the part within it. */
+  add(which: "stdout" | "stderr", chunk: Uint8Array): Uint8Array {
     const room = this.max - this.#kept;
     const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
     if (part.length > 0) {
-      this.#chunks[which].push(part);
+      if (this.keep) this.#chunks[which].push(part);
       this.#sizes[which] += part.length;
       this.#kept += part.length;
     }
@@ -266,6 +295,7 @@ export class OutputCapture {
       this.truncated = true;
       this.onFull();
     }
+    return part;
   }
 
   /** Bytes kept from one stream. */
@@ -283,15 +313,40 @@ async function pump(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   capture: OutputCapture,
   which: "stdout" | "stderr",
+  output: RunOptions["output"],
+  reading: { lastRead: number; writing: number },
 ): Promise<void> {
   try {
     while (true) {
       const { done, value } = await reader.read();
       if (done) return;
-      capture.add(which, value);
+      reading.lastRead = performance.now();
+      const part = capture.add(which, value);
+      if (output && part.length > 0) {
+        reading.writing++;
+        try {
+          await output(which, part);
+        } finally {
+          reading.writing--;
+        }
+      }
     }
   } catch {
-    // Cancelled after the command exited, with a background process still holding the pipe.
+    // Cancelled after the command exited, with a background process still
+    // holding the pipe; or, streaming, the client is gone.
+  }
+}
+
+async function feedFrom(
+  stdin: WritableStream<Uint8Array>,
+  source: AsyncIterable<Uint8Array>,
+): Promise<void> {
+  const writer = stdin.getWriter();
+  try {
+    for await (const chunk of source) await writer.write(chunk);
+    await writer.close();
+  } catch {
+    // The command exited without reading all its stdin, or the client went away.
   }
 }
 

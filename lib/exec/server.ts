@@ -37,7 +37,9 @@ import {
   type ExecErrorCode,
   parseExecRequest,
 } from "./protocol.ts";
-import { runCommand, type RunOutcome } from "./runner.ts";
+import { runCommand, type RunOptions, type RunOutcome } from "./runner.ts";
+import { HELLO_REPLY } from "./stream_protocol.ts";
+import { runStreamed } from "./stream_server.ts";
 
 /** The port exec listens on and its client connects to by default. */
 export const EXEC_PORT = 8083;
@@ -129,6 +131,7 @@ interface ServerState {
 
 type ReadRequest =
   | ({ kind: "request"; stdin: Uint8Array } & IncomingRequest)
+  | { kind: "hello" }
   | { kind: "bad"; message: string }
   | { kind: "gone" };
 
@@ -165,6 +168,10 @@ async function handleConnection(
     lastBeforeClose = context.stopping.aborted;
     const read = await readRequestWithin(frames, conn, state, context);
     if (read.kind === "gone") return;
+    if (read.kind === "hello") {
+      await frames.write(HELLO_REPLY);
+      continue;
+    }
     if (read.kind === "bad") {
       await refuse("bad_request", read.message);
       return; // The framing may be lost: close rather than guess where the next request starts.
@@ -176,13 +183,19 @@ async function handleConnection(
       if (decision.close) return;
       continue;
     }
-    const outcome = await runWhileConnected(
-      decision,
-      read,
-      frames,
-      context,
-      state,
-    );
+    const outcome = read.request.stream
+      ? await runStreamed(
+        {
+          commandLine: decision.commandLine,
+          timeoutMs: decision.timeoutMs,
+          acquire: (signal) => state.slots.acquire(signal),
+          limits: runLimits(state),
+        },
+        read.request,
+        frames,
+        context,
+      )
+      : await runWhileConnected(decision, read, frames, context, state);
     if (outcome === "gone") return;
     if (outcome === "busy") {
       await refuse(
@@ -198,6 +211,10 @@ async function handleConnection(
       outcome,
       "certificateSubject" in conn ? conn.certificateSubject : undefined,
     );
+    if ("stdinOpen" in outcome) {
+      if (outcome.stdinOpen) return; // Its stdin frames may still be coming.
+      continue; // Streamed: the exit frame is out.
+    }
     await frames.write(
       encodeResultHeader(outcome, outcome.stdout, outcome.stderr),
       outcome.stdout,
@@ -247,6 +264,9 @@ async function readRequest(
   }
   const header = await frames.readHeader();
   if (header === null) return { kind: "gone" };
+  if (header.hello !== undefined && header.cmd === undefined) {
+    return { kind: "hello" };
+  }
   const request = parseExecRequest(header, { maxStdin: state.maxStdin });
   try {
     const stdin = await frames.readBody(request.stdinSize);
@@ -276,16 +296,11 @@ async function runWhileConnected(
     const release = await state.slots.acquire(gone.signal);
     if (!release) return gone.signal.aborted ? "gone" : "busy";
     try {
-      const { options } = state;
       const outcome = await runCommand(plan.commandLine, {
+        ...runLimits(state),
         stdin: read.stdin,
         timeoutMs: plan.timeoutMs,
-        maxOutput: options.maxOutput ?? DEFAULT_MAX_OUTPUT,
         signal: gone.signal,
-        ...(options.killGraceMs === undefined
-          ? {}
-          : { killGraceMs: options.killGraceMs }),
-        reaper: state.reaper,
       });
       if (outcome.cancelled) {
         state.options.logger.warn("cancelled", {
@@ -303,6 +318,20 @@ async function runWhileConnected(
     stopWatching.abort();
     await watching;
   }
+}
+
+/** The limits every command runs under, single reply or streamed. */
+function runLimits(
+  state: ServerState,
+): Pick<RunOptions, "maxOutput" | "killGraceMs" | "reaper"> {
+  const { options } = state;
+  return {
+    maxOutput: options.maxOutput ?? DEFAULT_MAX_OUTPUT,
+    ...(options.killGraceMs === undefined
+      ? {}
+      : { killGraceMs: options.killGraceMs }),
+    reaper: state.reaper,
+  };
 }
 
 function logResult(

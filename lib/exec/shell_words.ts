@@ -22,8 +22,9 @@ const OPERATORS = new Set([..."|&;<>()$`*?[]{}~#!"]);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitWords } from "./shell_words.ts";
- * console.assert(splitWords(`ls -l 'my file' "a b"`).join("|") === "ls|-l|my file|a b");
+ * assert.ok(splitWords(`ls -l 'my file' "a b"`).join("|") === "ls|-l|my file|a b");
  * ```
  */
 export function splitWords(command: string): string[] {
@@ -89,9 +90,10 @@ function readDoubleQuoted(chars: string[], start: number): [string, number] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { quoteWord } from "./shell_words.ts";
- * console.assert(quoteWord("ls") === "ls");
- * console.assert(quoteWord("it's") === `'it'\\''s'`);
+ * assert.ok(quoteWord("ls") === "ls");
+ * assert.ok(quoteWord("it's") === `'it'\\''s'`);
  * ```
  */
 export function quoteWord(word: string): string {

@@ -18,10 +18,11 @@ export type FillResult = "ok" | "eof" | "pause";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BufferedReader } from "./buffered_reader.ts";
  * import { MemoryReader } from "./memory.ts";
  * const input = new BufferedReader(new MemoryReader(new Uint8Array([1, 2, 3]), 1), 16);
- * console.assert((await input.fill(3)) === "ok" && input.take(2).join() === "1,2");
+ * assert.ok((await input.fill(3)) === "ok" && input.take(2).join() === "1,2");
  * ```
  */
 export class BufferedReader {

@@ -11,8 +11,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { concatBytes } from "./bytes.ts";
- * console.assert(concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]).join() === "1,2,3");
+ * assert.ok(concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]).join() === "1,2,3");
  * ```
  */
 export function concatBytes(
@@ -34,8 +35,9 @@ export function concatBytes(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startsWithBytes } from "./bytes.ts";
- * console.assert(startsWithBytes(new Uint8Array([1, 2]), new Uint8Array([1])));
+ * assert.ok(startsWithBytes(new Uint8Array([1, 2]), new Uint8Array([1])));
  * ```
  */
 export function startsWithBytes(
@@ -51,8 +53,9 @@ export function startsWithBytes(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { upperAsciiBytes } from "./bytes.ts";
- * console.assert(upperAsciiBytes(new Uint8Array([0x61, 0xff])).join() === "65,255");
+ * assert.ok(upperAsciiBytes(new Uint8Array([0x61, 0xff])).join() === "65,255");
  * ```
  */
 export function upperAsciiBytes(bytes: Uint8Array): Uint8Array {

@@ -20,9 +20,10 @@ const HEX = Array.from(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hexdumpRows } from "./hexdump.ts";
  * const [row] = hexdumpRows(new TextEncoder().encode("hi\n"));
- * console.assert(row === "00000000  68 69 0a" + " ".repeat(41) + "|hi.|");
+ * assert.ok(row === "00000000  68 69 0a" + " ".repeat(42) + "|hi.|");
  * ```
  */
 export function hexdumpRows(bytes: Uint8Array, offset = 0): string[] {
@@ -48,8 +49,9 @@ export function hexdumpRows(bytes: Uint8Array, offset = 0): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { printable } from "./hexdump.ts";
- * console.assert(printable(0x41) === "A" && printable(0) === ".");
+ * assert.ok(printable(0x41) === "A" && printable(0) === ".");
  * ```
  */
 export function printable(byte: number): string {

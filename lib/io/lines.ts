@@ -18,12 +18,13 @@ export const MAX_LINE_BYTES = 64 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LineReader } from "./lines.ts";
  * import { MemoryReader } from "./memory.ts";
  * const lines = new LineReader(new MemoryReader(new TextEncoder().encode("a\r\nb")));
- * console.assert((await lines.readLine()) === "a");
- * console.assert((await lines.readLine()) === "b");
- * console.assert((await lines.readLine()) === null);
+ * assert.ok((await lines.readLine()) === "a");
+ * assert.ok((await lines.readLine()) === "b");
+ * assert.ok((await lines.readLine()) === null);
  * ```
  */
 export class LineReader {

@@ -54,11 +54,12 @@ export interface LoggerOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Logger } from "./log.ts";
  * const lines: string[] = [];
  * const log = new Logger({ service: "tcp-echo", format: "json", sink: (l) => lines.push(l) });
  * log.info("open", { peer: "127.0.0.1:5000" });
- * console.assert(JSON.parse(lines[0]!).event === "open");
+ * assert.ok(JSON.parse(lines[0]!).event === "open");
  * ```
  */
 export class Logger {
@@ -147,9 +148,10 @@ export class Logger {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatLogLine } from "./log.ts";
  * const line = formatLogLine("text", { level: "info", service: "s", event: "e" }, { note: "a b" });
- * console.assert(line.endsWith(' s e note="a b"'));
+ * assert.ok(line.endsWith(' s e note="a b"'));
  * ```
  */
 export function formatLogLine(
@@ -199,9 +201,10 @@ const lenientDecoder = new TextDecoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { previewPayload } from "./log.ts";
- * console.assert(previewPayload(new TextEncoder().encode("a\nb")) === "a\\nb");
- * console.assert(previewPayload(new Uint8Array(200).fill(0x61)).endsWith("… (200 bytes)"));
+ * assert.ok(previewPayload(new TextEncoder().encode("a\nb")) === "a\\nb");
+ * assert.ok(previewPayload(new Uint8Array(200).fill(0x61)).endsWith("… (200 bytes)"));
  * ```
  */
 export function previewPayload(data: Uint8Array): string {

@@ -37,6 +37,7 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LineQueue } from "./log_queue.ts";
  * import { MemoryWriter } from "./memory.ts";
  * const out = new MemoryWriter();
@@ -45,7 +46,7 @@ const encoder = new TextEncoder();
  * queue.push("two");
  * queue.push("three"); // over 8 bytes waiting: dropped and counted
  * await queue.flush(1000);
- * console.assert(out.text() === "one\ntwo\nsockit: 1 log line dropped: stderr is not keeping up\n");
+ * assert.ok(out.text() === "one\ntwo\nsockit: 1 log line dropped: stderr is not keeping up\n");
  * ```
  */
 export class LineQueue {

@@ -15,10 +15,11 @@ import type { ByteReader, ByteWriter } from "./streams.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryReader } from "./memory.ts";
  * const r = new MemoryReader(new Uint8Array([1, 2]), 1);
  * const buf = new Uint8Array(8);
- * console.assert((await r.read(buf)) === 1);
+ * assert.ok((await r.read(buf)) === 1);
  * ```
  */
 export class MemoryReader implements ByteReader {
@@ -46,10 +47,11 @@ export class MemoryReader implements ByteReader {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryWriter } from "./memory.ts";
  * const w = new MemoryWriter();
  * await w.write(new TextEncoder().encode("hi"));
- * console.assert(w.text() === "hi");
+ * assert.ok(w.text() === "hi");
  * ```
  */
 export class MemoryWriter implements ByteWriter {
@@ -79,11 +81,12 @@ export class MemoryWriter implements ByteWriter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { QueueReader } from "./memory.ts";
  * const r = new QueueReader();
  * r.push("hi");
  * r.close();
- * console.assert((await r.read(new Uint8Array(8))) === 2);
+ * assert.ok((await r.read(new Uint8Array(8))) === 2);
  * ```
  */
 export class QueueReader implements ByteReader {

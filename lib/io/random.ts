@@ -14,9 +14,10 @@ export type Random = () => number;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { seededRandom } from "./random.ts";
  * const a = seededRandom(7), b = seededRandom(7);
- * console.assert(a() === b() && a() < 1);
+ * assert.ok(a() === b() && a() < 1);
  * ```
  */
 export function seededRandom(seed: number): Random {
@@ -35,9 +36,10 @@ export function seededRandom(seed: number): Random {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { randomBetween, seededRandom } from "./random.ts";
  * const n = randomBetween(seededRandom(1), 3, 5);
- * console.assert(n >= 3 && n <= 5 && Number.isInteger(n));
+ * assert.ok(n >= 3 && n <= 5 && Number.isInteger(n));
  * ```
  */
 export function randomBetween(

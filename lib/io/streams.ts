@@ -24,11 +24,12 @@ export interface ByteWriter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeAll } from "./streams.ts";
  * const got: number[] = [];
  * const halfWriter = { write: (p: Uint8Array) => { got.push(...p.subarray(0, 1)); return Promise.resolve(1); } };
  * await writeAll(halfWriter, new Uint8Array([1, 2, 3]));
- * console.assert(got.join() === "1,2,3");
+ * assert.ok(got.join() === "1,2,3");
  * ```
  */
 export async function writeAll(
@@ -51,11 +52,12 @@ export async function writeAll(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { copy } from "./streams.ts";
  * import { MemoryReader, MemoryWriter } from "./memory.ts";
  * const out = new MemoryWriter();
  * const n = await copy(new MemoryReader(new Uint8Array(100_000)), out);
- * console.assert(n === 100_000 && out.bytes().length === 100_000);
+ * assert.ok(n === 100_000 && out.bytes().length === 100_000);
  * ```
  */
 export async function copy(
@@ -79,10 +81,11 @@ export async function copy(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readFull } from "./streams.ts";
  * import { MemoryReader } from "./memory.ts";
  * const buffer = new Uint8Array(3);
- * console.assert((await readFull(new MemoryReader(new Uint8Array([1, 2, 3, 4]), 1), buffer)) === 3);
+ * assert.ok((await readFull(new MemoryReader(new Uint8Array([1, 2, 3, 4]), 1), buffer)) === 3);
  * ```
  */
 export async function readFull(

@@ -25,9 +25,10 @@ export const PAUSE_ENDS_MESSAGE_MS = 50;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Deadline } from "./timers.ts";
  * using deadline = new Deadline(60_000, () => {});
- * console.assert(!deadline.expired && !deadline.signal.aborted && deadline.remainingMs > 0);
+ * assert.ok(!deadline.expired && !deadline.signal.aborted && deadline.remainingMs > 0);
  * ```
  */
 export class Deadline implements Disposable {
@@ -132,9 +133,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { settlesWithin } from "./timers.ts";
- * console.assert(await settlesWithin(Promise.resolve(), 1000));
- * console.assert(!(await settlesWithin(new Promise(() => {}), 1)));
+ * assert.ok(await settlesWithin(Promise.resolve(), 1000));
+ * assert.ok(!(await settlesWithin(new Promise(() => {}), 1)));
  * ```
  */
 export async function settlesWithin(
@@ -227,13 +229,14 @@ export class IdleWatch implements Disposable {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Backoff } from "./timers.ts";
  * const backoff = new Backoff(1, 4);
  * await backoff.wait();
  * await backoff.wait();
- * console.assert(backoff.nextMs === 4);
+ * assert.equal(backoff.nextMs, 4);
  * backoff.reset();
- * console.assert(backoff.nextMs === 1);
+ * assert.equal(backoff.nextMs, 1);
  * ```
  */
 export class Backoff {

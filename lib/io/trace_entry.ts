@@ -56,9 +56,10 @@ export const DEFAULT_TRACE_BYTES = 256;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatTraceEntry } from "./trace_entry.ts";
  * const text = formatTraceEntry({ seconds: 0.5, conn: 1, peer: "127.0.0.1:5", direction: "recv", kind: "stream", bytes: new TextEncoder().encode("hi") }, "text", 256);
- * console.assert(text.startsWith("+0.500000s #1 127.0.0.1:5 recv 2 bytes\n00000000  68 69"));
+ * assert.ok(text.startsWith("+0.500000s #1 127.0.0.1:5 recv 2 bytes\n00000000  68 69"));
  * ```
  */
 export function formatTraceEntry(

@@ -21,9 +21,10 @@ export const MiB = 1024 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSize } from "./units.ts";
- * console.assert(parseSize("16MiB") === 16 * 1024 * 1024 && parseSize("100") === 100);
- * console.assert(Number.isNaN(parseSize("1.5MB")));
+ * assert.ok(parseSize("16MiB") === 16 * 1024 * 1024 && parseSize("100") === 100);
+ * assert.ok(Number.isNaN(parseSize("1.5MB")));
  * ```
  */
 export function parseSize(raw: string): number {
@@ -37,8 +38,9 @@ export function parseSize(raw: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatSize } from "./units.ts";
- * console.assert(formatSize(16 * 1024 * 1024) === "16MiB" && formatSize(1000) === "1000B");
+ * assert.ok(formatSize(16 * 1024 * 1024) === "16MiB" && formatSize(1000) === "1000B");
  * ```
  */
 export function formatSize(bytes: number): string {
@@ -54,8 +56,9 @@ export function formatSize(bytes: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatSeconds } from "./units.ts";
- * console.assert(formatSeconds(500) === "0.5 s");
+ * assert.ok(formatSeconds(500) === "0.5 s");
  * ```
  */
 export function formatSeconds(ms: number): string {

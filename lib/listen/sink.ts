@@ -207,11 +207,12 @@ export function stdoutTarget(stdout: ByteWriter): SinkTarget {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { directoryTarget } from "./sink.ts";
  * const dir = await Deno.makeTempDir();
  * const out = await directoryTarget(dir).open("127.0.0.1:40222", 0);
  * out.close();
- * console.assert((await Deno.stat(`${dir}/0001-127.0.0.1_40222.bin`)).isFile);
+ * assert.ok((await Deno.stat(`${dir}/0001-127.0.0.1_40222.bin`)).isFile);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -17,9 +17,10 @@ export type Endpoint =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatHostPort } from "./address.ts";
- * console.assert(formatHostPort("::1", 80) === "[::1]:80");
- * console.assert(formatHostPort("127.0.0.1", 80) === "127.0.0.1:80");
+ * assert.ok(formatHostPort("::1", 80) === "[::1]:80");
+ * assert.ok(formatHostPort("127.0.0.1", 80) === "127.0.0.1:80");
  * ```
  */
 export function formatHostPort(hostname: string, port: number): string {
@@ -33,9 +34,10 @@ export function formatHostPort(hostname: string, port: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatEndpoint } from "./address.ts";
- * console.assert(formatEndpoint({ transport: "tcp", hostname: "::1", port: 7 }) === "tcp://[::1]:7");
- * console.assert(formatEndpoint({ transport: "unix", path: "/tmp/s" }) === "unix:/tmp/s");
+ * assert.ok(formatEndpoint({ transport: "tcp", hostname: "::1", port: 7 }) === "tcp://[::1]:7");
+ * assert.ok(formatEndpoint({ transport: "unix", path: "/tmp/s" }) === "unix:/tmp/s");
  * ```
  */
 export function formatEndpoint(endpoint: Endpoint): string {
@@ -51,8 +53,9 @@ export function formatEndpoint(endpoint: Endpoint): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatAddr } from "./address.ts";
- * console.assert(formatAddr({ transport: "tcp", hostname: "127.0.0.1", port: 5 }) === "127.0.0.1:5");
+ * assert.ok(formatAddr({ transport: "tcp", hostname: "127.0.0.1", port: 5 }) === "127.0.0.1:5");
  * ```
  */
 export function formatAddr(addr: Deno.Addr): string {
@@ -65,9 +68,10 @@ export function formatAddr(addr: Deno.Addr): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sameAddr } from "./address.ts";
- * console.assert(sameAddr({ transport: "udp", hostname: "::1", port: 1 }, { transport: "udp", hostname: "::1", port: 1 }));
- * console.assert(!sameAddr({ transport: "unixpacket", path: "/a" }, { transport: "unixpacket", path: "/b" }));
+ * assert.ok(sameAddr({ transport: "udp", hostname: "::1", port: 1 }, { transport: "udp", hostname: "::1", port: 1 }));
+ * assert.ok(!sameAddr({ transport: "unixpacket", path: "/a" }, { transport: "unixpacket", path: "/b" }));
  * ```
  */
 export function sameAddr(a: Deno.Addr, b: Deno.Addr): boolean {
@@ -83,9 +87,10 @@ export function sameAddr(a: Deno.Addr, b: Deno.Addr): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { endpointOf } from "./address.ts";
  * const e = endpointOf({ transport: "udp", hostname: "127.0.0.1", port: 9 });
- * console.assert(e.transport === "udp");
+ * assert.ok(e.transport === "udp");
  * ```
  */
 export function endpointOf(addr: Deno.Addr): Endpoint {
@@ -106,9 +111,10 @@ export function endpointOf(addr: Deno.Addr): Endpoint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isLoopbackHost } from "./address.ts";
- * console.assert(isLoopbackHost("127.0.0.1") && isLoopbackHost("::1") && isLoopbackHost("localhost"));
- * console.assert(!isLoopbackHost("0.0.0.0") && !isLoopbackHost("::"));
+ * assert.ok(isLoopbackHost("127.0.0.1") && isLoopbackHost("::1") && isLoopbackHost("localhost"));
+ * assert.ok(!isLoopbackHost("0.0.0.0") && !isLoopbackHost("::"));
  * ```
  */
 export function isLoopbackHost(hostname: string): boolean {
@@ -124,8 +130,9 @@ export function isLoopbackHost(hostname: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isIpAddress } from "./address.ts";
- * console.assert(isIpAddress("127.0.0.1") && isIpAddress("::1") && !isIpAddress("localhost"));
+ * assert.ok(isIpAddress("127.0.0.1") && isIpAddress("::1") && !isIpAddress("localhost"));
  * ```
  */
 export function isIpAddress(host: string): boolean {
@@ -150,10 +157,11 @@ export interface AddressForms {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAddress } from "./address.ts";
  * const a = parseAddress("[::1]:3000", { bare: "tcp" });
- * console.assert(a.transport === "tcp" && a.hostname === "::1" && a.port === 3000);
- * console.assert(parseAddress("unix:/tmp/s", { bare: "tcp" }).transport === "unix");
+ * assert.ok(a.transport === "tcp" && a.hostname === "::1" && a.port === 3000);
+ * assert.ok(parseAddress("unix:/tmp/s", { bare: "tcp" }).transport === "unix");
  * ```
  */
 export function parseAddress(

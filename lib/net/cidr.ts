@@ -25,9 +25,10 @@ export interface Cidr {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCidr } from "./cidr.ts";
- * console.assert(parseCidr("127.0.0.0/8")?.prefix === 8);
- * console.assert(parseCidr("::1")?.prefix === 128 && parseCidr("10.0.0.0/33") === null);
+ * assert.ok(parseCidr("127.0.0.0/8")?.prefix === 8);
+ * assert.ok(parseCidr("::1")?.prefix === 128 && parseCidr("10.0.0.0/33") === null);
  * ```
  */
 export function parseCidr(text: string): Cidr | null {
@@ -51,9 +52,10 @@ export function parseCidr(text: string): Cidr | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inCidr, parseCidr } from "./cidr.ts";
- * console.assert(inCidr("127.0.0.2", parseCidr("127.0.0.0/8")!));
- * console.assert(!inCidr("10.0.0.1", parseCidr("127.0.0.0/8")!));
+ * assert.ok(inCidr("127.0.0.2", parseCidr("127.0.0.0/8")!));
+ * assert.ok(!inCidr("10.0.0.1", parseCidr("127.0.0.0/8")!));
  * ```
  */
 export function inCidr(address: string, range: Cidr): boolean {
@@ -85,11 +87,12 @@ export interface PeerRule {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCidr, peerRefusal } from "./cidr.ts";
  * const rule = { allow: [parseCidr("127.0.0.0/8")!], deny: [parseCidr("127.0.0.2")!] };
- * console.assert(peerRefusal("127.0.0.1", rule) === null);
- * console.assert(peerRefusal("127.0.0.2", rule) === "denied by --deny-from 127.0.0.2");
- * console.assert(peerRefusal("::1", rule) === "not in --allow-from");
+ * assert.ok(peerRefusal("127.0.0.1", rule) === null);
+ * assert.ok(peerRefusal("127.0.0.2", rule) === "denied by --deny-from 127.0.0.2");
+ * assert.ok(peerRefusal("::1", rule) === "not in --allow-from");
  * ```
  */
 export function peerRefusal(
@@ -166,10 +169,11 @@ function parseIpv6(text: string): Uint8Array | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { addrRefusal, parseCidr } from "./cidr.ts";
  * const rule = { allow: [parseCidr("::1")!], deny: [] };
- * console.assert(addrRefusal({ transport: "tcp", hostname: "127.0.0.1", port: 1 }, rule) === "not in --allow-from");
- * console.assert(addrRefusal({ transport: "unix", path: "/s" }, rule) === null);
+ * assert.ok(addrRefusal({ transport: "tcp", hostname: "127.0.0.1", port: 1 }, rule) === "not in --allow-from");
+ * assert.ok(addrRefusal({ transport: "unix", path: "/s" }, rule) === null);
  * ```
  */
 export function addrRefusal(

@@ -22,10 +22,11 @@ export interface Datagram {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DatagramInbox } from "./datagram_inbox.ts";
  * const socket = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
  * const inbox = new DatagramInbox(socket);
- * console.assert((await inbox.next(10)) === null);
+ * assert.ok((await inbox.next(10)) === null);
  * socket.close();
  * await inbox.closed();
  * ```

@@ -151,9 +151,10 @@ export async function bindDatagram(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { listenLoopback } from "./listen.ts";
  * const listener = listenLoopback();
- * console.assert(listener.addr.hostname === "127.0.0.1" && listener.addr.port > 0);
+ * assert.ok(listener.addr.hostname === "127.0.0.1" && listener.addr.port > 0);
  * listener.close();
  * ```
  */
@@ -166,9 +167,10 @@ export function listenLoopback(): Deno.TcpListener {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bindLoopbackDatagram } from "./listen.ts";
  * const socket = bindLoopbackDatagram();
- * console.assert(socket.addr.port > 0);
+ * assert.ok(socket.addr.port > 0);
  * socket.close();
  * ```
  */

@@ -99,9 +99,10 @@ export class NodeListener implements Disposable {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { listenNode } from "./node_listen.ts";
  * using listener = await listenNode({ transport: "tcp", hostname: "127.0.0.1", port: 0 });
- * console.assert((listener.addr as Deno.NetAddr).port > 0);
+ * assert.ok((listener.addr as Deno.NetAddr).port > 0);
  * ```
  */
 export async function listenNode(

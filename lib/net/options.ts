@@ -43,8 +43,9 @@ const UNIX_EXCLUDES_HOST =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bindOptions } from "./options.ts";
- * console.assert(bindOptions(3000).port.default === 3000);
+ * assert.ok(bindOptions(3000).port.default === 3000);
  * ```
  */
 export function bindOptions(defaultPort: number) {
@@ -69,8 +70,9 @@ export function bindOptions(defaultPort: number) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { listenOptions } from "./options.ts";
- * console.assert(listenOptions(20000).port.default === 20000);
+ * assert.ok(listenOptions(20000).port.default === 20000);
  * ```
  */
 export function listenOptions(defaultPort: number) {
@@ -141,8 +143,9 @@ export const PEER_OPTIONS = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { peerRuleFrom } from "./options.ts";
- * console.assert(peerRuleFrom({ allowFrom: ["127.0.0.0/8"], denyFrom: [] }).allow.length === 1);
+ * assert.ok(peerRuleFrom({ allowFrom: ["127.0.0.0/8"], denyFrom: [] }).allow.length === 1);
  * ```
  */
 export function peerRuleFrom(
@@ -159,8 +162,9 @@ export function peerRuleFrom(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serverOptions } from "./options.ts";
- * console.assert("grace" in serverOptions(8083));
+ * assert.ok("grace" in serverOptions(8083));
  * ```
  */
 export function serverOptions(defaultPort: number) {
@@ -178,8 +182,9 @@ export function serverOptions(defaultPort: number) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connectionLimitOptions } from "./options.ts";
- * console.assert(connectionLimitOptions("Close a quiet connection").maxConns.default === 1024);
+ * assert.ok(connectionLimitOptions("Close a quiet connection").maxConns.default === 1024);
  * ```
  */
 export function connectionLimitOptions(idleHelp: string) {
@@ -206,8 +211,9 @@ export function connectionLimitOptions(idleHelp: string) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { acceptLoopFrom } from "./options.ts";
- * console.assert(acceptLoopFrom({ maxConns: 1, idleTimeout: 2, grace: 3 }).graceMs === 3);
+ * assert.ok(acceptLoopFrom({ maxConns: 1, idleTimeout: 2, grace: 3 }).graceMs === 3);
  * ```
  */
 export function acceptLoopFrom(
@@ -225,8 +231,9 @@ export function acceptLoopFrom(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connectOptions } from "./options.ts";
- * console.assert(connectOptions(3000).port.default === 3000);
+ * assert.ok(connectOptions(3000).port.default === 3000);
  * ```
  */
 export function connectOptions(defaultPort: number) {
@@ -245,8 +252,9 @@ export function connectOptions(defaultPort: number) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hostPortOptions } from "./options.ts";
- * console.assert(hostPortOptions(3000).host.default === "127.0.0.1");
+ * assert.ok(hostPortOptions(3000).host.default === "127.0.0.1");
  * ```
  */
 export function hostPortOptions(defaultPort: number) {
@@ -271,8 +279,9 @@ export function hostPortOptions(defaultPort: number) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { timeoutOption } from "./options.ts";
- * console.assert(timeoutOption(10_000).timeout.parse("0.5") === 500);
+ * assert.ok(timeoutOption(10_000).timeout.parse("0.5") === 500);
  * ```
  */
 export function timeoutOption(
@@ -302,9 +311,10 @@ export type EndpointValues = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { endpointFrom } from "./options.ts";
- * console.assert(endpointFrom({ host: "::1", port: 1 }, "udp").transport === "udp");
- * console.assert(endpointFrom({ host: "h", port: 1, unix: "/tmp/s" }, "tcp").transport === "unix");
+ * assert.ok(endpointFrom({ host: "::1", port: 1 }, "udp").transport === "udp");
+ * assert.ok(endpointFrom({ host: "h", port: 1, unix: "/tmp/s" }, "tcp").transport === "unix");
  * ```
  */
 export function endpointFrom(
@@ -323,8 +333,9 @@ export function endpointFrom(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hostPortFrom } from "./options.ts";
- * console.assert(hostPortFrom({ host: "::1", port: 3000 }).hostname === "::1");
+ * assert.ok(hostPortFrom({ host: "::1", port: 3000 }).hostname === "::1");
  * ```
  */
 export function hostPortFrom(
@@ -341,8 +352,9 @@ export function hostPortFrom(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loggerFrom } from "./options.ts";
- * console.assert(loggerFrom({ logFormat: "json", quiet: true }, "doc").quiet);
+ * assert.ok(loggerFrom({ logFormat: "json", quiet: true }, "doc").quiet);
  * ```
  */
 export function loggerFrom(
@@ -363,10 +375,11 @@ export function loggerFrom(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { positionalAddress } from "./options.ts";
  * const address = positionalAddress("tcp", { server: true, unix: true });
- * console.assert(address.parse(":0").port === 0);
- * console.assert(address.parse("unix:/tmp/s").unix === "/tmp/s");
+ * assert.ok(address.parse(":0").port === 0);
+ * assert.ok(address.parse("unix:/tmp/s").unix === "/tmp/s");
  * ```
  */
 export function positionalAddress(

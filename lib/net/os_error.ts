@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeOsError } from "./os_error.ts";
- * console.assert(describeOsError(new Deno.errors.ConnectionRefused("x")) === "connection refused");
+ * assert.ok(describeOsError(new Deno.errors.ConnectionRefused("x")) === "connection refused");
  * ```
  */
 export function describeOsError(err: unknown): string {

@@ -16,12 +16,13 @@ import { addrRefusal, type PeerRule } from "./cidr.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { turnedAway } from "./peer_gate.ts";
  * import { parseCidr } from "./cidr.ts";
  * import { Logger } from "../io/log.ts";
  * const logger = new Logger({ service: "doc", sink: () => {} });
  * const rule = { allow: [parseCidr("::1")!], deny: [] };
- * console.assert(turnedAway({ transport: "tcp", hostname: "127.0.0.1", port: 1 }, rule, logger));
+ * assert.ok(turnedAway({ transport: "tcp", hostname: "127.0.0.1", port: 1 }, rule, logger));
  * ```
  */
 export function turnedAway(

@@ -15,9 +15,10 @@ const SHUTDOWN_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ShutdownSignal } from "./signals.ts";
  * using shutdown = new ShutdownSignal();
- * console.assert(!shutdown.signal.aborted);
+ * assert.ok(!shutdown.signal.aborted);
  * ```
  */
 export class ShutdownSignal implements Disposable {
@@ -85,8 +86,9 @@ const SIGNAL_NUMBERS: Record<string, number> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signalNumber } from "./signals.ts";
- * console.assert(signalNumber("SIGKILL") === 9 && signalNumber("SIGNOPE") === undefined);
+ * assert.ok(signalNumber("SIGKILL") === 9 && signalNumber("SIGNOPE") === undefined);
  * ```
  */
 export function signalNumber(signal: string): number | undefined {

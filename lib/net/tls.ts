@@ -44,8 +44,9 @@ const CERT_BLOCK =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pemCertificates } from "./tls.ts";
- * console.assert(pemCertificates("no certificate here").length === 0);
+ * assert.ok(pemCertificates("no certificate here").length === 0);
  * ```
  */
 export function pemCertificates(pem: string): Uint8Array[] {
@@ -60,8 +61,9 @@ export function pemCertificates(pem: string): Uint8Array[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fingerprintOf } from "./tls.ts";
- * console.assert(fingerprintOf(new Uint8Array()).startsWith("E3:B0:C4:42"));
+ * assert.ok(fingerprintOf(new Uint8Array()).startsWith("E3:B0:C4:42"));
  * ```
  */
 export function fingerprintOf(der: Uint8Array): string {
@@ -77,8 +79,9 @@ export function fingerprintOf(der: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePin } from "./tls.ts";
- * console.assert(parsePin("ab".repeat(32)) === Array(32).fill("AB").join(":"));
+ * assert.ok(parsePin("ab".repeat(32)) === Array(32).fill("AB").join(":"));
  * ```
  */
 export function parsePin(text: string): string {
@@ -166,9 +169,10 @@ async function readPemFile(option: string, path: string): Promise<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { looksLikeTls } from "./tls.ts";
- * console.assert(looksLikeTls(new Uint8Array([0x15, 0x03, 0x03, 0x00, 0x02])));
- * console.assert(!looksLikeTls(new TextEncoder().encode("hello")));
+ * assert.ok(looksLikeTls(new Uint8Array([0x15, 0x03, 0x03, 0x00, 0x02])));
+ * assert.ok(!looksLikeTls(new TextEncoder().encode("hello")));
  * ```
  */
 export function looksLikeTls(bytes: Uint8Array): boolean {

@@ -125,9 +125,10 @@ export function connectNodeTls(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tlsFailure } from "./tls_connect.ts";
  * const err = tlsFailure({ hostname: "localhost", port: 1 }, new Error("invalid peer certificate: UnknownIssuer"), false);
- * console.assert(err.message.includes("--tls-ca"));
+ * assert.ok(err.message.includes("--tls-ca"));
  * ```
  */
 export function tlsFailure(

@@ -97,7 +97,8 @@ export const TLS_CLIENT_CERT_OPTIONS = {
  *
  * @example
  * ```ts
- * console.assert((await serverTlsFrom({ tlsCert: undefined, tlsKey: undefined })) === undefined);
+ * import assert from "node:assert/strict";
+ * assert.ok((await serverTlsFrom({ tlsCert: undefined, tlsKey: undefined })) === undefined);
  * ```
  */
 export async function serverTlsFrom(
@@ -119,10 +120,11 @@ export const TLS_INSECURE_WARNING =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryWriter } from "../io/memory.ts";
  * const values = { tls: true, tlsCa: undefined, tlsPin: undefined, tlsInsecure: false };
  * const tls = await clientTlsFrom(values, { stderr: new MemoryWriter() });
- * console.assert(tls !== undefined && tls.insecure === undefined);
+ * assert.ok(tls !== undefined && tls.insecure === undefined);
  * ```
  */
 export async function clientTlsFrom(

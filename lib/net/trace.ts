@@ -49,11 +49,12 @@ export interface TracedStream {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Tracer } from "./trace.ts";
  * let out = "";
  * using tracer = new Tracer({ write: (text) => out += text });
  * tracer.stream("127.0.0.1:5000").recv(new TextEncoder().encode("hi"));
- * console.assert(out.includes("#1 127.0.0.1:5000 recv 2 bytes"));
+ * assert.ok(out.includes("#1 127.0.0.1:5000 recv 2 bytes"));
  * ```
  */
 export class Tracer implements Disposable {
@@ -120,6 +121,7 @@ export class Tracer implements Disposable {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { traceConn, Tracer } from "./trace.ts";
  * let out = "";
  * using tracer = new Tracer({ write: (text) => out += text });
@@ -128,7 +130,7 @@ export class Tracer implements Disposable {
  * using conn = traceConn(await Deno.connect({ hostname: "127.0.0.1", port }), tracer, "server");
  * using peer = await listener.accept();
  * await conn.write(new Uint8Array([1, 2]));
- * console.assert(out.includes("send 2 bytes"));
+ * assert.ok(out.includes("send 2 bytes"));
  * listener.close();
  * ```
  */
@@ -167,6 +169,7 @@ const EMPTY = new Uint8Array(0);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { traceListener, Tracer } from "./trace.ts";
  * let out = "";
  * using tracer = new Tracer({ write: (text) => out += text });
@@ -175,7 +178,7 @@ const EMPTY = new Uint8Array(0);
  * await client.write(new Uint8Array([7]));
  * using conn = await listener.accept();
  * await conn.read(new Uint8Array(8));
- * console.assert(out.includes("recv 1 byte"));
+ * assert.ok(out.includes("recv 1 byte"));
  * listener.close();
  * ```
  */
@@ -202,6 +205,7 @@ export function traceListener<
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { traceDatagrams, Tracer } from "./trace.ts";
  * let out = "";
  * using tracer = new Tracer({ write: (text) => out += text });
@@ -209,7 +213,7 @@ export function traceListener<
  * await socket.send(new Uint8Array([1]), socket.addr);
  * await socket.receive();
  * socket.close();
- * console.assert(out.includes("send datagram 1 byte") && out.includes("recv datagram 1 byte"));
+ * assert.ok(out.includes("send datagram 1 byte") && out.includes("recv datagram 1 byte"));
  * ```
  */
 export function traceDatagrams<S extends Deno.DatagramConn>(

@@ -50,8 +50,9 @@ export type TraceValues = Values<typeof TRACE_OPTIONS>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tracerFrom } from "./trace_options.ts";
- * console.assert(tracerFrom({ trace: false, traceFile: undefined, traceFormat: "text", traceBytes: 256 }) === undefined);
+ * assert.ok(tracerFrom({ trace: false, traceFile: undefined, traceFormat: "text", traceBytes: 256 }) === undefined);
  * ```
  */
 export function tracerFrom(

@@ -24,9 +24,10 @@ export const MAX_DATAGRAM_BYTES = 65507;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveHost } from "./udp_socket.ts";
- * console.assert((await resolveHost("[::1]")) === "::1");
- * console.assert((await resolveHost("127.0.0.1")) === "127.0.0.1");
+ * assert.ok((await resolveHost("[::1]")) === "::1");
+ * assert.ok((await resolveHost("127.0.0.1")) === "127.0.0.1");
  * ```
  */
 export async function resolveHost(hostname: string): Promise<string> {
@@ -53,9 +54,10 @@ export async function resolveHost(hostname: string): Promise<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { localBindFor } from "./udp_socket.ts";
- * console.assert(localBindFor("::1") === "::1");
- * console.assert(localBindFor("192.0.2.1") === "0.0.0.0");
+ * assert.ok(localBindFor("::1") === "::1");
+ * assert.ok(localBindFor("192.0.2.1") === "0.0.0.0");
  * ```
  */
 export function localBindFor(target: string): string {
@@ -81,9 +83,10 @@ export interface DatagramClient extends AsyncDisposable {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openDatagramClient } from "./udp_socket.ts";
  * await using client = await openDatagramClient({ transport: "udp", hostname: "localhost", port: 3000 });
- * console.assert(client.where === "udp://127.0.0.1:3000");
+ * assert.ok(client.where === "udp://127.0.0.1:3000");
  * ```
  */
 export async function openDatagramClient(

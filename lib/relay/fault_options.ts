@@ -135,9 +135,10 @@ export const FAULT_OPTIONS = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { streamFaultsFrom } from "./fault_options.ts";
  * const faults = streamFaultsFrom({ chunk: "1", delay: "5" });
- * console.assert(faults?.chunk?.max === 1 && faults.delay?.ms === 5);
+ * assert.ok(faults?.chunk?.max === 1 && faults.delay?.ms === 5);
  * ```
  */
 export function streamFaultsFrom(
@@ -172,8 +173,9 @@ export function streamFaultsFrom(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { datagramFaultsFrom } from "./fault_options.ts";
- * console.assert(datagramFaultsFrom({ loss: "30%" }).loss === 0.3);
+ * assert.ok(datagramFaultsFrom({ loss: "30%" }).loss === 0.3);
  * ```
  */
 export function datagramFaultsFrom(
@@ -224,9 +226,10 @@ export const TARGET_TLS_OPTIONS = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { targetTlsFrom } from "./fault_options.ts";
  * const plain = { toTls: false, tlsCa: undefined, tlsPin: undefined, tlsInsecure: false };
- * console.assert((await targetTlsFrom(plain, { transport: "tcp", hostname: "h", port: 1 })) === undefined);
+ * assert.ok((await targetTlsFrom(plain, { transport: "tcp", hostname: "h", port: 1 })) === undefined);
  * ```
  */
 export async function targetTlsFrom(

@@ -70,8 +70,9 @@ export interface DatagramFaults {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSizeRange } from "./faults.ts";
- * console.assert(parseSizeRange("1-64").max === 64 && parseSizeRange("5").min === 5);
+ * assert.ok(parseSizeRange("1-64").max === 64 && parseSizeRange("5").min === 5);
  * ```
  */
 export function parseSizeRange(raw: string): SizeRange {
@@ -91,8 +92,9 @@ export function parseSizeRange(raw: string): SizeRange {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseDelay } from "./faults.ts";
- * console.assert(parseDelay("50+-10").jitterMs === 10 && parseDelay("5").ms === 5);
+ * assert.ok(parseDelay("50+-10").jitterMs === 10 && parseDelay("5").ms === 5);
  * ```
  */
 export function parseDelay(raw: string): Delay {
@@ -112,8 +114,9 @@ export function parseDelay(raw: string): Delay {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseMilliseconds } from "./faults.ts";
- * console.assert(parseMilliseconds("50") === 50);
+ * assert.ok(parseMilliseconds("50") === 50);
  * ```
  */
 export function parseMilliseconds(raw: string): number {
@@ -129,8 +132,9 @@ export function parseMilliseconds(raw: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRate } from "./faults.ts";
- * console.assert(parseRate("64KiB/s") === 65536 && parseRate("100") === 100);
+ * assert.ok(parseRate("64KiB/s") === 65536 && parseRate("100") === 100);
  * ```
  */
 export function parseRate(raw: string): number {
@@ -146,8 +150,9 @@ export function parseRate(raw: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseByteCount } from "./faults.ts";
- * console.assert(parseByteCount("1KiB") === 1024 && parseByteCount("0") === 0);
+ * assert.ok(parseByteCount("1KiB") === 1024 && parseByteCount("0") === 0);
  * ```
  */
 export function parseByteCount(raw: string): number {
@@ -163,8 +168,9 @@ export function parseByteCount(raw: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseProbability } from "./faults.ts";
- * console.assert(parseProbability("30%") === 0.3 && parseProbability("0.5") === 0.5);
+ * assert.ok(parseProbability("30%") === 0.3 && parseProbability("0.5") === 0.5);
  * ```
  */
 export function parseProbability(raw: string): number {
@@ -186,9 +192,10 @@ export function parseProbability(raw: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pieceSizes } from "./faults.ts";
  * import { seededRandom } from "../io/random.ts";
- * console.assert(pieceSizes(5, { min: 2, max: 2 }, seededRandom(1)).join() === "2,2,1");
+ * assert.ok(pieceSizes(5, { min: 2, max: 2 }, seededRandom(1)).join() === "2,2,1");
  * ```
  */
 export function pieceSizes(
@@ -210,10 +217,11 @@ export function pieceSizes(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { delayMs } from "./faults.ts";
  * import { seededRandom } from "../io/random.ts";
  * const ms = delayMs({ ms: 50, jitterMs: 10 }, seededRandom(1));
- * console.assert(ms >= 40 && ms <= 60);
+ * assert.ok(ms >= 40 && ms <= 60);
  * ```
  */
 export function delayMs(delay: Delay, random: Random): number {
@@ -230,8 +238,9 @@ export function delayMs(delay: Delay, random: Random): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { appliesTo } from "./faults.ts";
- * console.assert(appliesTo("both", "upstream") && !appliesTo("downstream", "upstream"));
+ * assert.ok(appliesTo("both", "upstream") && !appliesTo("downstream", "upstream"));
  * ```
  */
 export function appliesTo(

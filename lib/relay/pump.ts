@@ -60,12 +60,13 @@ const TIMED_OUT: unique symbol = Symbol("timed out");
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Pump } from "./pump.ts";
  * import { MemoryReader, MemoryWriter } from "../io/memory.ts";
  * const out = Object.assign(new MemoryWriter(), { closeWrite: () => Promise.resolve() });
  * const from = new MemoryReader(new Uint8Array(10));
  * const pump = new Pump(from, out, { random: Math.random, signal: new AbortController().signal });
- * console.assert((await pump.run()) === "eof" && out.bytes().length === 10);
+ * assert.ok((await pump.run()) === "eof" && out.bytes().length === 10);
  * ```
  */
 export class Pump {

@@ -26,11 +26,12 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { transformLine } from "./line_modes.ts";
  * const text = (s: string) => new TextEncoder().encode(s);
  * const show = (b: Uint8Array) => new TextDecoder().decode(b);
- * console.assert(show(transformLine("upper", text("straße"))) === "STRASSE");
- * console.assert(show(transformLine("reverse", text("abc👍🏽"))) === "👍🏽cba");
+ * assert.ok(show(transformLine("upper", text("straße"))) === "STRASSE");
+ * assert.ok(show(transformLine("reverse", text("abc👍🏽"))) === "👍🏽cba");
  * ```
  */
 export function transformLine(
@@ -56,10 +57,11 @@ export function transformLine(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LineSplitter } from "./line_modes.ts";
  * const split = new LineSplitter(16);
  * const lines = split.push(new TextEncoder().encode("ab\ncd"));
- * console.assert(lines.length === 1 && split.flush()?.length === 2);
+ * assert.ok(lines.length === 1 && split.flush()?.length === 2);
  * ```
  */
 export class LineSplitter {
@@ -105,9 +107,10 @@ export class LineSplitter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { transformLineKeepingEnding } from "./line_modes.ts";
  * const out = transformLineKeepingEnding("reverse", new TextEncoder().encode("ab\r\n"));
- * console.assert(new TextDecoder().decode(out) === "ba\r\n");
+ * assert.ok(new TextDecoder().decode(out) === "ba\r\n");
  * ```
  */
 export function transformLineKeepingEnding(
@@ -133,13 +136,14 @@ export function transformLineKeepingEnding(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { StreamingUpper } from "./line_modes.ts";
  * const upper = new StreamingUpper();
  * const bytes = new TextEncoder().encode("straße");
  * const first = upper.push(bytes.subarray(0, 5)); // "stra" and half of "ß"
  * const rest = upper.push(bytes.subarray(5));
- * console.assert(new TextDecoder().decode(first) === "STRA");
- * console.assert(new TextDecoder().decode(rest) === "SSE");
+ * assert.ok(new TextDecoder().decode(first) === "STRA");
+ * assert.ok(new TextDecoder().decode(rest) === "SSE");
  * ```
  */
 export class StreamingUpper {

@@ -82,8 +82,9 @@ export function serveTcpEcho(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { echoHandler } from "./server.ts";
- * console.assert(typeof echoHandler("upper") === "function");
+ * assert.ok(typeof echoHandler("upper") === "function");
  * ```
  */
 export function echoHandler(mode: EchoMode): ConnectionHandler {

@@ -33,11 +33,12 @@ export type Peer = { hostname: string; port: number } | { path: string };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { refusalReason } from "./reflection_guard.ts";
  * const at = (port: number) => ({ hostname: "127.0.0.1", port });
- * console.assert(refusalReason(at(19), at(3000)) === "blocked-port");
- * console.assert(refusalReason(at(3000), at(3000)) === "self");
- * console.assert(refusalReason(at(40000), at(3000)) === null);
+ * assert.ok(refusalReason(at(19), at(3000)) === "blocked-port");
+ * assert.ok(refusalReason(at(3000), at(3000)) === "self");
+ * assert.ok(refusalReason(at(40000), at(3000)) === null);
  * ```
  */
 export function refusalReason(
@@ -78,10 +79,11 @@ export interface RateLimiterOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RateLimiter } from "./reflection_guard.ts";
  * const limiter = new RateLimiter({ perSecond: 2 });
- * console.assert(limiter.allow("a", 0) && limiter.allow("a", 0) && !limiter.allow("a", 0));
- * console.assert(limiter.allow("a", 500));
+ * assert.ok(limiter.allow("a", 0) && limiter.allow("a", 0) && !limiter.allow("a", 0));
+ * assert.ok(limiter.allow("a", 500));
  * ```
  */
 export class RateLimiter {
@@ -130,11 +132,12 @@ export class RateLimiter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DropCounter } from "./reflection_guard.ts";
  * const drops = new DropCounter();
  * drops.add("rate-limited", "10.0.0.1");
  * drops.add("rate-limited", "10.0.0.1");
- * console.assert(drops.take()[0]?.count === 2 && drops.take().length === 0);
+ * assert.ok(drops.take()[0]?.count === 2 && drops.take().length === 0);
  * ```
  */
 export class DropCounter {

@@ -20,11 +20,12 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { upperDatagram } from "./upper.ts";
  * const show = (s: string) => new TextDecoder().decode(upperDatagram(new TextEncoder().encode(s)));
- * console.assert(show("sally") === "SALLY");
- * console.assert(show("straße") === "STRASSE"); // ß and SS are 2 bytes each
- * console.assert(show("ΐ") === "ΐ");
+ * assert.ok(show("sally") === "SALLY");
+ * assert.ok(show("straße") === "STRASSE"); // ß and SS are 2 bytes each
+ * assert.ok(show("ΐ") === "ΐ");
  * ```
  */
 export function upperDatagram(request: Uint8Array): Uint8Array {

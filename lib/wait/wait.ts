@@ -25,10 +25,11 @@ export const MAX_POLL_MS = 1000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseWaitTarget } from "./wait.ts";
- * console.assert(parseWaitTarget("tcp://[::1]:80").transport === "tcp");
- * console.assert(parseWaitTarget("udp://127.0.0.1:3000").transport === "udp");
- * console.assert(parseWaitTarget("unix:/tmp/s").transport === "unix");
+ * assert.ok(parseWaitTarget("tcp://[::1]:80").transport === "tcp");
+ * assert.ok(parseWaitTarget("udp://127.0.0.1:3000").transport === "udp");
+ * assert.ok(parseWaitTarget("unix:/tmp/s").transport === "unix");
  * ```
  */
 export function parseWaitTarget(text: string): Endpoint {
@@ -65,10 +66,11 @@ export interface WaitOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { waitForAll } from "./wait.ts";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const [result] = await waitForAll([{ transport: "tcp", hostname: "127.0.0.1", port: listener.addr.port }], { timeoutMs: 2000 });
- * console.assert(result!.error === null);
+ * assert.ok(result!.error === null);
  * listener.close();
  * ```
  */
@@ -164,8 +166,9 @@ async function probeUdp(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readyLine } from "./wait.ts";
- * console.assert(readyLine({ target: { transport: "unix", path: "/s" }, error: null, ms: 1500 }) === "ready: unix:/s (1.5 s)");
+ * assert.ok(readyLine({ target: { transport: "unix", path: "/s" }, error: null, ms: 1500 }) === "ready: unix:/s (1.5 s)");
  * ```
  */
 export function readyLine(result: WaitResult): string {

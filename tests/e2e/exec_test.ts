@@ -67,6 +67,7 @@ Deno.test(
       "--port",
       String(server.port),
       "--json",
+      "--no-stream",
       "--cmd",
       "echo hi",
     ]);
