@@ -388,3 +388,74 @@ export async function relayCases(
     for (const server of running.values()) await stopServer(server);
   }
 }
+
+/** Bytes the streamed exec case sends through `cat`: 256 MiB. */
+const STREAMED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Streamed exec: 256 MiB of stdin through `sockit exec client --stdin --
+ * cat` (both ways streamed) against the same bytes through a direct pipe
+ * into `cat`, in MB/s.
+ */
+export async function streamedExecCase(rounds: number): Promise<CaseResult> {
+  const server = await startServer([
+    ...sockitArgv(),
+    "exec",
+    "server",
+    "--port",
+    "0",
+    "--quiet",
+    "--max-output",
+    "1GiB",
+  ]);
+  const quote = (w: string) => `'${w.replaceAll("'", `'\\''`)}'`;
+  const client = [
+    ...sockitArgv(),
+    "exec",
+    "client",
+    "--port",
+    String(server.port),
+    "--stdin",
+    "--",
+    "cat",
+  ]
+    .map(quote).join(" ");
+  const pipelines: Record<string, string> = {
+    "sockit exec --stdin -- cat, streamed":
+      `head -c ${STREAMED_BYTES} /dev/zero | ${client} | wc -c`,
+    "a direct pipe into cat":
+      `head -c ${STREAMED_BYTES} /dev/zero | cat | wc -c`,
+  };
+  const samples = new Map<string, number[]>();
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, pipeline] of Object.entries(pipelines)) {
+        const started = performance.now();
+        const r = await run("sh", ["-c", pipeline]);
+        const seconds = (performance.now() - started) / 1000;
+        if (Number(r.stdout.trim()) !== STREAMED_BYTES) {
+          throw new Error(
+            `${name}: ${r.stdout.trim()} bytes came out: ${r.stderr}`,
+          );
+        }
+        const mbps = STREAMED_BYTES / 1e6 / seconds;
+        samples.set(name, [...(samples.get(name) ?? []), mbps]);
+        console.log(`  streamed exec | ${name}: ${mbps.toFixed(0)} MB/s`);
+      }
+    }
+  } finally {
+    await stopServer(server);
+  }
+  return {
+    title: "Streamed exec: 256 MiB through `cat` (MB/s)",
+    unit: "MB/s",
+    rows: [...samples].map(([server, list]) => ({
+      server,
+      value: median(list),
+      p50_us: 0,
+      p99_us: 0,
+      losses: 0,
+      errors: 0,
+    })),
+  };
+}

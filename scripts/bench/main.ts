@@ -25,6 +25,7 @@ import {
   relayCases,
   runCase,
   startupCase,
+  streamedExecCase,
   withServers,
 } from "./cases.ts";
 import { peersFor } from "./peers.ts";
@@ -97,6 +98,7 @@ async function main(): Promise<number> {
   const relay = await relayCases(seconds, rounds);
   console.log("== exec");
   const exec = await execCase(seconds, rounds);
+  const streamed = await streamedExecCase(rounds);
   console.log("== memory, idle connections, start-up");
   const memory = await memoryCase();
   const idle = await idleCase();
@@ -106,6 +108,7 @@ async function main(): Promise<number> {
     udpCase,
     relay,
     exec,
+    streamed,
     memory,
     idle,
     startup,

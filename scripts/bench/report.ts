@@ -84,6 +84,7 @@ export async function renderReport(r: {
   udpCase: CaseResult;
   relay: CaseResult[];
   exec: CaseResult;
+  streamed: CaseResult;
   memory: { at100k: number; at1m: number; requests: number };
   idle: { perConnKiB: number; before: number; after: number; held: number };
   startup: { sockit: number; empty: number };
@@ -230,6 +231,7 @@ export async function renderReport(r: {
     caseTable(r.udpCase),
     ...r.relay.map(caseTable),
     caseTable(r.exec),
+    caseTable(r.streamed),
     "### Memory, idle connections, start-up",
     "",
     `- RSS of a fresh tcp-echo server: ${
