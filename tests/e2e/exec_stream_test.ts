@@ -387,3 +387,69 @@ for _ in range(3):
     assert.deepEqual(withStdin.lines.map((l) => l.text), ["SENT WHOLE"]);
   },
 );
+
+Deno.test(
+  "exec stream: the time limit, --max-output and the background-process rule hold as for one reply",
+  NEEDS,
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await using server = await ServerProcess.start([
+        "exec",
+        "server",
+        ":0",
+        "--max-output",
+        "1KiB",
+      ]);
+      const slow = execClient(server.port, [
+        "--json",
+        "--timeout",
+        "1",
+        "--",
+        "sh",
+        "-c",
+        "echo started; sleep 30",
+      ]);
+      await slow.child.stdin.close();
+      const slowEnd = await slow.done();
+      assert.equal(slowEnd.code, 124, slowEnd.stderr);
+      const slowObjects = slow.lines.map((l) => JSON.parse(l.text));
+      assert.equal(slowObjects[0].data, "started\n");
+      assert.equal(slowObjects.at(-1).timed_out, true);
+
+      const big = execClient(server.port, ["--json", "--", "yes"]);
+      await big.child.stdin.close();
+      await big.done();
+      const objects = big.lines.map((l) => JSON.parse(l.text));
+      const sent = objects.filter((o) => o.type === "stdout").reduce(
+        (n, o) => n + o.data.length,
+        0,
+      );
+      assert.equal(sent, 1024);
+      assert.equal(objects.at(-1).truncated, true);
+      assert.equal(objects.at(-1).stdout_size, 1024);
+
+      const left = execClient(server.port, [
+        "--",
+        "sh",
+        "-c",
+        `sleep 30 & echo $! > ${dir}/bg; echo done`,
+      ]);
+      await left.child.stdin.close();
+      const leftEnd = await left.done();
+      assert.equal(leftEnd.code, 0, leftEnd.stderr);
+      assert.deepEqual(left.lines.map((l) => l.text), ["done"]);
+      const bg = Number((await Deno.readTextFile(`${dir}/bg`)).trim());
+      await waitUntil(
+        async () =>
+          !(await Deno.stat(`/proc/${bg}`).then(() => true, () => false)) ||
+          (await Deno.readTextFile(`/proc/${bg}/stat`)).split(") ")[1]!
+            .startsWith("Z"),
+        10_000,
+        "the background sleep to be killed",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
