@@ -120,3 +120,26 @@ export class OutputClosed extends SockitError {
     super("stdout was closed", { exitCode: EXIT_OUTPUT_CLOSED });
   }
 }
+
+/**
+ * A raw value an option does not accept; `why` ends the usage error,
+ * e.g. `use a port from 0 to 65535`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { InvalidValue } from "./errors.ts";
+ * assert.ok(new InvalidValue("use a port").why === "use a port");
+ * ```
+ */
+export class InvalidValue extends Error {
+  override name = "InvalidValue";
+  /** What a valid value looks like. */
+  readonly why: string;
+
+  /** Creates the error; `why` is shown after the bad value. */
+  constructor(why: string) {
+    super(why);
+    this.why = why;
+  }
+}

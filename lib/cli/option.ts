@@ -8,6 +8,9 @@
  */
 
 import { formatSize, parseSize } from "../io/units.ts";
+import { InvalidValue } from "./errors.ts";
+
+export { InvalidValue };
 
 /**
  * One option. `T` is the value's type; `D` says whether it always has a
@@ -62,29 +65,6 @@ export type Values<O extends OptionMap> = {
     : O[K] extends Option<infer T, false> ? T | undefined
     : never;
 };
-
-/**
- * A raw value an option does not accept; `why` ends the usage error,
- * e.g. `use a port from 0 to 65535`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { InvalidValue } from "./option.ts";
- * assert.ok(new InvalidValue("use a port").why === "use a port");
- * ```
- */
-export class InvalidValue extends Error {
-  override name = "InvalidValue";
-  /** What a valid value looks like. */
-  readonly why: string;
-
-  /** Creates the error; `why` is shown after the bad value. */
-  constructor(why: string) {
-    super(why);
-    this.why = why;
-  }
-}
 
 /** What every builder takes. */
 export interface OptionText {

@@ -125,9 +125,9 @@ export function execTraceDecoder(): (chunk: Uint8Array) => TraceNote[] {
   }
 }
 
-/** The body's size a header announces: a request's stdin, a reply's output. */
+/** The body's size a header announces: a request's stdin, a reply's output, a streamed chunk. */
 function bodySize(header: Record<string, unknown>): number {
-  for (const field of ["stdin_size", "total_size"]) {
+  for (const field of ["stdin_size", "total_size", "size"]) {
     const value = header[field];
     if (typeof value === "number" && Number.isSafeInteger(value) && value > 0) {
       return value;

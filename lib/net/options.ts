@@ -10,16 +10,11 @@
  */
 
 import type { PositionalAddress } from "../cli/command.ts";
+import { PEER_OPTIONS, peerRuleFrom } from "./peer_options.ts";
+
+export { PEER_OPTIONS, peerRuleFrom };
 import { UsageError } from "../cli/errors.ts";
-import {
-  choice,
-  count,
-  duration,
-  flag,
-  port,
-  text,
-  texts,
-} from "../cli/option.ts";
+import { choice, count, duration, flag, port, text } from "../cli/option.ts";
 import { Logger } from "../io/log.ts";
 import { MAX_QUEUED_LOG_BYTES } from "../io/log_queue.ts";
 import { formatSize } from "../io/units.ts";
@@ -29,7 +24,6 @@ import {
   DEFAULT_MAX_CONNS,
 } from "./accept_loop.ts";
 import { type Endpoint, parseAddress } from "./address.ts";
-import { parseCidr, type PeerRule } from "./cidr.ts";
 import { TRACE_OPTIONS } from "./trace_options.ts";
 
 /** The host servers bind and clients reach unless told otherwise. */
@@ -116,46 +110,6 @@ export const GRACE_OPTIONS = {
     default: DEFAULT_GRACE_MS,
   }),
 };
-
-function cidrProblem(raw: string): string | null {
-  return parseCidr(raw)
-    ? null
-    : "give an address or a CIDR range, e.g. 127.0.0.0/8 or ::1";
-}
-
-/** Who may reach a server: `--allow-from` and `--deny-from`, each repeatable. */
-export const PEER_OPTIONS = {
-  allowFrom: texts({
-    help:
-      "Take connections and datagrams only from this address or CIDR range; others are closed or dropped at once",
-    value: "CIDR",
-    check: cidrProblem,
-  }),
-  denyFrom: texts({
-    help: "Refuse connections and datagrams from this address or CIDR range",
-    value: "CIDR",
-    check: cidrProblem,
-  }),
-};
-
-/**
- * The rule `--allow-from` and `--deny-from` make.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { peerRuleFrom } from "./options.ts";
- * assert.ok(peerRuleFrom({ allowFrom: ["127.0.0.0/8"], denyFrom: [] }).allow.length === 1);
- * ```
- */
-export function peerRuleFrom(
-  values: { allowFrom: string[]; denyFrom: string[] },
-): PeerRule {
-  return {
-    allow: values.allowFrom.map((text) => parseCidr(text)!),
-    deny: values.denyFrom.map((text) => parseCidr(text)!),
-  };
-}
 
 /**
  * Options every stream server has: where to listen, logging, shutdown grace.

@@ -49,9 +49,17 @@ function execClient(port: number, args: string[]) {
   };
 }
 
-function rssKiB(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(status.match(/VmRSS:\s+(\d+)/)?.[1]);
+/** `ps -o FIELD= -p PID`: a process's RSS in KiB, its state; `""` once gone. */
+async function ps(field: "rss" | "stat", pid: number): Promise<string> {
+  const out = await new Deno.Command("ps", {
+    args: ["-o", `${field}=`, "-p", String(pid)],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+async function rssKiB(pid: number): Promise<number> {
+  return Number(await ps("rss", pid));
 }
 
 Deno.test(
@@ -166,12 +174,15 @@ Deno.test(
       "1GiB",
       "--quiet",
     ]);
-    const before = rssKiB(server.pid);
+    const before = await rssKiB(server.pid);
     let peak = before;
-    const sampler = setInterval(
-      () => peak = Math.max(peak, rssKiB(server.pid)),
-      50,
-    );
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak = Math.max(peak, await rssKiB(server.pid));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
     try {
       const [program, ...base] = sockitArgv();
       const child = new Deno.Command(program!, {
@@ -211,7 +222,8 @@ Deno.test(
       assert.equal(bytes, total * block.length);
       assert.equal(got.digest("hex"), sent.digest("hex"));
     } finally {
-      clearInterval(sampler);
+      sampling = false;
+      await sampler;
     }
     assert.ok(
       peak - before < 96 * 1024,
@@ -244,18 +256,15 @@ Deno.test(
       );
       const pgid = await readPidFile(`${dir}/pid`);
       await readExactly(conn, 4); // The first frame has begun: output flows. Now stop reading.
-      const before = rssKiB(server.pid);
+      const before = await rssKiB(server.pid);
       // yes blocks writing to its full pipe once the socket buffers are
       // full: asleep (S) at three looks in a row, 50 ms apart.
       let asleep = 0;
       let stalledAt = -1;
       await waitUntil(
         async () => {
-          const stat = await Deno.readTextFile(`/proc/${pgid}/stat`).catch(
-            () => "",
-          );
-          asleep = stat.split(") ")[1]?.startsWith("S") ? asleep + 1 : 0;
-          stalledAt = rssKiB(server.pid);
+          asleep = (await ps("stat", pgid)).startsWith("S") ? asleep + 1 : 0;
+          stalledAt = await rssKiB(server.pid);
           return asleep >= 3;
         },
         15_000,
@@ -441,10 +450,7 @@ Deno.test(
       assert.deepEqual(left.lines.map((l) => l.text), ["done"]);
       const bg = Number((await Deno.readTextFile(`${dir}/bg`)).trim());
       await waitUntil(
-        async () =>
-          !(await Deno.stat(`/proc/${bg}`).then(() => true, () => false)) ||
-          (await Deno.readTextFile(`/proc/${bg}/stat`)).split(") ")[1]!
-            .startsWith("Z"),
+        async () => ["", "Z"].includes((await ps("stat", bg)).slice(0, 1)),
         10_000,
         "the background sleep to be killed",
       );
