@@ -16,8 +16,8 @@ import {
   listenOptions,
   logOptions,
   PEER_OPTIONS,
+  streamOrDatagramAddress,
 } from "../net/options.ts";
-import { parseAddress } from "../net/address.ts";
 import { runDatagramServer, runStreamServer } from "../net/serve_command.ts";
 import {
   DEFAULT_MAX_BYTES,
@@ -30,22 +30,7 @@ import {
 
 const listen = defineCommand({
   summary: "print what each client sends, or keep it in files",
-  address: {
-    replaces: ["host", "port", "unix"],
-    parse(word) {
-      const endpoint = parseAddress(word, {
-        bare: "tcp",
-        schemes: ["tcp", "udp", "unix"],
-        minPort: 0,
-      });
-      if (endpoint.transport === "unix") return { unix: endpoint.path };
-      return {
-        host: endpoint.hostname,
-        port: endpoint.port,
-        ...(endpoint.transport === "udp" ? { udp: true } : {}),
-      };
-    },
-  },
+  address: streamOrDatagramAddress(),
   usage: "[ADDRESS] [--udp] [--once] [--output DIR] [--reply TEXT] [options]",
   options: {
     ...listenOptions(0),

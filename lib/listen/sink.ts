@@ -20,6 +20,7 @@ import {
 import { formatAddr } from "../net/address.ts";
 import type { PeerRule } from "../net/cidr.ts";
 import { turnedAway } from "../net/peer_gate.ts";
+import { nextDatagram } from "../net/udp_socket.ts";
 
 /** Bytes kept from one connection by default: 64 MiB. */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
@@ -139,17 +140,13 @@ export async function listenDatagrams(
   const close = () => closeQuietly(socket);
   options.signal.addEventListener("abort", close, { once: true });
   try {
-    while (!options.signal.aborted) {
-      let datagram: [Uint8Array, Deno.Addr];
-      try {
-        datagram = await socket.receive();
-      } catch (err) {
-        if (options.signal.aborted || err instanceof Deno.errors.BadResource) {
-          return;
-        }
-        options.logger.warn("receive-failed", { error: errorMessage(err) });
-        continue;
-      }
+    while (true) {
+      const datagram = await nextDatagram(
+        socket,
+        options.signal,
+        options.logger,
+      );
+      if (datagram === null) return;
       const [data, from] = datagram;
       const peer = formatAddr(from);
       if (turnedAway(from, options.peers, options.logger)) continue;

@@ -357,3 +357,34 @@ export function positionalAddress(
     },
   };
 }
+
+/**
+ * The positional address of a server that takes streams or, with `--udp`,
+ * datagrams (`listen`, `relay`): `tcp://` or a bare `HOST:PORT`, `unix:PATH`,
+ * or `udp://HOST:PORT`, which also sets `--udp`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { streamOrDatagramAddress } from "./options.ts";
+ * assert.deepEqual(streamOrDatagramAddress().parse("udp://127.0.0.1:0"), { host: "127.0.0.1", port: 0, udp: true });
+ * ```
+ */
+export function streamOrDatagramAddress(): PositionalAddress {
+  return {
+    replaces: ["host", "port", "unix"],
+    parse(word) {
+      const endpoint = parseAddress(word, {
+        bare: "tcp",
+        schemes: ["tcp", "udp", "unix"],
+        minPort: 0,
+      });
+      if (endpoint.transport === "unix") return { unix: endpoint.path };
+      return {
+        host: endpoint.hostname,
+        port: endpoint.port,
+        ...(endpoint.transport === "udp" ? { udp: true } : {}),
+      };
+    },
+  };
+}

@@ -11,7 +11,8 @@ import { traceDatagrams, type Tracer } from "./trace.ts";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { type Endpoint, formatEndpoint } from "./address.ts";
-import { SockitError } from "../cli/errors.ts";
+import { errorMessage, SockitError } from "../cli/errors.ts";
+import type { Logger } from "../io/log.ts";
 import { closeQuietly } from "../io/streams.ts";
 import { describeOsError } from "./os_error.ts";
 
@@ -157,4 +158,36 @@ function openOrExplain(
       { cause: err },
     );
   }
+}
+
+/**
+ * The next datagram on `socket`, or `null` once `signal` has aborted or the
+ * socket is closed; any other receive error is logged (`receive-failed`)
+ * and receiving goes on, so no sender can stop a server.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nextDatagram } from "./udp_socket.ts";
+ * import { Logger } from "../io/log.ts";
+ * const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+ * socket.close();
+ * const logger = new Logger({ service: "doc", sink: () => {} });
+ * assert.equal(await nextDatagram(socket, new AbortController().signal, logger), null);
+ * ```
+ */
+export async function nextDatagram(
+  socket: Deno.DatagramConn,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<[Uint8Array, Deno.Addr] | null> {
+  while (!signal.aborted) {
+    try {
+      return await socket.receive();
+    } catch (err) {
+      if (signal.aborted || err instanceof Deno.errors.BadResource) break;
+      logger.warn("receive-failed", { error: errorMessage(err) });
+    }
+  }
+  return null;
 }

@@ -18,6 +18,7 @@ import {
   acceptLoopFrom,
   connectionLimitOptions,
   serverOptions,
+  streamOrDatagramAddress,
 } from "../net/options.ts";
 import { runDatagramServer, runStreamServer } from "../net/serve_command.ts";
 import { serveConnections } from "../net/accept_loop.ts";
@@ -29,6 +30,7 @@ import { appliesTo } from "./faults.ts";
 import {
   datagramFaultsFrom,
   FAULT_OPTIONS,
+  faultSummary,
   streamFaultsFrom,
   TARGET_TLS_OPTIONS,
   targetTlsFrom,
@@ -41,22 +43,7 @@ export const RELAY_CONNECT_TIMEOUT_MS = 10_000;
 const server = defineCommand({
   role: "server",
   summary: "forward each connection to --to, with faults on demand",
-  address: {
-    replaces: ["host", "port", "unix"],
-    parse(word) {
-      const endpoint = parseAddress(word, {
-        bare: "tcp",
-        schemes: ["tcp", "udp", "unix"],
-        minPort: 0,
-      });
-      if (endpoint.transport === "unix") return { unix: endpoint.path };
-      return {
-        host: endpoint.hostname,
-        port: endpoint.port,
-        ...(endpoint.transport === "udp" ? { udp: true } : {}),
-      };
-    },
-  },
+  address: streamOrDatagramAddress(),
   usage: "[ADDRESS] --to TARGET [--udp] [faults] [options]",
   options: {
     ...serverOptions(0),
@@ -104,8 +91,9 @@ const server = defineCommand({
       appliesTo(values.faults, direction);
     const announce = {
       to: formatEndpoint(target),
+      applied: faultSummary(values),
+      faults_on: values.faults,
       seed,
-      faults: values.faults,
     };
     if (udp) {
       const faults = datagramFaultsFrom(values);
@@ -179,7 +167,7 @@ export const RELAY: Service = {
   notes: [
     "Each connection to the relay gets its own connection to --to; bytes go both ways as they\n" +
     "come, a half-close is carried through, and nothing is read from one side before what was\n" +
-    "read is written to the other (64 KiB a direction; --coalesce holds up to 1 MiB). Faults\n" +
+    "read is written to the other (64 KiB a direction, up to 1 MiB while reads fill it). Faults\n" +
     "are off unless given and apply to --faults upstream, downstream or both. --chunk 1 sends\n" +
     "one byte a write; --coalesce 50 joins what arrives within 50 ms into one write: together\n" +
     "they show that TCP keeps no message boundaries. --cut-after closes both ends cleanly,\n" +

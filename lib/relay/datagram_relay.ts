@@ -16,6 +16,7 @@ import { Deadline } from "../io/timers.ts";
 import { formatAddr } from "../net/address.ts";
 import type { PeerRule } from "../net/cidr.ts";
 import { turnedAway } from "../net/peer_gate.ts";
+import { nextDatagram } from "../net/udp_socket.ts";
 import { type DatagramFaults, delayMs } from "./faults.ts";
 
 /** How long a datagram held back by `--reorder` waits for one to pass it: 100 ms. */
@@ -156,17 +157,13 @@ export async function relayDatagrams(
     Math.min(options.idleMs, 10_000),
   );
   try {
-    while (!options.signal.aborted) {
-      let datagram: [Uint8Array, Deno.Addr];
-      try {
-        datagram = await socket.receive();
-      } catch (err) {
-        if (options.signal.aborted || err instanceof Deno.errors.BadResource) {
-          break;
-        }
-        options.logger.warn("receive-failed", { error: errorMessage(err) });
-        continue;
-      }
+    while (true) {
+      const datagram = await nextDatagram(
+        socket,
+        options.signal,
+        options.logger,
+      );
+      if (datagram === null) break;
       const [data, from] = datagram;
       if (turnedAway(from, options.peers, options.logger)) continue;
       const entry = clients.get(formatAddr(from)) ??

@@ -131,6 +131,33 @@ export const FAULT_OPTIONS = {
 };
 
 /**
+ * The faults given, as the command line gave them, for the relay's first
+ * log line: `--chunk 1 --delay 5`, or `none`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { faultSummary } from "./fault_options.ts";
+ * assert.equal(faultSummary({ chunk: "1", refuse: 0, seed: "7" }), "--chunk 1");
+ * ```
+ */
+export function faultSummary(
+  values: Partial<
+    Record<keyof typeof FAULT_OPTIONS, string | number | undefined>
+  >,
+): string {
+  const given = Object.entries(values).filter(([key, value]) =>
+    key in FAULT_OPTIONS && key !== "seed" && value !== undefined &&
+    value !== 0
+  );
+  return given.length === 0
+    ? "none"
+    : given.map(([key, value]) =>
+      `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${value}`
+    ).join(" ");
+}
+
+/**
  * A stream direction's faults from the values, or `undefined` when none.
  *
  * @example
@@ -212,7 +239,7 @@ export const TARGET_TLS_OPTIONS = {
     value: "SHA256",
   }),
   tlsInsecure: flag({
-    help: `Check no target certificate (prints a warning) ${IMPLIES_TO_TLS}`,
+    help: `Check no target certificate, with a warning ${IMPLIES_TO_TLS}`,
     conflicts: {
       tlsCa: "Option --tls-insecure checks nothing: drop it, or drop --tls-ca",
       tlsPin:

@@ -459,3 +459,49 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "exec stream: tar c | sockit exec client --stdin -- tar x copies a tree through the stream",
+  NEEDS,
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.mkdir(`${dir}/src/sub`, { recursive: true });
+      await Deno.mkdir(`${dir}/dst`);
+      await Deno.writeFile(
+        `${dir}/src/big.bin`,
+        randomPayload(3 * 1024 * 1024),
+      );
+      await Deno.writeTextFile(`${dir}/src/sub/note.txt`, "kept\n");
+      await using server = await ServerProcess.start([
+        "exec",
+        "server",
+        ":0",
+        "--quiet",
+      ]);
+      const client = sockitArgv().map((w) => `'${w.replaceAll("'", `'\\''`)}'`)
+        .join(" ");
+      const out = await new Deno.Command("sh", {
+        args: [
+          "-c",
+          `tar c -C ${dir}/src . | ${client} exec client :${server.port} --stdin -- tar x -C ${dir}/dst`,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 0, decode(out.stderr));
+      const hash = async (path: string) =>
+        createHash("sha256").update(await Deno.readFile(path)).digest("hex");
+      assert.equal(
+        await hash(`${dir}/dst/big.bin`),
+        await hash(`${dir}/src/big.bin`),
+      );
+      assert.equal(
+        await Deno.readTextFile(`${dir}/dst/sub/note.txt`),
+        "kept\n",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
