@@ -1,9 +1,26 @@
 import assert from "node:assert/strict";
 import { requires } from "../_platform.ts";
 import { runSockit, ServerProcess } from "../_sockit.ts";
-import { issueClientCert, makeTestPki } from "../_tls.ts";
+import { issueClientCert, makeTestPki, type TestPki } from "../_tls.ts";
 
 const NEEDS = requires("openssl");
+
+/** An exec server with TLS that lets in only clients the test CA signed, running echo. */
+function startMtlsExec(pki: TestPki): Promise<ServerProcess> {
+  return ServerProcess.start([
+    "exec",
+    "server",
+    ":0",
+    "--tls-cert",
+    pki.good.cert,
+    "--tls-key",
+    pki.good.key,
+    "--tls-client-ca",
+    pki.caFile,
+    "--allow",
+    "echo",
+  ]);
+}
 
 Deno.test(
   "mtls: exec --tls-client-ca lets in a client with a certificate its CA signed, names it in the log, and turns away the rest",
@@ -12,19 +29,7 @@ Deno.test(
     await using pki = await makeTestPki();
     const alice = await issueClientCert(pki, "alice", "ca");
     const stranger = await issueClientCert(pki, "stranger", "other-ca");
-    await using server = await ServerProcess.start([
-      "exec",
-      "server",
-      ":0",
-      "--tls-cert",
-      pki.good.cert,
-      "--tls-key",
-      pki.good.key,
-      "--tls-client-ca",
-      pki.caFile,
-      "--allow",
-      "echo",
-    ]);
+    await using server = await startMtlsExec(pki);
     assert.match(server.address, /^tls:\/\//);
     const client = (...extra: string[]) =>
       runSockit([
@@ -81,19 +86,7 @@ Deno.test(
   async () => {
     await using pki = await makeTestPki();
     const alice = await issueClientCert(pki, "alice", "ca");
-    await using server = await ServerProcess.start([
-      "exec",
-      "server",
-      ":0",
-      "--tls-cert",
-      pki.good.cert,
-      "--tls-key",
-      pki.good.key,
-      "--tls-client-ca",
-      pki.caFile,
-      "--allow",
-      "echo",
-    ]);
+    await using server = await startMtlsExec(pki);
     const out = await new Deno.Command("timeout", {
       args: [
         "15",

@@ -27,6 +27,25 @@ function startRelay(to: number | string, ...args: string[]) {
   ]);
 }
 
+/** sockit's echo server behind a relay with `args`; both stopped on disposal. */
+async function echoBehindRelay(...args: string[]) {
+  const echo = await ServerProcess.start(["tcp-echo", "server", ":0"]);
+  try {
+    const relay = await startRelay(echo.port, ...args);
+    return {
+      echo,
+      relay,
+      async [Symbol.asyncDispose]() {
+        await relay[Symbol.asyncDispose]();
+        await echo[Symbol.asyncDispose]();
+      },
+    };
+  } catch (err) {
+    await echo[Symbol.asyncDispose]();
+    throw err;
+  }
+}
+
 function connect(port: number): Promise<Deno.TcpConn> {
   return Deno.connect({ hostname: "127.0.0.1", port });
 }
@@ -129,9 +148,7 @@ Deno.test(
   "e2e: relay --chunk 1 hands a plain one-recv peer one byte; sockit's echo client copes, reading to its newline",
   requires("python3"),
   async () => {
-    await using echo = await ServerProcess.start(["tcp-echo", "server", ":0"]);
-    await using relay = await startRelay(
-      echo.port,
+    await using pair = await echoBehindRelay(
       "--chunk",
       "1",
       "--delay",
@@ -139,6 +156,7 @@ Deno.test(
       "--faults",
       "downstream",
     );
+    const { relay } = pair;
     const { stdout } = await runPython(`
 import socket
 s = socket.create_connection(("127.0.0.1", ${relay.port}))
@@ -220,14 +238,13 @@ Deno.test("e2e: relay --coalesce 50 joins two writes 10 ms apart into one read a
 });
 
 Deno.test("e2e: relay --delay holds each chunk at least that long", async () => {
-  await using echo = await ServerProcess.start(["tcp-echo", "server", ":0"]);
-  await using relay = await startRelay(
-    echo.port,
+  await using pair = await echoBehindRelay(
     "--delay",
     "150",
     "--faults",
     "upstream",
   );
+  const { relay } = pair;
   using conn = await connect(relay.port);
   const started = performance.now();
   await writeAll(conn, encode("ping\n"));
@@ -248,14 +265,13 @@ Deno.test("e2e: relay --rate paces the bytes: 60 KiB at 60 KiB/s take close to a
 });
 
 Deno.test("e2e: relay --cut-after closes both ends cleanly after exactly that many bytes", async () => {
-  await using echo = await ServerProcess.start(["tcp-echo", "server", ":0"]);
-  await using relay = await startRelay(
-    echo.port,
+  await using pair = await echoBehindRelay(
     "--cut-after",
     "10",
     "--faults",
     "downstream",
   );
+  const { relay } = pair;
   {
     using conn = await connect(relay.port);
     await writeAll(conn, encode("0123456789abcdefghij\n"));
@@ -265,14 +281,13 @@ Deno.test("e2e: relay --cut-after closes both ends cleanly after exactly that ma
 });
 
 Deno.test("e2e: relay --reset-after resets the client: its read fails with connection reset", async () => {
-  await using echo = await ServerProcess.start(["tcp-echo", "server", ":0"]);
-  await using relay = await startRelay(
-    echo.port,
+  await using pair = await echoBehindRelay(
     "--reset-after",
     "4",
     "--faults",
     "downstream",
   );
+  const { relay } = pair;
   using conn = await connect(relay.port);
   await writeAll(conn, encode("abcdefgh\n"));
   const got: number[] = [];
@@ -293,14 +308,13 @@ Deno.test("e2e: relay --reset-after resets the client: its read fails with conne
 });
 
 Deno.test("e2e: relay --stall-after forwards nothing more yet keeps the connection open", async () => {
-  await using echo = await ServerProcess.start(["tcp-echo", "server", ":0"]);
-  await using relay = await startRelay(
-    echo.port,
+  await using pair = await echoBehindRelay(
     "--stall-after",
     "5",
     "--faults",
     "upstream",
   );
+  const { relay } = pair;
   using conn = await connect(relay.port);
   await writeAll(conn, encode("hello world\n"));
   assert.equal(decode(await readExactly(conn, 5)), "hello");
@@ -318,8 +332,8 @@ Deno.test("e2e: relay --stall-after forwards nothing more yet keeps the connecti
 });
 
 Deno.test("e2e: relay --refuse 2 closes the first two connections at once; the third is relayed", async () => {
-  await using echo = await ServerProcess.start(["tcp-echo", "server", ":0"]);
-  await using relay = await startRelay(echo.port, "--refuse", "2");
+  await using pair = await echoBehindRelay("--refuse", "2");
+  const { relay } = pair;
   for (let i = 0; i < 2; i++) {
     using conn = await connect(relay.port);
     assert.equal((await readToEnd(conn)).length, 0);
@@ -407,13 +421,8 @@ Deno.test(
 );
 
 Deno.test("e2e: relay --trace shows the client's side and the target's side", async () => {
-  await using echo = await ServerProcess.start(["tcp-echo", "server", ":0"]);
-  await using relay = await startRelay(
-    echo.port,
-    "--trace",
-    "--coalesce",
-    "20",
-  );
+  await using pair = await echoBehindRelay("--trace", "--coalesce", "20");
+  const { echo, relay } = pair;
   const client = await runSockit([
     "tcp-echo",
     "client",
