@@ -141,7 +141,9 @@ export async function runCommand(
     // it moves; only pipes held open with nothing to read are given up.
     while (!drained && options.output) {
       drained = await settlesWithin(pumps, drainMs);
-      const idle = performance.now() - reading.lastRead >= drainMs;
+      // Past --max-output nothing more goes out: an escaped writer can't hold it open.
+      const idle = performance.now() - reading.lastRead >= drainMs ||
+        capture.truncated;
       if (!drained && idle && reading.writing === 0) break;
     }
     if (!drained) {

@@ -202,6 +202,7 @@ async function handleConnection(
         "busy",
         "The server is running as many commands as it may; try again later",
       );
+      if (read.request.stdinStream) return; // Its stdin frames may be on their way.
       continue;
     }
     logResult(

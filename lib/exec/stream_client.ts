@@ -9,6 +9,7 @@
 
 import { type ByteReader, writeAll } from "../io/streams.ts";
 import type { FrameConnection } from "./connection.ts";
+import { FrameError } from "./frame.ts";
 import type { ExecResult } from "./protocol.ts";
 import {
   chunkHeader,
@@ -73,7 +74,10 @@ export async function readStreamedReply(
   let header: Record<string, unknown> | null = first;
   while (header !== null) {
     const frame = parseStreamedFrame(header);
-    if (frame.kind === "single") return header === first ? "single" : "closed";
+    if (frame.kind === "single") {
+      if (header === first) return "single";
+      throw new FrameError("A frame without a type inside a streamed reply");
+    }
     if (frame.kind === "exit") return frame.result;
     await sink(frame.type, await frames.readBody(frame.size));
     header = await frames.readHeader();
