@@ -11,6 +11,7 @@
 
 import { Deadline, whenAborted } from "../lib/io/timers.ts";
 import { RUNTIME_FLAGS } from "./compile.ts";
+import { quoteWord } from "../lib/exec/shell_words.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -41,6 +42,20 @@ export function sockitArgv(): string[] {
     ...RUNTIME_FLAGS,
     pathOf(new URL("main.ts", ROOT)),
   ];
+}
+
+/**
+ * {@linkcode sockitArgv} as a command line for `/bin/sh`, each word quoted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sockitCommandLine } from "./sockit_process.ts";
+ * assert.ok(sockitCommandLine().length > 0);
+ * ```
+ */
+export function sockitCommandLine(): string {
+  return sockitArgv().map(quoteWord).join(" ");
 }
 
 /** Waits for `promise` at most `ms`; rejects naming `what` after that. */

@@ -6,10 +6,14 @@
  * @module
  */
 
-import { sockitArgv } from "../scripts/sockit_process.ts";
+import { sockitArgv, sockitCommandLine } from "../scripts/sockit_process.ts";
 import { withTimeout } from "./_helpers.ts";
 
-export { ServerProcess, sockitArgv } from "../scripts/sockit_process.ts";
+export {
+  ServerProcess,
+  sockitArgv,
+  sockitCommandLine,
+} from "../scripts/sockit_process.ts";
 
 /** What a finished sockit run printed, and its exit code. */
 export interface RunResult {
@@ -147,4 +151,16 @@ export class PipedProcess implements AsyncDisposable {
     await this.child.status;
     await Promise.all(this.#pumps);
   }
+}
+
+/**
+ * Writes `DIR/sockit`, a shell wrapper that runs sockit as the tests do, so
+ * a shell line that says `sockit ...` runs it with `DIR` on PATH.
+ */
+export async function writeSockitWrapper(dir: string): Promise<void> {
+  await Deno.writeTextFile(
+    `${dir}/sockit`,
+    `#!/bin/sh\nexec ${sockitCommandLine()} "$@"\n`,
+    { mode: 0o755 },
+  );
 }

@@ -8,6 +8,7 @@
 
 // deno-lint-ignore-file no-console -- progress goes to stdout.
 
+import { quoteWord } from "../../lib/exec/shell_words.ts";
 import { type ServerProcess, sockitArgv } from "../sockit_process.ts";
 import { type Peer, startSocatTo } from "./peers.ts";
 import {
@@ -408,7 +409,6 @@ export async function streamedExecCase(rounds: number): Promise<CaseResult> {
     "--max-output",
     "1GiB",
   ]);
-  const quote = (w: string) => `'${w.replaceAll("'", `'\\''`)}'`;
   const client = [
     ...sockitArgv(),
     "exec",
@@ -418,8 +418,7 @@ export async function streamedExecCase(rounds: number): Promise<CaseResult> {
     "--stdin",
     "--",
     "cat",
-  ]
-    .map(quote).join(" ");
+  ].map(quoteWord).join(" ");
   const pipelines: Record<string, string> = {
     "sockit exec --stdin -- cat, streamed":
       `head -c ${STREAMED_BYTES} /dev/zero | ${client} | wc -c`,

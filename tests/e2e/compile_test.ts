@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { quoteWord } from "../../lib/exec/shell_words.ts";
 import { createHash } from "node:crypto";
 import {
   checksumLine,
@@ -208,13 +209,12 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     try {
       const wrapper = `${dir}/sockit`;
-      const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
       const command = [
         Deno.execPath(),
         "run",
         ...RUNTIME_FLAGS,
         pathOf(new URL("main.ts", root)),
-      ].map(quote).join(" ");
+      ].map(quoteWord).join(" ");
       await Deno.writeTextFile(wrapper, `#!/bin/sh\nexec ${command} "$@"\n`, {
         mode: 0o755,
       });

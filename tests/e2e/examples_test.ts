@@ -19,7 +19,7 @@
  */
 import assert from "node:assert/strict";
 import { requires } from "../_platform.ts";
-import { ServerProcess, sockitArgv } from "../_sockit.ts";
+import { ServerProcess, writeSockitWrapper } from "../_sockit.ts";
 import { withTimeout } from "../_helpers.ts";
 import { parseCommandLine } from "../../lib/cli/parse.ts";
 import { SERVICES } from "../../lib/services.ts";
@@ -254,13 +254,7 @@ Deno.test({
         const tmp = await Deno.makeTempDir();
         const bin = `${tmp}/bin`;
         await Deno.mkdir(bin);
-        const argv = sockitArgv().map((w) => `'${w.replaceAll("'", `'\\''`)}'`)
-          .join(" ");
-        await Deno.writeTextFile(
-          `${bin}/sockit`,
-          `#!/bin/sh\nexec ${argv} "$@"\n`,
-          { mode: 0o755 },
-        );
+        await writeSockitWrapper(bin);
         const block: Block = {
           tmp,
           servers: new Map(),

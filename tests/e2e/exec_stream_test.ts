@@ -9,7 +9,7 @@ import {
   withTimeout,
 } from "../_helpers.ts";
 import { frame, groupAlive, readPidFile } from "../_exec.ts";
-import { ServerProcess, sockitArgv } from "../_sockit.ts";
+import { ServerProcess, sockitArgv, sockitCommandLine } from "../_sockit.ts";
 import { writeAll } from "../../lib/io/streams.ts";
 
 const NEEDS = requires("posix", "ps");
@@ -479,8 +479,7 @@ Deno.test(
         ":0",
         "--quiet",
       ]);
-      const client = sockitArgv().map((w) => `'${w.replaceAll("'", `'\\''`)}'`)
-        .join(" ");
+      const client = sockitCommandLine();
       const out = await new Deno.Command("sh", {
         args: [
           "-c",

@@ -8,7 +8,7 @@ import {
   withTimeout,
 } from "../_helpers.ts";
 import { requires } from "../_platform.ts";
-import { ServerProcess, sockitArgv } from "../_sockit.ts";
+import { ServerProcess, sockitArgv, sockitCommandLine } from "../_sockit.ts";
 
 const LINUX = requires("linux", "ps");
 
@@ -199,8 +199,7 @@ Deno.test(
   "under ulimit -n 64, 200 clients: accept errors back off, the server recovers",
   LINUX,
   async () => {
-    const argv = sockitArgv().map((w) => `'${w.replaceAll("'", `'\\''`)}'`)
-      .join(" ");
+    const argv = sockitCommandLine();
     const child = new Deno.Command("/bin/sh", {
       args: [
         "-c",

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { requires } from "../_platform.ts";
-import { sockitArgv } from "../_sockit.ts";
+import { writeSockitWrapper } from "../_sockit.ts";
 import { withTimeout } from "../_helpers.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -31,13 +31,7 @@ Deno.test(
     const dir = await Deno.makeTempDir();
     try {
       await Deno.mkdir(`${dir}/bin`);
-      const argv = sockitArgv().map((w) => `'${w.replaceAll("'", `'\\''`)}'`)
-        .join(" ");
-      await Deno.writeTextFile(
-        `${dir}/bin/sockit`,
-        `#!/bin/sh\nexec ${argv} "$@"\n`,
-        { mode: 0o755 },
-      );
+      await writeSockitWrapper(`${dir}/bin`);
       const child = new Deno.Command("setsid", {
         args: ["bash", "-c", script],
         cwd: dir,
