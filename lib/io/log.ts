@@ -8,6 +8,7 @@
  */
 
 import { LineQueue } from "./log_queue.ts";
+import { writeAllSync } from "./streams.ts";
 
 /** A log line's fields. Values are written as they are; strings are quoted when needed. */
 export type LogFields = Record<string, string | number | boolean | null>;
@@ -22,14 +23,6 @@ export type LogSink = (line: string) => void;
 type Importance = "routine" | "important";
 
 const encoder = new TextEncoder();
-
-function writeAllSync(
-  file: { writeSync(p: Uint8Array): number },
-  bytes: Uint8Array,
-): void {
-  let done = 0;
-  while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
-}
 
 /** How long {@linkcode Logger.flush} waits for a slow stderr by default: 2 s. */
 export const LOG_FLUSH_MS = 2000;

@@ -46,6 +46,28 @@ export async function writeAll(
 }
 
 /**
+ * Writes all of `bytes` synchronously, looping over short writes: for a
+ * line that must be out before the next step (the ready line, a trace
+ * entry).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeAllSync } from "./streams.ts";
+ * const got: number[] = [];
+ * writeAllSync({ writeSync: (p) => { got.push(p[0]!); return 1; } }, new Uint8Array([1, 2]));
+ * assert.deepEqual(got, [1, 2]);
+ * ```
+ */
+export function writeAllSync(
+  file: { writeSync(p: Uint8Array): number },
+  bytes: Uint8Array,
+): void {
+  let done = 0;
+  while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+}
+
+/**
  * Copies `reader` to `writer` until EOF with one fixed buffer, so memory
  * stays bounded and a slow writer slows the reader (backpressure). Returns
  * the byte count.

@@ -8,6 +8,7 @@
 
 import { SockitError } from "../cli/errors.ts";
 import { choice, count, flag, text, type Values } from "../cli/option.ts";
+import { writeAllSync } from "../io/streams.ts";
 import { DEFAULT_TRACE_BYTES } from "../io/trace_entry.ts";
 import { describeOsError } from "./os_error.ts";
 import { type TraceDecoder, Tracer } from "./trace.ts";
@@ -67,11 +68,7 @@ export function tracerFrom(
   return new Tracer({
     format: values.traceFormat,
     maxBytes: values.traceBytes,
-    write: (text) => {
-      const bytes = encoder.encode(text);
-      let done = 0;
-      while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
-    },
+    write: (text) => writeAllSync(file, encoder.encode(text)),
     ...(decoder ? { decoder } : {}),
     ...(file === Deno.stderr ? {} : { close: () => file.close() }),
   });

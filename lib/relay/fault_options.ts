@@ -7,7 +7,7 @@
  */
 
 import { UsageError } from "../cli/errors.ts";
-import { count, flag, text, type Values } from "../cli/option.ts";
+import { count, flag, flagName, text, type Values } from "../cli/option.ts";
 import type { Endpoint } from "../net/address.ts";
 import type { ClientTls } from "../net/tls.ts";
 import { clientTlsFrom } from "../net/tls_options.ts";
@@ -152,9 +152,7 @@ export function faultSummary(
   );
   return given.length === 0
     ? "none"
-    : given.map(([key, value]) =>
-      `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${value}`
-    ).join(" ");
+    : given.map(([key, value]) => `--${flagName(key)} ${value}`).join(" ");
 }
 
 /**
