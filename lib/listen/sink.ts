@@ -19,8 +19,7 @@ import {
 } from "../net/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
 import type { PeerRule } from "../net/cidr.ts";
-import { turnedAway } from "../net/peer_gate.ts";
-import { nextDatagram } from "../net/udp_socket.ts";
+import { receiveDatagrams } from "../net/udp_socket.ts";
 
 /** Bytes kept from one connection by default: 64 MiB. */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
@@ -137,19 +136,9 @@ export async function listenDatagrams(
     string,
     { out: ByteWriter & { close(): void }; total: number }
   >();
-  const close = () => closeQuietly(socket);
-  options.signal.addEventListener("abort", close, { once: true });
   try {
-    while (true) {
-      const datagram = await nextDatagram(
-        socket,
-        options.signal,
-        options.logger,
-      );
-      if (datagram === null) return;
-      const [data, from] = datagram;
+    for await (const [data, from] of receiveDatagrams(socket, options)) {
       const peer = formatAddr(from);
-      if (turnedAway(from, options.peers, options.logger)) continue;
       options.logger.info("datagram", { peer, bytes: data.length });
       let sender = senders.get(peer);
       if (!sender) {
@@ -174,8 +163,7 @@ export async function listenDatagrams(
       if (options.once) return;
     }
   } finally {
-    options.signal.removeEventListener("abort", close);
-    close();
+    closeQuietly(socket);
     for (const { out } of senders.values()) out.close();
   }
 }

@@ -13,7 +13,10 @@ import { isIP } from "node:net";
 import { type Endpoint, formatEndpoint } from "./address.ts";
 import { errorMessage, SockitError } from "../cli/errors.ts";
 import type { Logger } from "../io/log.ts";
+import type { PeerRule } from "./cidr.ts";
+import { turnedAway } from "./peer_gate.ts";
 import { closeQuietly } from "../io/streams.ts";
+import { Backoff } from "../io/timers.ts";
 import { describeOsError } from "./os_error.ts";
 
 /** The largest UDP payload over IPv4: 65,507 bytes. */
@@ -161,33 +164,57 @@ function openOrExplain(
 }
 
 /**
- * The next datagram on `socket`, or `null` once `signal` has aborted or the
- * socket is closed; any other receive error is logged (`receive-failed`)
- * and receiving goes on, so no sender can stop a server.
+ * The datagrams `socket` receives from peers the rule lets in (a refused
+ * one is dropped and logged), until `signal` aborts, which closes the
+ * socket, or the socket is closed. Any other receive error is logged
+ * (`receive-failed`) and receiving goes on after a pause (5 ms, doubling to
+ * 1 s while errors last), so no sender can stop a server or make it spin.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { nextDatagram } from "./udp_socket.ts";
+ * import { receiveDatagrams } from "./udp_socket.ts";
  * import { Logger } from "../io/log.ts";
  * const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
- * socket.close();
+ * const stop = new AbortController();
+ * await socket.send(new Uint8Array([7]), socket.addr);
  * const logger = new Logger({ service: "doc", sink: () => {} });
- * assert.equal(await nextDatagram(socket, new AbortController().signal, logger), null);
+ * for await (const [data] of receiveDatagrams(socket, { signal: stop.signal, logger })) {
+ *   assert.equal(data[0], 7);
+ *   stop.abort();
+ * }
  * ```
  */
-export async function nextDatagram(
+export async function* receiveDatagrams(
   socket: Deno.DatagramConn,
-  signal: AbortSignal,
-  logger: Logger,
-): Promise<[Uint8Array, Deno.Addr] | null> {
-  while (!signal.aborted) {
-    try {
-      return await socket.receive();
-    } catch (err) {
-      if (signal.aborted || err instanceof Deno.errors.BadResource) break;
-      logger.warn("receive-failed", { error: errorMessage(err) });
+  options: {
+    signal: AbortSignal;
+    logger: Logger;
+    peers?: PeerRule | undefined;
+  },
+): AsyncGenerator<[Uint8Array, Deno.Addr]> {
+  const { signal, logger } = options;
+  const close = () => closeQuietly(socket);
+  signal.addEventListener("abort", close, { once: true });
+  const backoff = new Backoff(5, 1000);
+  try {
+    while (!signal.aborted) {
+      let datagram: [Uint8Array, Deno.Addr];
+      try {
+        datagram = await socket.receive();
+      } catch (err) {
+        if (signal.aborted || err instanceof Deno.errors.BadResource) return;
+        logger.warn("receive-failed", {
+          error: errorMessage(err),
+          retry_ms: backoff.nextMs,
+        });
+        await backoff.wait(signal);
+        continue;
+      }
+      backoff.reset();
+      if (!turnedAway(datagram[1], options.peers, logger)) yield datagram;
     }
+  } finally {
+    signal.removeEventListener("abort", close);
   }
-  return null;
 }

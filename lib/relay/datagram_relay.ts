@@ -15,8 +15,7 @@ import { closeQuietly } from "../io/streams.ts";
 import { Deadline } from "../io/timers.ts";
 import { formatAddr } from "../net/address.ts";
 import type { PeerRule } from "../net/cidr.ts";
-import { turnedAway } from "../net/peer_gate.ts";
-import { nextDatagram } from "../net/udp_socket.ts";
+import { receiveDatagrams } from "../net/udp_socket.ts";
 import { type DatagramFaults, delayMs } from "./faults.ts";
 
 /** How long a datagram held back by `--reorder` waits for one to pass it: 100 ms. */
@@ -150,22 +149,12 @@ export async function relayDatagrams(
   options: DatagramRelayOptions,
 ): Promise<void> {
   const clients = new Map<string, ClientEntry>();
-  const close = () => closeQuietly(socket);
-  options.signal.addEventListener("abort", close, { once: true });
   const sweep = setInterval(
     () => expire(clients, options),
     Math.min(options.idleMs, 10_000),
   );
   try {
-    while (true) {
-      const datagram = await nextDatagram(
-        socket,
-        options.signal,
-        options.logger,
-      );
-      if (datagram === null) break;
-      const [data, from] = datagram;
-      if (turnedAway(from, options.peers, options.logger)) continue;
+    for await (const [data, from] of receiveDatagrams(socket, options)) {
       const entry = clients.get(formatAddr(from)) ??
         await admit(socket, from, clients, options);
       if (!entry) continue;
@@ -175,8 +164,7 @@ export async function relayDatagrams(
     }
   } finally {
     clearInterval(sweep);
-    options.signal.removeEventListener("abort", close);
-    close();
+    closeQuietly(socket);
     const entries = [...clients.values()];
     for (const entry of entries) forget(entry, clients, options, "shutdown");
     await Promise.all(entries.map((e) => e.done));
