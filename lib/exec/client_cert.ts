@@ -6,7 +6,7 @@
 
 import type { Endpoint } from "../net/address.ts";
 import { listenNode } from "../net/node_listen.ts";
-import { loggerFrom } from "../net/options.ts";
+import type { Logger } from "../io/log.ts";
 import type { ServerTls } from "../net/tls.ts";
 
 /**
@@ -16,16 +16,14 @@ import type { ServerTls } from "../net/tls.ts";
  * @example
  * ```ts ignore
  * import { clientCertListener } from "./client_cert.ts";
- * const listen = clientCertListener(tls, caCerts, { logFormat: "text", quiet: false });
+ * const listen = clientCertListener(tls, caCerts);
  * ```
  */
 export function clientCertListener(
   tls: ServerTls,
   clientCa: string[],
-  values: { logFormat: "text" | "json"; quiet: boolean },
 ) {
-  const logger = loggerFrom(values, "exec");
-  return (at: Endpoint) =>
+  return (at: Endpoint, logger: Logger) =>
     listenNode(at, {
       cert: tls.cert,
       key: tls.key,

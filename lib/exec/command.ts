@@ -220,9 +220,7 @@ const server = defineCommand({
       values,
       endpoint,
       tls,
-      ...(tls && clientCa
-        ? { listen: clientCertListener(tls, clientCa, values) }
-        : {}),
+      ...(tls && clientCa ? { listen: clientCertListener(tls, clientCa) } : {}),
       unixMode: 0o600, // Only this user may ask for commands.
       traceDecoder: execTraceDecoder,
       serve: (listener, context) =>

@@ -68,8 +68,12 @@ export interface StreamServerRun<L extends Listening = Deno.Listener> {
   tls?: ServerTls | undefined;
   /** A unix socket's file mode, when it must be narrower than the umask gives. */
   unixMode?: number;
-  /** Binds the listener; `Deno.listen` (or TLS) through `listenOn` when absent. */
-  listen?: (endpoint: Endpoint) => Promise<L>;
+  /**
+   * Binds the listener; `Deno.listen` (or TLS) through `listenOn` when
+   * absent. Gets the server's logger, for what happens before a connection
+   * is accepted.
+   */
+  listen?: (endpoint: Endpoint, logger: Logger) => Promise<L>;
   /** Serves connections on the bound listener. */
   serve: Serve<L>;
   /** Shows the service's messages in `--trace` (exec's frames). */
@@ -99,7 +103,7 @@ export async function runStreamServer<L extends Listening = Deno.Listener>(
     endpoint: run.endpoint ?? endpointFrom(run.values, "tcp"),
     bind: async (endpoint) => {
       const listener = run.listen
-        ? await run.listen(endpoint)
+        ? await run.listen(endpoint, logger)
         : await listenOn(endpoint, tls) as unknown as L;
       if (endpoint.transport === "unix" && unixMode !== undefined) {
         await Deno.chmod(endpoint.path, unixMode);
