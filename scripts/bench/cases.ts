@@ -160,16 +160,7 @@ export async function execCase(
     samples.set(name, [...(samples.get(name) ?? []), s]);
     console.log(`  exec | ${name}: ${s.rps.toFixed(0)}/s p50 ${s.p50_us} us`);
   };
-  const sockit = await startServer([
-    ...sockitArgv(),
-    "exec",
-    "server",
-    "--port",
-    "0",
-    "--quiet",
-    "--max-concurrent",
-    "8",
-  ]);
+  const sockit = await startSockitServer("exec", "--max-concurrent", "8");
   try {
     for (let round = 0; round < rounds; round++) {
       add(
@@ -221,11 +212,14 @@ export async function execCase(
   };
 }
 
-/** A fresh, quiet sockit tcp-echo server with `extra` options. */
-function startEchoServer(...extra: string[]): Promise<ServerProcess> {
+/** A fresh, quiet sockit `service` server on a free port, with `extra` options. */
+function startSockitServer(
+  service: "tcp-echo" | "exec",
+  ...extra: string[]
+): Promise<ServerProcess> {
   return startServer([
     ...sockitArgv(),
-    "tcp-echo",
+    service,
     "server",
     "--port",
     "0",
@@ -238,7 +232,7 @@ function startEchoServer(...extra: string[]): Promise<ServerProcess> {
 export async function memoryCase(): Promise<
   { at100k: number; at1m: number; requests: number }
 > {
-  const server = await startEchoServer();
+  const server = await startSockitServer("tcp-echo");
   try {
     let requests = 0;
     let at100k = 0;
@@ -259,7 +253,8 @@ export async function memoryCase(): Promise<
 export async function idleCase(): Promise<
   { perConnKiB: number; before: number; after: number; held: number }
 > {
-  const server = await startEchoServer(
+  const server = await startSockitServer(
+    "tcp-echo",
     "--max-conns",
     "20000",
     "--idle-timeout",
@@ -399,16 +394,7 @@ const STREAMED_BYTES = 256 * 1024 * 1024;
  * into `cat`, in MB/s.
  */
 export async function streamedExecCase(rounds: number): Promise<CaseResult> {
-  const server = await startServer([
-    ...sockitArgv(),
-    "exec",
-    "server",
-    "--port",
-    "0",
-    "--quiet",
-    "--max-output",
-    "1GiB",
-  ]);
+  const server = await startSockitServer("exec", "--max-output", "1GiB");
   const client = [
     ...sockitArgv(),
     "exec",
