@@ -36,7 +36,6 @@ import {
   TLS_SERVER_OPTIONS,
 } from "../net/tls_options.ts";
 import { loadCaCerts } from "../net/tls.ts";
-import { clientCertListener } from "./client_cert.ts";
 import { runStreamServer } from "../net/serve_command.ts";
 import { loadToken, TokenCheck } from "./auth.ts";
 import { runExecClient } from "./client.ts";
@@ -219,8 +218,7 @@ const server = defineCommand({
       service: "exec",
       values,
       endpoint,
-      tls,
-      ...(tls && clientCa ? { listen: clientCertListener(tls, clientCa) } : {}),
+      tls: tls && { ...tls, clientCa },
       unixMode: 0o600, // Only this user may ask for commands.
       traceDecoder: execTraceDecoder,
       serve: (listener, context) =>

@@ -48,6 +48,12 @@ export interface RunOptions {
   output?: (which: "stdout" | "stderr", chunk: Uint8Array) => Promise<void>;
   /** Stdin as it arrives, instead of `stdin`'s bytes; ends when it ends. */
   stdinSource?: AsyncIterable<Uint8Array>;
+  /**
+   * Called once the command has exited and its process group is killed,
+   * before any output still in its pipes is drained: from then on the
+   * command holds no slot, only its reply is left to send.
+   */
+  onExit?: () => void;
   /** Told of each command's process group, to kill it should the server die. */
   reaper?: {
     add(pgid: number): Promise<void>;
@@ -83,6 +89,7 @@ export async function runCommand(
   options: RunOptions,
 ): Promise<RunOutcome> {
   const started = performance.now();
+  if (options.signal?.aborted) return cancelledBeforeStart();
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(SETSID ?? spec.program, {
@@ -107,6 +114,7 @@ export async function runCommand(
   const group = new ProcessGroup(
     child.pid,
     options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
+    child.status,
   );
   const capture = new OutputCapture(
     options.maxOutput,
@@ -137,6 +145,7 @@ export async function runCommand(
     const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
     let drained = await settlesWithin(pumps, drainMs);
     group.killNow();
+    options.onExit?.();
     // Streaming, output may still be on its way to a slow client: wait while
     // it moves; only pipes held open with nothing to read are given up.
     while (!drained && options.output) {
@@ -219,12 +228,30 @@ function notStarted(message: string, ms: number): RunOutcome {
   };
 }
 
-/** Signals a detached child's whole process group: SIGTERM, then SIGKILL after a grace. */
+/** How often a signal is tried again while the child has no process group yet, in ms: 1. */
+const GROUP_RETRY_MS = 1;
+
+/**
+ * Signals a detached child's whole process group: SIGTERM, then SIGKILL
+ * after a grace. Right after spawn the child may not have called `setsid`
+ * yet, so its group does not exist and the signal fails (ESRCH): the child
+ * itself is signalled then, and the group again every millisecond until it
+ * exists or the child is gone, so a command cancelled at its first instant
+ * never gets further.
+ */
 class ProcessGroup {
   reason: "timeout" | "truncated" | "cancelled" | null = null;
   #kill: Deadline | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #exited = false;
 
-  constructor(readonly pid: number, readonly graceMs: number) {}
+  constructor(
+    readonly pid: number,
+    readonly graceMs: number,
+    status: Promise<unknown>,
+  ) {
+    status.then(() => this.#exited = true, () => this.#exited = true);
+  }
 
   stop(reason: "timeout" | "truncated" | "cancelled"): void {
     if (this.reason) return;
@@ -239,15 +266,29 @@ class ProcessGroup {
 
   dispose(): void {
     this.#kill?.[Symbol.dispose]();
+    clearTimeout(this.#retry);
   }
 
   #signal(signal: Deno.Signal): void {
     try {
       Deno.kill(-this.pid, signal);
+      return;
     } catch {
-      // The group is gone already.
+      // No such group: gone, or not made yet.
     }
+    if (this.#exited) return;
+    try {
+      Deno.kill(this.pid, signal); // Before setsid: the child alone, in our group.
+    } catch {
+      return; // Gone.
+    }
+    clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => this.#signal(signal), GROUP_RETRY_MS);
   }
+}
+
+function cancelledBeforeStart(): RunOutcome {
+  return { ...notStarted("", 0), exit_code: null, cancelled: true };
 }
 
 /**
@@ -335,7 +376,9 @@ async function pump(
     }
   } catch {
     // Cancelled after the command exited, with a background process still
-    // holding the pipe; or, streaming, the client is gone.
+    // holding the pipe; or, streaming, the client is gone: what is left in
+    // the pipe goes nowhere.
+    await reader.cancel().catch(() => {});
   }
 }
 

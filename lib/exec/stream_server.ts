@@ -53,7 +53,7 @@ export async function runStreamed(
   frames: FrameConnection,
   context: ConnectionContext,
 ): Promise<(RunOutcome & { stdinOpen: boolean }) | "busy" | "gone"> {
-  using _busy = context.hold();
+  using busy = context.hold();
   const gone = new AbortController();
   using forceClosed = whenAborted(context.signal);
   forceClosed.promise.then(() => gone.abort());
@@ -85,6 +85,13 @@ export async function runStreamed(
         ...(stdin ? { stdinSource: stdin.chunks() } : {}),
         timeoutMs: run.timeoutMs,
         signal: gone.signal,
+        // The command is over: its slot is free, and what is left of the reply
+        // is under the idle timeout again, so a client that never reads cannot
+        // hold the slot or the connection past --idle-timeout.
+        onExit: () => {
+          release();
+          busy[Symbol.dispose]();
+        },
         output: async (which, chunk) => {
           for (let at = 0; at < chunk.length; at += MAX_STREAM_CHUNK) {
             const piece = chunk.subarray(at, at + MAX_STREAM_CHUNK);

@@ -14,8 +14,10 @@ import { errorMessage } from "../cli/errors.ts";
 import type { Logger } from "../io/log.ts";
 import { type ByteWriter, closeQuietly, writeAll } from "../io/streams.ts";
 import {
+  type Acceptor,
   type ConnectionContext,
   serveConnections,
+  type ServedConn,
 } from "../net/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
 import type { PeerRule } from "../net/cidr.ts";
@@ -65,7 +67,7 @@ export interface SinkOptions {
  * ```
  */
 export async function listenStream(
-  listener: Deno.Listener,
+  listener: Acceptor<ServedConn>,
   options: SinkOptions,
 ): Promise<void> {
   const stop = new AbortController();
@@ -82,7 +84,7 @@ export async function listenStream(
 }
 
 async function sinkConnection(
-  conn: Deno.Conn,
+  conn: ServedConn,
   context: ConnectionContext,
   options: SinkOptions,
   index: number,

@@ -1,6 +1,8 @@
 /**
  * The accept loop every sockit TCP server shares: caps the number of open
- * connections, survives accept errors (EMFILE) with back-off, closes idle
+ * connections, survives accept errors (a connection reset while it waited
+ * costs only that connection and is counted, not logged each time; running
+ * out of file descriptors pauses accepting with back-off), closes idle
  * connections, logs each connection's peer, bytes and duration, and shuts
  * down gracefully when its signal aborts.
  *
@@ -13,8 +15,10 @@ import { formatAddr } from "./address.ts";
 import type { PeerRule } from "./cidr.ts";
 import { turnedAway } from "./peer_gate.ts";
 import type { Logger } from "../io/log.ts";
-import { Backoff, Deadline, IdleWatch, sleep } from "../io/timers.ts";
-import { TLS_HANDSHAKE_TIMEOUT_MS } from "./tls.ts";
+import { Backoff, IdleWatch, sleep } from "../io/timers.ts";
+import { formatCounts, Tally } from "../io/tally.ts";
+import { socketErrorCode, socketFailure } from "./socket_errors.ts";
+import type { NodeConn } from "./node_conn.ts";
 
 /** What a connection handler gets besides the connection. */
 export interface ConnectionContext {
@@ -48,6 +52,14 @@ export interface Acceptor<C extends AcceptedConn> {
   close(): void;
 }
 
+/** A connection a stream server serves: Deno's, or a `node:net`/`node:tls` one (TLS, resets). */
+export type ServedConn = Deno.Conn | NodeConn;
+
+/** A bound stream listener handing out {@linkcode ServedConn}s. */
+export type StreamListener = Acceptor<ServedConn> & {
+  readonly addr: Deno.Addr;
+};
+
 /** Handles one connection; the server closes the connection when it returns. */
 export type ConnectionHandler<C extends AcceptedConn = Deno.Conn> = (
   conn: C,
@@ -68,8 +80,6 @@ export interface ServeOptions {
   graceMs?: number;
   /** Aborting ends the grace period at once (a second SIGINT or SIGTERM). */
   force?: AbortSignal;
-  /** On a TLS listener, how long a client has to finish the handshake, in ms. @default {10000} */
-  handshakeTimeoutMs?: number;
   /** Who may connect (`--allow-from`, `--deny-from`); anyone when absent. */
   peers?: PeerRule;
 }
@@ -81,8 +91,11 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 /** How long in-flight work may finish at shutdown by default, in ms: 5 s. */
 export const DEFAULT_GRACE_MS = 5000;
 
-/** The longest pause between retries after `accept()` fails, in ms. */
+/** The longest pause between retries after `accept()` fails for want of a resource, in ms. */
 export const MAX_ACCEPT_BACKOFF_MS = 1000;
+
+/** Connections dropped by `accept()` errors of their own are logged as one summary at most this often, in ms: 1 s. */
+export const DROPPED_SUMMARY_MS = 1000;
 
 interface OpenConnection<C extends AcceptedConn> {
   conn: C;
@@ -125,12 +138,25 @@ export async function serveConnections<
   if (signal.aborted) closeListener();
 
   const backoff = new Backoff(5, MAX_ACCEPT_BACKOFF_MS);
+  using dropped = new Tally(
+    DROPPED_SUMMARY_MS,
+    (counts, total) =>
+      logger.warn("accept-dropped", {
+        connections: total,
+        errors: formatCounts(counts),
+        per_ms: DROPPED_SUMMARY_MS,
+      }),
+  );
   while (!signal.aborted) {
     let conn: C;
     try {
       conn = await listener.accept();
     } catch (err) {
       if (signal.aborted || err instanceof Deno.errors.BadResource) break;
+      if (socketFailure(err) === "peer") {
+        dropped.add(socketErrorCode(err)); // That connection is lost; the next is served at once.
+        continue;
+      }
       logger.warn("accept-failed", {
         error: errorMessage(err),
         retry_ms: backoff.nextMs,
@@ -229,24 +255,14 @@ async function runConnection<C extends AcceptedConn>(
   };
   logger.info("open", { peer });
   let error: string | null = null;
-  let inHandshake = "handshake" in entry.conn;
   try {
-    if (inHandshake) {
-      await handshakeWithin(
-        entry.conn as unknown as Deno.TlsConn,
-        options.handshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS,
-      );
-    }
-    inHandshake = false;
     await handler(entry.conn, context);
   } catch (err) {
     if (!entry.closed) error = errorMessage(err);
   } finally {
     closeEntry(entry);
   }
-  const reason = inHandshake
-    ? "tls-handshake"
-    : idle.fired
+  const reason = idle.fired
     ? "idle-timeout"
     : forceSignal.aborted
     ? "shutdown"
@@ -261,24 +277,6 @@ async function runConnection<C extends AcceptedConn>(
     reason,
     ...(error ? { error } : {}),
   });
-}
-
-/** Finishes a server-side TLS handshake, or throws why it failed. */
-async function handshakeWithin(
-  conn: Deno.TlsConn,
-  timeoutMs: number,
-): Promise<void> {
-  using deadline = new Deadline(timeoutMs, () => closeQuietly(conn));
-  try {
-    await conn.handshake();
-  } catch (err) {
-    if (deadline.expired) {
-      throw new Error(
-        `TLS handshake did not finish within ${timeoutMs / 1000} s`,
-      );
-    }
-    throw err;
-  }
 }
 
 function closeEntry<C extends AcceptedConn>(entry: OpenConnection<C>): void {

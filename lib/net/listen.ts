@@ -8,13 +8,13 @@
  */
 
 import { type Endpoint, formatEndpoint } from "./address.ts";
-import { SockitError, UsageError } from "../cli/errors.ts";
+import { SockitError } from "../cli/errors.ts";
 import { describeOsError } from "./os_error.ts";
-import type { ServerTls } from "./tls.ts";
 
 /**
- * Binds a stream listener on `endpoint` (TCP or unix), serving TLS with
- * `tls`'s certificate when given (TCP only).
+ * Binds a plain stream listener on `endpoint` (TCP or unix). TLS servers
+ * listen through `node:net` instead (`node_listen.ts`), so that a peer is
+ * gated before the handshake.
  *
  * @example
  * ```ts
@@ -23,48 +23,19 @@ import type { ServerTls } from "./tls.ts";
  * listener.close();
  * ```
  */
-export async function listenOn(
-  endpoint: Endpoint,
-  tls?: ServerTls,
-): Promise<Deno.Listener> {
+export async function listenOn(endpoint: Endpoint): Promise<Deno.Listener> {
   try {
     if (endpoint.transport === "unix") {
-      if (tls) throw new TypeError("TLS needs a TCP endpoint"); // The TLS options exclude --unix.
       await removeStaleSocket(endpoint.path);
       return Deno.listen({ transport: "unix", path: endpoint.path });
     }
-    const address = { hostname: endpoint.hostname, port: endpoint.port };
-    if (tls) return listenTls(address, tls);
-    return Deno.listen(address);
+    return Deno.listen({ hostname: endpoint.hostname, port: endpoint.port });
   } catch (err) {
-    if (err instanceof SockitError || err instanceof UsageError) throw err;
+    if (err instanceof SockitError) throw err;
     throw new SockitError(
       `Cannot listen on ${formatEndpoint(endpoint)}: ${describeOsError(err)}`,
       { cause: err },
     );
-  }
-}
-
-function listenTls(
-  address: { hostname: string; port: number },
-  tls: ServerTls,
-): Deno.Listener {
-  try {
-    return Deno.listenTls({ ...address, cert: tls.cert, key: tls.key });
-  } catch (err) {
-    const message = (err as Error).message;
-    if (
-      /KeyMismatch|not be consistent|private key|certificate/i.test(message)
-    ) {
-      throw new UsageError(
-        `Cannot use --tls-cert and --tls-key: ${
-          /KeyMismatch|consistent/.test(message)
-            ? "the key does not belong to the certificate"
-            : message
-        }; give the certificate's own key`,
-      );
-    }
-    throw err;
   }
 }
 

@@ -22,25 +22,29 @@ function netAddr(
 /** How much a {@linkcode NodeConn} buffers before it pauses the socket: 256 KiB. */
 export const NODE_BUFFER_BYTES = 256 * 1024;
 
+/** How long a closed {@linkcode NodeConn} waits for its peer to take its end of stream: 1 s. */
+export const NODE_CLOSE_LINGER_MS = 1000;
+
 /**
- * What a {@linkcode NodeConn} holds at most once it has half-closed:
- * 16 MiB. Past this the connection fails rather than grow.
+ * What a {@linkcode NodeConn} that cannot be paused (a TLS socket, or any
+ * socket once it has half-closed) holds at most: 16 MiB. Past this the
+ * connection fails rather than grow.
  */
-export const NODE_HALF_CLOSED_BUFFER_BYTES = 16 * 1024 * 1024;
+export const NODE_UNPAUSED_BUFFER_BYTES = 16 * 1024 * 1024;
 
 /**
  * A `node:net` or `node:tls` socket with a `Deno.Conn`-like face: `read` into a buffer
- * (`null` at EOF), `write` that waits when the socket is full, `closeWrite`
- * for a half-close, and `close`. At most {@linkcode NODE_BUFFER_BYTES}
- * are held before the socket is paused.
+ * (`null` at EOF), `write` that resolves once the bytes are handed on,
+ * `closeWrite` for a half-close, and `close`. A plain socket holds at most
+ * {@linkcode NODE_BUFFER_BYTES} before it is paused.
  *
- * After `closeWrite()` the socket is never paused: in Deno 2.9.6, a
- * `node:tls` socket paused after `end()` can lose the peer's EOF once
- * resumed (the client then waits for ever; about one run in six under load,
- * never with the pause left out). The bound is then
- * {@linkcode NODE_HALF_CLOSED_BUFFER_BYTES}, past which the connection
- * fails: what an echo server still owes after a half-close is what was in
- * flight, far below it.
+ * A TLS socket is never paused, nor is any socket after `closeWrite()`:
+ * in Deno 2.9.6, a paused `node:tls` socket can lose the peer's end of
+ * stream once resumed (the peer then waits for ever; measured here, five
+ * runs in eight of a 3 MiB echo through a TLS server, never with the pause
+ * left out). The bound is then {@linkcode NODE_UNPAUSED_BUFFER_BYTES}, past
+ * which the connection fails: a peer that reads what it is sent never
+ * comes near it.
  *
  * `reset()` closes with a TCP reset (RST), which a `Deno.Conn` cannot send:
  * the relay's `--reset-after` needs it.
@@ -54,6 +58,8 @@ export const NODE_HALF_CLOSED_BUFFER_BYTES = 16 * 1024 * 1024;
  */
 export class NodeConn implements StreamConn {
   readonly #socket: Socket;
+  /** Whether the socket may be paused while the buffer is full (not TLS). */
+  readonly #pausable: boolean;
   readonly #peer: string;
   readonly #chunks: Uint8Array[] = [];
   #buffered = 0;
@@ -66,17 +72,23 @@ export class NodeConn implements StreamConn {
   /** Wraps a connected socket, naming its `peer` in errors; the adapter owns it from now on. */
   constructor(socket: Socket, peer: "server" | "client" | "target" = "server") {
     this.#socket = socket;
+    // Deno 2.9.6's node:tls loses the peer's end of stream when a paused TLS
+    // socket is resumed: a TLS socket is never paused, and bounded instead.
+    this.#pausable = !(socket as Partial<TLSSocket>).encrypted;
     this.#peer = peer;
     socket.on("data", (chunk: Uint8Array) => {
       this.#chunks.push(chunk);
       this.#buffered += chunk.length;
-      if (!this.#halfClosed && this.#buffered >= NODE_BUFFER_BYTES) {
+      if (
+        this.#pausable && !this.#halfClosed &&
+        this.#buffered >= NODE_BUFFER_BYTES
+      ) {
         socket.pause();
-      } else if (this.#buffered > NODE_HALF_CLOSED_BUFFER_BYTES) {
+      } else if (this.#buffered > NODE_UNPAUSED_BUFFER_BYTES) {
         this.#error ??= new SockitError(
           `The ${this.#peer} sent over ${
-            NODE_HALF_CLOSED_BUFFER_BYTES / 1024 / 1024
-          } MiB after the end of input faster than it could be written out; sockit holds no more`,
+            NODE_UNPAUSED_BUFFER_BYTES / 1024 / 1024
+          } MiB ahead of what sockit could pass on; sockit holds no more`,
         );
         socket.destroy();
       }
@@ -109,18 +121,28 @@ export class NodeConn implements StreamConn {
     }
   }
 
-  /** Writes all of `p`, waiting while the socket's buffer is full. */
+  /**
+   * Writes all of `p` and resolves once Node has handed it on (to the
+   * kernel, or to the TLS layer's socket), as `Deno.Conn.write` does: a
+   * `close()` right after loses nothing.
+   */
   async write(p: Uint8Array): Promise<number> {
     this.#checkOpen();
     if (this.#error) throw this.#error;
-    if (!this.#socket.write(p.slice())) {
-      while (this.#socket.writableNeedDrain && !this.#error && !this.#closed) {
-        if (this.#socket.destroyed) break;
-        await this.#next();
-      }
-      this.#checkOpen();
-      if (this.#error) throw this.#error;
+    let done = false;
+    let failure: Error | null | undefined;
+    this.#socket.write(p.slice(), (err?: Error | null) => {
+      done = true;
+      failure = err;
+      this.#wake();
+    });
+    while (!done && !this.#error && !this.#closed && !this.#socket.destroyed) {
+      await this.#next();
     }
+    this.#checkOpen();
+    if (failure) throw failure;
+    if (this.#error) throw this.#error;
+    if (!done) throw new Deno.errors.BrokenPipe("connection closed");
     return p.length;
   }
 
@@ -163,11 +185,23 @@ export class NodeConn implements StreamConn {
     this.#wake();
   }
 
-  /** Closes at once; pending reads and writes fail. */
+  /**
+   * Closes: pending reads and writes fail, and what was written goes out
+   * with an end of stream (TLS close_notify and a FIN), as a `Deno.Conn`'s
+   * close does; a peer that does not take it within
+   * {@linkcode NODE_CLOSE_LINGER_MS} is cut off.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#socket.destroy();
+    const socket = this.#socket;
+    if (socket.destroyed || this.#error) {
+      socket.destroy();
+    } else {
+      const linger = setTimeout(() => socket.destroy(), NODE_CLOSE_LINGER_MS);
+      socket.once("close", () => clearTimeout(linger));
+      socket.end(() => socket.destroy());
+    }
     this.#wake();
   }
 

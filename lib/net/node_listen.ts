@@ -1,8 +1,13 @@
 /**
- * Listening and connecting with `node:net`, for the one thing Deno's own
- * sockets cannot do: close with a TCP reset (RST). The relay's
- * `--reset-after` uses these; everything else uses `Deno.listen` and
- * `Deno.connect`, which move bytes two to three times faster.
+ * Listening with `node:net`, for what Deno's own listeners cannot do: close
+ * with a TCP reset (RST), for the relay's `--reset-after`; and serve TLS
+ * with a gate in front of the handshake. Every sockit TLS server listens
+ * here: a raw TCP connection is checked against `--allow-from` and
+ * `--deny-from` first, so a refused peer gets no byte of TLS (not even the
+ * certificate), and only then wrapped in `node:tls`, which can also ask for
+ * a client certificate (exec's `--tls-client-ca`) and drops a handshake
+ * that does not finish within 10 s, freeing its socket. Plain TCP and
+ * unix servers use `Deno.listen`, which moves bytes faster.
  *
  * @module
  */
@@ -11,57 +16,158 @@ import * as net from "node:net";
 import * as nodeTls from "node:tls";
 import { type Endpoint, formatEndpoint, formatHostPort } from "./address.ts";
 import { SockitError } from "../cli/errors.ts";
+import type { Logger } from "../io/log.ts";
+import { formatCounts, Tally } from "../io/tally.ts";
 import { Deadline } from "../io/timers.ts";
 import { formatSeconds } from "../io/units.ts";
 import { removeStaleSocket } from "./listen.ts";
 import { NodeConn } from "./node_conn.ts";
 import { describeOsError } from "./os_error.ts";
+import { socketErrorCode, socketFailure } from "./socket_errors.ts";
 import { TLS_HANDSHAKE_TIMEOUT_MS } from "./tls.ts";
 
-/** TLS that asks each client for a certificate signed by `clientCa`. */
-export interface ClientCertTls {
+/** The TLS a {@linkcode NodeListener} serves. */
+export interface NodeServerTls {
   /** The server's certificate chain, PEM. */
   cert: string;
   /** The server's private key, PEM. */
   key: string;
-  /** The CA certificates a client's certificate must be signed by, PEM. */
-  clientCa: string[];
-  /** Told of each client turned away during the handshake, and why. */
-  onRefused?: (peer: string, why: string) => void;
+  /** When given, only clients with a certificate signed by one of these CAs (PEM) get in. */
+  clientCa?: string[] | undefined;
+  /** How long a client has to finish the handshake, in ms. @default {TLS_HANDSHAKE_TIMEOUT_MS} */
+  handshakeTimeoutMs?: number;
+}
+
+/** Options of {@linkcode listenNode}. */
+export interface NodeListenOptions {
+  /** Serve TLS (TCP only). */
+  tls?: NodeServerTls | undefined;
+  /**
+   * Decides, before any byte is sent, whether a peer may connect; a peer it
+   * turns away is closed at once (the gate logs it). Everyone when absent.
+   */
+  admit?: (peer: Deno.NetAddr) => boolean;
+  /** Where failed handshakes are logged. */
+  logger?: Logger;
 }
 
 /** Accepted connections that may wait for `accept()`: 128, as a listen backlog. */
 export const NODE_ACCEPT_QUEUE = 128;
 
+/** Handshakes a peer broke off (a reset) are logged as one summary at most this often, in ms: 1 s. */
+export const HANDSHAKE_DROPPED_SUMMARY_MS = 1000;
+
 /**
- * A `node:net` server with the `accept()`/`close()` face of a
- * `Deno.Listener`; each connection is a {@linkcode NodeConn}.
+ * A `node:net` (or `node:tls`) server with the `accept()`/`close()` face of
+ * a `Deno.Listener`; each connection is a {@linkcode NodeConn}, handed out
+ * once the gate let it in and, for TLS, its handshake finished.
  */
 export class NodeListener implements Disposable {
   readonly #server: net.Server;
   readonly #queue: NodeConn[] = [];
+  readonly #dropped: Tally | undefined;
+  /** Raw sockets whose TLS handshake is under way. */
+  readonly #handshaking = new Set<net.Socket>();
   #waiting: ((conn: NodeConn | null) => void) | null = null;
   #closed = false;
   /** Where it listens. */
   readonly addr: Deno.Addr;
 
-  /** Wraps a listening server; `event` names its connections (`secureConnection` for TLS). */
-  constructor(server: net.Server, addr: Deno.Addr, event = "connection") {
+  /** Takes connections from a listening `server`; see {@linkcode listenNode}. */
+  constructor(
+    server: net.Server,
+    addr: Deno.Addr,
+    options: NodeListenOptions = {},
+  ) {
     this.#server = server;
     this.addr = addr;
-    server.on(event, (socket: net.Socket) => {
+    const { logger, tls } = options;
+    this.#dropped = logger
+      ? new Tally(
+        HANDSHAKE_DROPPED_SUMMARY_MS,
+        (counts, total) =>
+          logger.warn("handshake-dropped", {
+            connections: total,
+            errors: formatCounts(counts),
+            per_ms: HANDSHAKE_DROPPED_SUMMARY_MS,
+          }),
+      )
+      : undefined;
+    // A tls.Server is a net.Server: "connection" brings the raw TCP socket
+    // before the handshake starts, so a peer turned away here gets no byte
+    // of TLS, not even the certificate.
+    server.prependListener("connection", (socket: net.Socket) => {
       socket.setNoDelay(true);
-      const conn = new NodeConn(socket, "client");
-      if (this.#waiting) {
-        const take = this.#waiting;
-        this.#waiting = null;
-        take(conn);
-      } else if (this.#queue.length < NODE_ACCEPT_QUEUE) {
-        this.#queue.push(conn);
-      } else {
-        conn.close();
+      if (this.#closed || (options.admit && !options.admit(peerAddr(socket)))) {
+        socket.destroy();
+      } else if (tls) {
+        this.#handshaking.add(socket);
+        socket.once("close", () => this.#handshaking.delete(socket));
       }
     });
+    if (!tls) {
+      server.on("connection", (socket: net.Socket) => {
+        if (!socket.destroyed) this.#offer(socket);
+      });
+      return;
+    }
+    server.on("secureConnection", (socket: nodeTls.TLSSocket) => {
+      this.#handshaking.delete(rawSocket(socket));
+      this.#offer(socket);
+    });
+    server.on("tlsClientError", (err: Error, socket: nodeTls.TLSSocket) => {
+      this.#handshakeFailed(err, socket, tls, logger);
+    });
+  }
+
+  #handshakeFailed(
+    err: Error,
+    socket: nodeTls.TLSSocket,
+    tls: NodeServerTls,
+    logger: Logger | undefined,
+  ): void {
+    const tcp = rawSocket(socket);
+    // Deno 2.9.6's node:tls keeps the TCP socket of a handshake that timed
+    // out open until the client leaves: close it here, so a client that sends
+    // half a ClientHello holds nothing past the handshake's time limit.
+    this.#handshaking.delete(tcp);
+    socket.destroy();
+    tcp.destroy();
+    if (!tcp.remoteAddress) return; // Turned away by the gate: logged there.
+    const peer = formatHostPort(tcp.remoteAddress, tcp.remotePort ?? 0);
+    const text = `${(err as { code?: string }).code ?? ""} ${err.message}`;
+    if (/socket hang up/i.test(text) && !tls.clientCa) {
+      // A probe (sockit wait, a port scan) that connects and leaves.
+      logger?.info("close", {
+        peer,
+        reason: "tls-handshake",
+        error: "the client hung up",
+      });
+      return;
+    }
+    if (socketFailure(err) === "peer" && /ECONNRESET|reset/i.test(text)) {
+      this.#dropped?.add(socketErrorCode(err));
+      return;
+    }
+    logger?.warn("refused", {
+      peer,
+      reason: tls.clientCa ? "tls-client-cert" : "tls-handshake",
+      error: handshakeProblem(err, tls),
+    });
+  }
+
+  #offer(socket: net.Socket): void {
+    const conn = new NodeConn(socket, "client");
+    if (this.#closed) return conn.close();
+    if (this.#waiting) {
+      const take = this.#waiting;
+      this.#waiting = null;
+      take(conn);
+    } else if (this.#queue.length < NODE_ACCEPT_QUEUE) {
+      this.#queue.push(conn);
+    } else {
+      conn.close();
+    }
   }
 
   /** The next connection; throws `BadResource` once closed. */
@@ -82,6 +188,9 @@ export class NodeListener implements Disposable {
     this.#closed = true;
     this.#server.close();
     for (const conn of this.#queue.splice(0)) conn.close();
+    for (const socket of this.#handshaking) socket.destroy();
+    this.#handshaking.clear();
+    this.#dropped?.[Symbol.dispose]();
     this.#waiting?.(null);
     this.#waiting = null;
   }
@@ -92,10 +201,24 @@ export class NodeListener implements Disposable {
   }
 }
 
+/** The TCP socket under a TLS socket: Deno's node:tls keeps the peer's address only there. */
+function rawSocket(socket: nodeTls.TLSSocket): net.Socket {
+  return (socket as { _parent?: net.Socket })._parent ?? socket;
+}
+
+function peerAddr(socket: net.Socket): Deno.NetAddr {
+  return {
+    transport: "tcp",
+    hostname: (socket.remoteAddress ?? "").replace(/^::ffff:/, ""),
+    port: socket.remotePort ?? 0,
+  };
+}
+
 /**
- * Listens on `endpoint` (TCP or unix) with `node:net`; with `tls`, serves
- * TLS (TCP only) that lets in only clients with a certificate signed by
- * `tls.clientCa`, each handshake within 10 s.
+ * Listens on `endpoint` (TCP or unix) with `node:net`; with `options.tls`,
+ * serves TLS (TCP only) behind the `admit` gate, each handshake within
+ * 10 s, and with `tls.clientCa` only to clients with a certificate that CA
+ * signed.
  *
  * @example
  * ```ts
@@ -107,10 +230,17 @@ export class NodeListener implements Disposable {
  */
 export async function listenNode(
   endpoint: Endpoint,
-  tls?: ClientCertTls,
+  options: NodeListenOptions = {},
 ): Promise<NodeListener> {
   if (endpoint.transport === "unix") await removeStaleSocket(endpoint.path);
-  const server = tls ? clientCertServer(tls) : net.createServer();
+  if (options.tls && endpoint.transport === "unix") {
+    throw new TypeError("TLS needs a TCP endpoint"); // The TLS options exclude --unix.
+  }
+  // Half-open: a client's end of stream must not end our side (the echo
+  // still owes it replies).
+  const server = options.tls
+    ? tlsServer(options.tls)
+    : net.createServer({ allowHalfOpen: true });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => {
       reject(
@@ -129,35 +259,23 @@ export async function listenNode(
   const addr: Deno.Addr = typeof bound === "object" && bound !== null
     ? { transport: "tcp", hostname: bound.address, port: bound.port }
     : { transport: "unix", path: String(bound) };
-  return new NodeListener(
-    server,
-    addr,
-    tls ? "secureConnection" : "connection",
-  );
+  return new NodeListener(server, addr, options);
 }
 
-function clientCertServer(tls: ClientCertTls): nodeTls.Server {
-  const server = nodeTls.createServer({
+function tlsServer(tls: NodeServerTls): nodeTls.Server {
+  return nodeTls.createServer({
+    allowHalfOpen: true,
     cert: tls.cert,
     key: tls.key,
-    ca: tls.clientCa,
-    requestCert: true,
-    rejectUnauthorized: true,
-    handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+    ...(tls.clientCa
+      ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }
+      : {}),
+    handshakeTimeout: tls.handshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS,
   });
-  server.on("tlsClientError", (err: Error, socket: nodeTls.TLSSocket) => {
-    // Deno's node:tls has the address only on the TCP socket underneath.
-    const tcp = (socket as { _parent?: net.Socket })._parent ?? socket;
-    const peer = tcp.remoteAddress
-      ? formatHostPort(tcp.remoteAddress, tcp.remotePort ?? 0)
-      : "unknown";
-    tls.onRefused?.(peer, clientCertProblem(err));
-  });
-  return server;
 }
 
 /** Why a client's handshake failed, in words an operator can act on. */
-function clientCertProblem(err: Error): string {
+function handshakeProblem(err: Error, tls: NodeServerTls): string {
   const text = `${(err as { code?: string }).code ?? ""} ${err.message}`;
   if (
     /PEER_DID_NOT_RETURN_A_CERTIFICATE|CertificateRequired|no certificate/i
@@ -172,7 +290,9 @@ function clientCertProblem(err: Error): string {
     return "the client's certificate is not signed by --tls-client-ca";
   }
   if (/timed? ?out/i.test(text)) {
-    return "the handshake did not finish within 10 s";
+    return `the handshake did not finish within ${
+      formatSeconds(tls.handshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS)
+    }`;
   }
   if (/socket hang up|ECONNRESET/i.test(text)) {
     return "the handshake broke off: a certificate not signed by --tls-client-ca, or a client that hung up";

@@ -11,9 +11,10 @@
 import type { Values } from "../cli/option.ts";
 import type { Logger } from "../io/log.ts";
 import type { Endpoint } from "./address.ts";
-import type { Acceptor } from "./accept_loop.ts";
-import type { NodeConn } from "./node_conn.ts";
+import type { StreamListener } from "./accept_loop.ts";
 import { bindDatagram, listenOn } from "./listen.ts";
+import { listenNode } from "./node_listen.ts";
+import { turnedAway } from "./peer_gate.ts";
 import type { PeerRule } from "./cidr.ts";
 import {
   endpointFrom,
@@ -47,8 +48,8 @@ export type Serve<T> = (
   },
 ) => Promise<void>;
 
-/** A bound stream listener: `Deno.Listener`, or the relay's `node:net` one. */
-type Listening = Acceptor<Deno.Conn | NodeConn> & { readonly addr: Deno.Addr };
+/** A bound stream listener: `Deno.Listener`, or a `node:net` one (TLS, resets). */
+type Listening = StreamListener;
 
 /** The option values every server command has. */
 type ServerValues =
@@ -57,31 +58,30 @@ type ServerValues =
   & Values<typeof PEER_OPTIONS>;
 
 /** What {@linkcode runStreamServer} takes. */
-export interface StreamServerRun<L extends Listening = Deno.Listener> {
+export interface StreamServerRun {
   /** The service, as the ready line and the log name it. */
   service: string;
   /** The server's option values. */
   values: ServerValues;
   /** Where to listen; read from `values` when absent. */
   endpoint?: Endpoint;
-  /** The certificate to serve TLS with. */
-  tls?: ServerTls | undefined;
+  /** The certificate to serve TLS with; with `clientCa`, only clients that CA signed get in. */
+  tls?: (ServerTls & { clientCa?: string[] | undefined }) | undefined;
+  /** Listen through `node:net` even without TLS: connections that can close with a reset (the relay's `--reset-after`). */
+  resets?: boolean;
   /** A unix socket's file mode, when it must be narrower than the umask gives. */
   unixMode?: number;
-  /**
-   * Binds the listener; `Deno.listen` (or TLS) through `listenOn` when
-   * absent. Gets the server's logger, for what happens before a connection
-   * is accepted.
-   */
-  listen?: (endpoint: Endpoint, logger: Logger) => Promise<L>;
   /** Serves connections on the bound listener. */
-  serve: Serve<L>;
+  serve: Serve<Listening>;
   /** Shows the service's messages in `--trace` (exec's frames). */
   traceDecoder?: () => TraceDecoder;
 }
 
 /**
- * Runs a TCP (or unix stream) server command to its graceful exit.
+ * Runs a TCP (or unix stream) server command to its graceful exit. A TLS
+ * server listens through `node:net` with the peer gate in front of the
+ * handshake (`lib/net/node_listen.ts`); a plain one through `Deno.listen`,
+ * gated by the accept loop.
  *
  * @example
  * ```ts ignore
@@ -89,11 +89,10 @@ export interface StreamServerRun<L extends Listening = Deno.Listener> {
  * await runStreamServer({ service: "tcp-echo", values, serve: (listener, { signal, logger }) => serveTcpEcho(listener, { signal, logger }) });
  * ```
  */
-export async function runStreamServer<L extends Listening = Deno.Listener>(
-  run: StreamServerRun<L>,
-): Promise<number> {
+export async function runStreamServer(run: StreamServerRun): Promise<number> {
   const { tls, unixMode } = run;
   const logger = loggerFrom(run.values, run.service);
+  const peers = peerRuleFrom(run.values);
   if (tls) logger.notice("tls", { cert_sha256: tls.sha256 });
   using tracer = tracerFrom(run.values, run.traceDecoder);
   return await runServer({
@@ -101,10 +100,14 @@ export async function runStreamServer<L extends Listening = Deno.Listener>(
     logger,
     tls: tls !== undefined,
     endpoint: run.endpoint ?? endpointFrom(run.values, "tcp"),
-    bind: async (endpoint) => {
-      const listener = run.listen
-        ? await run.listen(endpoint, logger)
-        : await listenOn(endpoint, tls) as unknown as L;
+    bind: async (endpoint): Promise<Listening> => {
+      const listener: Listening = tls || run.resets
+        ? await listenNode(endpoint, {
+          tls: tls && { cert: tls.cert, key: tls.key, clientCa: tls.clientCa },
+          admit: (peer) => !turnedAway(peer, peers, logger),
+          logger,
+        })
+        : await listenOn(endpoint);
       if (endpoint.transport === "unix" && unixMode !== undefined) {
         await Deno.chmod(endpoint.path, unixMode);
       }
@@ -115,7 +118,7 @@ export async function runStreamServer<L extends Listening = Deno.Listener>(
         signal,
         force,
         logger,
-        peers: peerRuleFrom(run.values),
+        peers,
         tracer,
       }),
   });

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { UsageError } from "../cli/errors.ts";
 
 /** A server's certificate chain and private key, read from PEM files. */
@@ -125,7 +125,27 @@ export async function loadServerTls(
       `The --tls-key "${keyFile}" has no PEM private key (-----BEGIN PRIVATE KEY-----); give the key, not the certificate`,
     );
   }
+  checkKeyFits(cert, key);
   return { cert, key, sha256: fingerprintOf(certs[0]!) };
+}
+
+/** Throws a usage error unless `key` is the private key of `cert`'s leaf. */
+function checkKeyFits(cert: string, key: string): void {
+  let fits: boolean;
+  try {
+    fits = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
+  } catch (err) {
+    throw new UsageError(
+      `Cannot use --tls-cert and --tls-key: ${
+        (err as Error).message
+      }; give a PEM certificate and its own key`,
+    );
+  }
+  if (!fits) {
+    throw new UsageError(
+      "Cannot use --tls-cert and --tls-key: the key does not belong to the certificate; give the certificate's own key",
+    );
+  }
 }
 
 /**

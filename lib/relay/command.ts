@@ -11,9 +11,9 @@ import { defineCommand, type Service } from "../cli/command.ts";
 import { UsageError } from "../cli/errors.ts";
 import { choice, flag, text } from "../cli/option.ts";
 import { seededRandom } from "../io/random.ts";
-import { type Endpoint, formatEndpoint, parseAddress } from "../net/address.ts";
+import { formatEndpoint, parseAddress } from "../net/address.ts";
 import { openStream } from "../net/connect.ts";
-import { connectNode, listenNode } from "../net/node_listen.ts";
+import { connectNode } from "../net/node_listen.ts";
 import {
   acceptLoopFrom,
   connectionLimitOptions,
@@ -138,7 +138,7 @@ const server = defineCommand({
       service: "relay",
       values,
       tls,
-      ...(resets ? { listen: (at: Endpoint) => listenNode(at) } : {}),
+      resets,
       serve: (listener, context) => {
         context.logger.notice("target", announce);
         return serveConnections(

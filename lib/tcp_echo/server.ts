@@ -10,9 +10,11 @@ import { BufferedReader } from "../io/buffered_reader.ts";
 import { writeAll } from "../io/streams.ts";
 import { PAUSE_ENDS_MESSAGE_MS } from "../io/timers.ts";
 import {
+  type Acceptor,
   type ConnectionContext,
   type ConnectionHandler,
   serveConnections,
+  type ServedConn,
   type ServeOptions,
 } from "../net/accept_loop.ts";
 import {
@@ -64,7 +66,7 @@ export interface TcpEchoServerOptions extends ServeOptions {
  * ```
  */
 export function serveTcpEcho(
-  listener: Deno.Listener,
+  listener: Acceptor<ServedConn>,
   options: TcpEchoServerOptions,
 ): Promise<void> {
   return serveConnections(
@@ -87,7 +89,7 @@ export function serveTcpEcho(
  * assert.ok(typeof echoHandler("upper") === "function");
  * ```
  */
-export function echoHandler(mode: EchoMode): ConnectionHandler {
+export function echoHandler(mode: EchoMode): ConnectionHandler<ServedConn> {
   switch (mode) {
     case "echo":
       return echoBytes;
@@ -99,7 +101,7 @@ export function echoHandler(mode: EchoMode): ConnectionHandler {
 }
 
 async function echoBytes(
-  conn: Deno.Conn,
+  conn: ServedConn,
   context: ConnectionContext,
 ): Promise<void> {
   // Idle and chatty connections keep a small buffer; one that fills it is
@@ -121,7 +123,7 @@ export const ECHO_START_BYTES = 2048;
 
 /** Uppercases each chunk as it arrives, holding back only a split UTF-8 character. */
 async function echoUppercase(
-  conn: Deno.Conn,
+  conn: ServedConn,
   context: ConnectionContext,
 ): Promise<void> {
   const buffer = new Uint8Array(ECHO_BUFFER_BYTES);
@@ -141,7 +143,7 @@ async function echoUppercase(
  * half-closes, so a client that sends `hello` and waits gets `olleh`.
  */
 async function echoReversedLines(
-  conn: Deno.Conn,
+  conn: ServedConn,
   context: ConnectionContext,
 ): Promise<void> {
   const input = new BufferedReader(conn, MAX_LINE_BYTES, context.received);
