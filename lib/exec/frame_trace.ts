@@ -2,13 +2,16 @@
  * What `--trace` shows of exec's framing: where each frame starts, its
  * 4-byte length, its JSON header (the token hidden) and its body's size, so
  * a reader sees where one message ends and the next begins however the
- * bytes were split or joined. Pure and incremental: fed one direction's
- * chunks in order, it keeps at most one header (64 KiB) between them.
+ * bytes were split or joined; and which bytes of a chunk are the token's,
+ * byte by byte as they pass (a token split across reads included), so the
+ * dump hides them too. Pure and incremental: fed one direction's chunks in
+ * order, it keeps at most one header (64 KiB) between them.
  *
  * @module
  */
 
-import type { TraceNote } from "../io/trace_entry.ts";
+import type { TraceNote, TraceReading } from "../io/trace_entry.ts";
+import { JsonSecretScanner } from "../io/json_secret_scanner.ts";
 import { concatBytes } from "../io/bytes.ts";
 import {
   MAX_HEADER_BYTES,
@@ -24,7 +27,8 @@ type Phase = "prefix" | "header" | "body" | "unframed";
 
 /**
  * A decoder for one direction of an exec connection: each call takes the
- * next chunk and returns a note for each frame whose header ends in it.
+ * next chunk and returns a note for each frame whose header ends in it, and
+ * the ranges of the chunk that hold a token.
  *
  * @example
  * ```ts
@@ -33,20 +37,22 @@ type Phase = "prefix" | "header" | "body" | "unframed";
  * import { encodeHeader } from "./frame.ts";
  * const decode = execTraceDecoder();
  * const frame = encodeHeader({ cmd: "ls" });
- * assert.ok(decode(frame.subarray(0, 5)).length === 0);
- * const [note] = decode(frame.subarray(5));
+ * assert.ok(decode(frame.subarray(0, 5)).notes.length === 0);
+ * const [note] = decode(frame.subarray(5)).notes;
  * assert.ok(note!.offset === -5 && note!.text.includes('{"cmd":"ls"}'));
  * ```
  */
-export function execTraceDecoder(): (chunk: Uint8Array) => TraceNote[] {
+export function execTraceDecoder(): (chunk: Uint8Array) => TraceReading {
   let phase: Phase = "prefix";
   let parts: Uint8Array[] = []; // The part of a prefix or header seen so far.
   let heldBytes = 0;
   let held = new Uint8Array(0); // The whole prefix, or prefix and header, once complete.
   let need = PREFIX_BYTES;
   let frameStart = 0; // Where the frame began, relative to this chunk.
+  let secrets = new JsonSecretScanner("token");
   return (chunk) => {
     const notes: TraceNote[] = [];
+    const hidden: Array<[number, number]> = [];
     let at = 0;
     while (at < chunk.length && phase !== "unframed") {
       if (phase === "body") {
@@ -58,6 +64,12 @@ export function execTraceDecoder(): (chunk: Uint8Array) => TraceNote[] {
       }
       if (heldBytes === 0) frameStart = at;
       const take = Math.min(need - heldBytes, chunk.length - at);
+      if (phase === "header") {
+        const json = chunk.subarray(at, at + take);
+        for (const [start, end] of secrets.scan(json)) {
+          hidden.push([at + start, at + end]);
+        }
+      }
       parts.push(chunk.slice(at, at + take));
       heldBytes += take;
       at += take;
@@ -68,7 +80,7 @@ export function execTraceDecoder(): (chunk: Uint8Array) => TraceNote[] {
       if (note) notes.push(note);
     }
     frameStart -= chunk.length;
-    return notes;
+    return { notes, hidden };
   };
 
   function readPrefix(): TraceNote | undefined {
@@ -83,6 +95,7 @@ export function execTraceDecoder(): (chunk: Uint8Array) => TraceNote[] {
       );
     }
     [phase, need] = ["header", PREFIX_BYTES + length];
+    secrets = new JsonSecretScanner("token");
     return undefined;
   }
 

@@ -28,6 +28,17 @@ export interface TraceNote {
   fields: Record<string, unknown>;
 }
 
+/**
+ * What a protocol decoder says about one chunk: where messages start, and
+ * which bytes are a secret (exec's token) that the trace must not show.
+ */
+export interface TraceReading {
+  /** A note for each message that starts (or whose header ends) here. */
+  notes: TraceNote[];
+  /** Byte ranges `[start, end)` of the chunk that hold a secret. */
+  hidden: Array<[number, number]>;
+}
+
 /** One chunk that crossed a socket. */
 export interface TraceEntry {
   /** Seconds since the trace began. */
@@ -44,7 +55,12 @@ export interface TraceEntry {
   bytes: Uint8Array;
   /** What a protocol decoder found in the chunk. */
   notes?: TraceNote[];
+  /** Byte ranges `[start, end)` that hold a secret: dumped as `*` (0x2a), never as they are. */
+  hidden?: Array<[number, number]>;
 }
+
+/** What a hidden byte shows as in a dump: `*`. */
+export const HIDDEN_BYTE = 0x2a;
 
 /** The bytes shown of each chunk by default: 256. */
 export const DEFAULT_TRACE_BYTES = 256;
@@ -67,7 +83,7 @@ export function formatTraceEntry(
   format: TraceFormat,
   maxBytes: number,
 ): string {
-  const shown = entry.bytes.subarray(0, maxBytes);
+  const shown = masked(entry.bytes.subarray(0, maxBytes), entry.hidden);
   const omitted = entry.bytes.length - shown.length;
   if (format === "json") return jsonEntry(entry, shown, omitted);
   const what = entry.kind === "eof"
@@ -89,7 +105,23 @@ export function formatTraceEntry(
   for (const note of entry.notes ?? []) {
     lines.push(`  ^ at ${note.offset}: ${note.text}`);
   }
+  for (const [start, end] of entry.hidden ?? []) {
+    lines.push(`  ^ bytes ${start}-${end - 1} hidden: a secret, shown as *`);
+  }
   return lines.join("\n") + "\n";
+}
+
+/** A copy of `bytes` with every hidden byte replaced by {@linkcode HIDDEN_BYTE}. */
+function masked(
+  bytes: Uint8Array,
+  hidden: Array<[number, number]> | undefined,
+): Uint8Array {
+  if (!hidden || hidden.length === 0) return bytes;
+  const copy = bytes.slice();
+  for (const [start, end] of hidden) {
+    copy.fill(HIDDEN_BYTE, Math.max(0, start), Math.min(copy.length, end));
+  }
+  return copy;
 }
 
 function jsonEntry(
@@ -111,5 +143,6 @@ function jsonEntry(
     ...(entry.notes?.length
       ? { notes: entry.notes.map((n) => ({ offset: n.offset, ...n.fields })) }
       : {}),
+    ...(entry.hidden?.length ? { hidden: entry.hidden } : {}),
   }) + "\n";
 }

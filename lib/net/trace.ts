@@ -15,12 +15,12 @@ import {
   type TraceDirection,
   type TraceEntry,
   type TraceFormat,
-  type TraceNote,
+  type TraceReading,
 } from "../io/trace_entry.ts";
 import { formatAddr } from "./address.ts";
 
-/** Reads one direction of a connection and says where its messages start. */
-export type TraceDecoder = (chunk: Uint8Array) => TraceNote[];
+/** Reads one direction of a connection: where its messages start, which bytes are secret. */
+export type TraceDecoder = (chunk: Uint8Array) => TraceReading;
 
 /** Options of a {@linkcode Tracer}. */
 export interface TracerOptions {
@@ -75,13 +75,14 @@ export class Tracer implements Disposable {
     const decoders = { recv: make?.(), send: make?.() };
     const entry = (direction: TraceDirection, bytes: Uint8Array) => {
       const decode = decoders[direction];
+      const reading = decode && bytes.length > 0 ? decode(bytes) : undefined;
       this.#write({
         conn,
         peer,
         direction,
         kind: bytes.length === 0 ? "eof" : "stream",
         bytes,
-        ...(decode && bytes.length > 0 ? { notes: decode(bytes) } : {}),
+        ...(reading ? { notes: reading.notes, hidden: reading.hidden } : {}),
       });
     };
     return {

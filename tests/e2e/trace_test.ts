@@ -189,3 +189,86 @@ Deno.test("e2e: listen --trace shows where each read ends, the bytes still on st
   ]);
   assert.deepEqual(sink.stdoutLines.slice(1), ["pingpong"]);
 });
+
+/** The bytes each text entry dumps, rebuilt from its `hexdump -C` rows, joined per entry. */
+function dumpedBytes(lines: string[]): string[] {
+  const entries: string[] = [];
+  let current: number[] | null = null;
+  for (const line of lines) {
+    if (/^\+\d+\.\d+s #\d+ /.test(line)) {
+      if (current) entries.push(String.fromCharCode(...current));
+      current = [];
+      continue;
+    }
+    const row = line.match(/^[0-9a-f]{8} {2}((?:[0-9a-f]{2} {1,2})+)/);
+    if (row && current) {
+      for (const hex of row[1]!.trim().split(/\s+/)) {
+        current.push(parseInt(hex, 16));
+      }
+    }
+  }
+  if (current) entries.push(String.fromCharCode(...current));
+  return entries;
+}
+
+Deno.test("e2e: --trace never shows the exec token's bytes, in the dump or the JSON hex, on either side", async () => {
+  const token = "sesame-0123456789-open";
+  const tokenHex = [...new TextEncoder().encode(token)].map((b) =>
+    b.toString(16).padStart(2, "0")
+  ).join("");
+  const dir = await Deno.makeTempDir();
+  try {
+    await using server = await ServerProcess.start(
+      ["exec", "server", ":0", "--allow", "cat", "--trace"],
+      { SOCKIT_TOKEN: token },
+    );
+    for (const format of ["text", "json"]) {
+      for (const stream of ["--stream", "--no-stream"]) {
+        const file = `${dir}/client-${format}${stream}`;
+        const result = await runSockit(
+          [
+            "exec",
+            "client",
+            `:${server.port}`,
+            "--stdin",
+            ...(stream === "--no-stream" ? ["--no-stream"] : []),
+            "--trace-file",
+            file,
+            "--trace-format",
+            format,
+            "--",
+            "cat",
+          ],
+          { stdin: "abc", env: { SOCKIT_TOKEN: token } },
+        );
+        assert.equal(result.code, 0, result.stderr);
+        const trace = await Deno.readTextFile(file);
+        assert.ok(!trace.includes(token), `${format} ${stream}: no token text`);
+        assert.ok(
+          !trace.includes(tokenHex),
+          `${format} ${stream}: no token hex`,
+        );
+        if (format === "text") {
+          for (const bytes of dumpedBytes(trace.split("\n"))) {
+            assert.ok(!bytes.includes(token), "no token in any dumped chunk");
+          }
+          assert.match(trace, /hidden: a secret, shown as \*/);
+        } else {
+          const hidden = trace.trimEnd().split("\n").map((l) => JSON.parse(l))
+            .filter((e) => e.hidden);
+          assert.ok(
+            hidden.length > 0,
+            "the entry with the header says what it hid",
+          );
+        }
+      }
+    }
+    await server.waitForStderr(/hidden: a secret/);
+    assert.ok(!server.stderrLines.some((line) => line.includes(token)));
+    const serverBytes = dumpedBytes(server.stderrLines);
+    assert.ok(serverBytes.length > 0);
+    assert.ok(serverBytes.every((bytes) => !bytes.includes(token)));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
