@@ -15,7 +15,7 @@ import type { StreamListener } from "./accept_loop.ts";
 import { bindDatagram, listenOn } from "./listen.ts";
 import { listenNode } from "./node_listen.ts";
 import { turnedAway } from "./peer_gate.ts";
-import type { PeerRule } from "./cidr.ts";
+import { addrRefusal, type PeerRule } from "./cidr.ts";
 import {
   endpointFrom,
   type EndpointValues,
@@ -139,6 +139,7 @@ export async function runDatagramServer(run: {
   serve: Serve<Deno.DatagramConn>;
 }): Promise<number> {
   const logger = loggerFrom(run.values, run.service);
+  const peers = peerRuleFrom(run.values);
   using tracer = tracerFrom(run.values);
   return await runServer({
     service: run.service,
@@ -146,14 +147,16 @@ export async function runDatagramServer(run: {
     endpoint: endpointFrom(run.values, "udp"),
     bind: async (endpoint) => {
       const socket = await bindDatagram(endpoint);
-      return tracer ? traceDatagrams(socket, tracer) : socket;
+      return tracer
+        ? traceDatagrams(socket, tracer, (from) => !addrRefusal(from, peers))
+        : socket;
     },
     serve: (socket, signal, force) =>
       run.serve(socket, {
         signal,
         force,
         logger,
-        peers: peerRuleFrom(run.values),
+        peers,
         tracer,
       }),
   });

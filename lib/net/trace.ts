@@ -202,7 +202,8 @@ export function traceListener<
 }
 
 /**
- * Traces each datagram `socket` receives and sends. Returns `socket`.
+ * Traces each datagram `socket` receives and sends, leaving out those from
+ * senders `admitted` turns away. Returns `socket`.
  *
  * @example
  * ```ts
@@ -220,12 +221,17 @@ export function traceListener<
 export function traceDatagrams<S extends Deno.DatagramConn>(
   socket: S,
   tracer: Tracer,
+  admitted?: (from: Deno.Addr) => boolean,
 ): S {
   const receive = socket.receive.bind(socket);
   const send = socket.send.bind(socket);
   socket.receive = async (p) => {
     const [data, from] = await receive(p);
-    tracer.datagram("recv", formatAddr(from), data);
+    // A datagram the peer rule refuses is dropped by the server unseen: its
+    // bytes never reach the trace.
+    if (!admitted || admitted(from)) {
+      tracer.datagram("recv", formatAddr(from), data);
+    }
     return [data, from];
   };
   socket.send = async (p, to) => {

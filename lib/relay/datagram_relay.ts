@@ -1,6 +1,7 @@
 /**
  * The UDP relay: each client address gets its own socket towards the
- * target, so the target's replies find their way back; datagrams go each
+ * target, so the target's replies find their way back (only the target's:
+ * a datagram from anyone else is dropped); datagrams go each
  * way with that direction's faults (loss, duplication, reordering, delay).
  * The client table is bounded (`maxClients`; an idle entry expires after
  * `idleMs` and frees its socket), and so is the time any datagram waits.
@@ -131,6 +132,8 @@ interface ClientEntry {
   lastSeen: number;
   upCount: number;
   downCount: number;
+  /** Datagrams from anyone but the target, dropped. */
+  foreign: number;
   done: Promise<void>;
 }
 
@@ -211,22 +214,36 @@ async function admit(
     lastSeen: performance.now(),
     upCount: 0,
     downCount: 0,
+    foreign: 0,
     done: Promise.resolve(),
   };
-  entry.done = carryReplies(entry);
+  entry.done = carryReplies(entry, target);
   clients.set(peer, entry);
   options.logger.info("open", { peer });
   return entry;
 }
 
-/** Relays the target's replies to one client until its socket closes. */
-async function carryReplies(entry: ClientEntry): Promise<void> {
+/**
+ * Relays the target's replies to one client until its socket closes. Only
+ * datagrams from the target's own address count as replies: anyone else
+ * who finds the client's socket is dropped, and keeps nothing alive.
+ */
+async function carryReplies(
+  entry: ClientEntry,
+  target: Deno.Addr,
+): Promise<void> {
+  const from = formatAddr(target);
   while (true) {
     let data: Uint8Array;
+    let sender: Deno.Addr;
     try {
-      [data] = await entry.socket.receive();
+      [data, sender] = await entry.socket.receive();
     } catch {
       return; // Closed: expired or shut down. ICMP errors end nothing else.
+    }
+    if (formatAddr(sender) !== from) {
+      entry.foreign++;
+      continue;
     }
     entry.lastSeen = performance.now();
     entry.downCount++;
@@ -261,6 +278,7 @@ function forget(
     up_datagrams: entry.upCount,
     down_datagrams: entry.downCount,
     dropped: entry.up.dropped + entry.down.dropped,
+    ...(entry.foreign > 0 ? { not_from_target: entry.foreign } : {}),
     reason,
   });
 }

@@ -109,13 +109,12 @@ export async function serveUdpUpper(
   ): Promise<unknown> | undefined => {
     stats.received++;
     if (signal.aborted) return undefined; // Shutting down: no new replies.
-    // The hot path formats no address unless a line needs it.
-    if (!logger.quiet) logDatagram(logger, formatAddr(from), data);
     const source = "hostname" in from ? from.hostname : formatAddr(from);
     const refusal = refusalReason(from as Peer, self as Peer) ??
       (addrRefusal(from, options.peers) ? "not-allowed" : null) ??
       (limiter.allow(source, performance.now()) ? null : "rate-limited");
     if (refusal) {
+      // A refused sender's bytes are never logged: only that it was refused.
       stats.dropped++;
       drops.add(
         refusal,
@@ -123,6 +122,8 @@ export async function serveUdpUpper(
       );
       return undefined;
     }
+    // The hot path formats no address unless a line needs it.
+    if (!logger.quiet) logDatagram(logger, formatAddr(from), data);
     // Not awaited by the caller unless too many are in flight: the next
     // receive starts at once. The reply is a copy; the buffer is reused.
     sendsInFlight++;

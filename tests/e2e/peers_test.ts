@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { requires } from "../_platform.ts";
 import { runPython } from "../_helpers.ts";
 import { runSockit, ServerProcess } from "../_sockit.ts";
+import { makeTestPki } from "../_tls.ts";
 
 const NEEDS = requires("linux", "python3");
 
@@ -145,3 +146,99 @@ Deno.test("e2e: a bad --allow-from is a usage error naming the form", async () =
     /^sockit: invalid --allow-from "10\.0\.0\.0\/33": give an address or a CIDR range, e\.g\. 127\.0\.0\.0\/8 or ::1 \(see 'sockit tcp-echo --help'\)\n$/,
   );
 });
+
+/** What `openssl s_client` (five tries) says of a TLS server at `port`: its output. */
+async function opensslSees(port: number): Promise<string> {
+  let seen = "";
+  for (let i = 0; i < 5; i++) {
+    const out = await new Deno.Command("openssl", {
+      args: ["s_client", "-connect", `127.0.0.1:${port}`, "-showcerts"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    seen += new TextDecoder().decode(out.stdout);
+  }
+  return seen;
+}
+
+Deno.test(
+  "e2e: a TLS server turns a denied peer away before the handshake: not one byte of TLS, not the certificate",
+  requires("linux", "python3", "openssl"),
+  async () => {
+    await using pki = await makeTestPki();
+    const tls = ["--tls-cert", pki.good.cert, "--tls-key", pki.good.key];
+    const deny = ["--deny-from", "127.0.0.1"];
+    await using echo = await ServerProcess.start([
+      "tcp-echo",
+      "server",
+      ":0",
+      ...tls,
+      ...deny,
+    ]);
+    await using relay = await ServerProcess.start([
+      "relay",
+      "server",
+      ":0",
+      "--to",
+      `127.0.0.1:${echo.port}`,
+      ...tls,
+      ...deny,
+    ]);
+    await using exec = await ServerProcess.start([
+      "exec",
+      "server",
+      ":0",
+      ...tls,
+      "--tls-client-ca",
+      pki.caFile,
+      ...deny,
+    ]);
+    for (const server of [echo, relay, exec]) {
+      const seen = await opensslSees(server.port);
+      assert.doesNotMatch(
+        seen,
+        /BEGIN CERTIFICATE|subject=|Server certificate/,
+        server.readyLine,
+      );
+      assert.match(seen, /no peer certificate available/);
+      await server.waitForStderr(
+        /refused peer=127\.0\.0\.1:\d+ reason=not-allowed/,
+      );
+    }
+    // The control: from an allowed address the same client gets the server's hello.
+    await using open = await ServerProcess.start([
+      "tcp-echo",
+      "server",
+      ":0",
+      ...tls,
+    ]);
+    assert.match(await opensslSees(open.port), /BEGIN CERTIFICATE/);
+  },
+);
+
+Deno.test(
+  "e2e: a UDP server never logs or traces the bytes of a datagram it refuses",
+  NEEDS,
+  async () => {
+    await using server = await ServerProcess.start([
+      "udp-upper",
+      "server",
+      ":0",
+      "--deny-from",
+      "127.0.0.1",
+      "--trace",
+    ]);
+    assert.equal(await udpFrom("127.0.0.1", server.port), "timeout");
+    await server.waitForStderr(
+      /dropped reason=not-allowed source=127\.0\.0\.1/,
+    );
+    assert.deepEqual(
+      server.stderrLines.filter((l) =>
+        /recv datagram|^0000|datagram peer|says/.test(l)
+      ),
+      [],
+      "no log line or trace entry with the refused datagram's bytes",
+    );
+  },
+);
