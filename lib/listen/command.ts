@@ -7,9 +7,12 @@
 import { PROCESS_STDOUT } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { UsageError } from "../cli/errors.ts";
-import { count, flag, size, text } from "../cli/option.ts";
+import { count, duration, flag, size, text } from "../cli/option.ts";
 import { MiB } from "../io/units.ts";
-import { DEFAULT_MAX_CONNS } from "../net/accept_loop.ts";
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNS,
+} from "../net/accept_loop.ts";
 import {
   endpointFrom,
   GRACE_OPTIONS,
@@ -69,6 +72,14 @@ const listen = defineCommand({
       max: 100000,
       default: DEFAULT_MAX_CONNS,
     }),
+    idleTimeout: duration({
+      help:
+        "With --udp, forget a sender quiet this long (its file closes; it counts against --max-conns no more); 0 = never",
+      value: "SECONDS",
+      min: 0,
+      max: 86_400_000,
+      default: DEFAULT_IDLE_TIMEOUT_MS,
+    }),
   },
   async run(values) {
     const target = await targetFrom(values.output);
@@ -88,7 +99,11 @@ const listen = defineCommand({
         service: "listen",
         values,
         serve: (socket, context) =>
-          listenDatagrams(socket, { ...context, ...sink }),
+          listenDatagrams(socket, {
+            ...context,
+            ...sink,
+            idleTimeoutMs: values.idleTimeout,
+          }),
       });
     }
     return await runStreamServer({

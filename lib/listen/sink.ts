@@ -46,8 +46,10 @@ export interface SinkOptions {
   once?: boolean;
   /** Bytes kept per connection (per sender for UDP); past it the connection closes. @default {DEFAULT_MAX_BYTES} */
   maxBytes?: number;
-  /** Connections open at once. @default {1024} */
+  /** Connections open at once (senders, with UDP). @default {1024} */
   maxConns?: number;
+  /** A UDP sender with no datagram for this long is forgotten, in ms; 0 = never. @default {0} */
+  idleTimeoutMs?: number;
   /** Grace at shutdown, in ms. @default {5000} */
   graceMs?: number;
   /** Aborting ends the grace period at once. */
@@ -70,16 +72,29 @@ export async function listenStream(
   listener: Acceptor<ServedConn>,
   options: SinkOptions,
 ): Promise<void> {
-  const stop = new AbortController();
-  const signal = AbortSignal.any([options.signal, stop.signal]);
   let index = 0;
+  if (!options.once) {
+    await serveConnections(
+      listener,
+      (conn, context) => sinkConnection(conn, context, options, index++),
+      { ...options, idleTimeoutMs: 0 },
+    );
+    return;
+  }
+  // --once: the first connection only. Accepting stops the moment it
+  // arrives; any other already accepted is closed unread; the sink exits
+  // when the first ends, however long that takes (a signal still ends it).
   await serveConnections(
     listener,
     async (conn, context) => {
-      await sinkConnection(conn, context, options, index++);
-      if (options.once) stop.abort("once");
+      if (index++ > 0) {
+        options.logger.info("refused", { peer: context.peer, reason: "once" });
+        return;
+      }
+      listener.close();
+      await sinkConnection(conn, context, options, 0);
     },
-    { ...options, signal, idleTimeoutMs: 0 },
+    { ...options, idleTimeoutMs: 0, graceMs: Infinity },
   );
 }
 
@@ -134,26 +149,39 @@ export async function listenDatagrams(
   options: SinkOptions,
 ): Promise<void> {
   const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const senders = new Map<
-    string,
-    { out: ByteWriter & { close(): void }; total: number }
-  >();
+  const idleMs = options.idleTimeoutMs || Infinity;
+  const senders = new Map<string, Sender>();
+  const forgetIdle = () => {
+    const now = performance.now();
+    for (const [peer, sender] of senders) {
+      if (now - sender.lastSeen >= idleMs) {
+        forget(senders, peer, "idle-timeout", options.logger);
+      }
+    }
+  };
+  const sweep = Number.isFinite(idleMs)
+    ? setInterval(forgetIdle, Math.min(idleMs, 10_000))
+    : undefined;
+  let opened = 0;
   try {
     for await (const [data, from] of receiveDatagrams(socket, options)) {
       const peer = formatAddr(from);
       options.logger.info("datagram", { peer, bytes: data.length });
       let sender = senders.get(peer);
       if (!sender) {
+        if (senders.size >= (options.maxConns ?? 1024)) forgetIdle();
         if (senders.size >= (options.maxConns ?? 1024)) {
           options.logger.warn("refused", { peer, reason: "max-conns" });
           continue;
         }
         sender = {
-          out: await options.target.open(peer, senders.size),
+          out: await options.target.open(peer, opened++),
           total: 0,
+          lastSeen: 0,
         };
         senders.set(peer, sender);
       }
+      sender.lastSeen = performance.now();
       const kept = Math.min(data.length, max - sender.total);
       sender.total += data.length;
       if (kept > 0) await writeAll(sender.out, data.subarray(0, kept));
@@ -165,9 +193,30 @@ export async function listenDatagrams(
       if (options.once) return;
     }
   } finally {
+    clearInterval(sweep);
     closeQuietly(socket);
     for (const { out } of senders.values()) out.close();
   }
+}
+
+/** One sender a datagram sink writes for. */
+interface Sender {
+  out: ByteWriter & { close(): void };
+  total: number;
+  lastSeen: number;
+}
+
+function forget(
+  senders: Map<string, Sender>,
+  peer: string,
+  reason: string,
+  logger: Logger,
+): void {
+  const sender = senders.get(peer);
+  if (!sender) return;
+  senders.delete(peer);
+  sender.out.close();
+  logger.info("close", { peer, bytes: sender.total, reason });
 }
 
 /**

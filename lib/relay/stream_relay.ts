@@ -114,7 +114,9 @@ async function relayConnection(
         return end;
       }
       if (end !== "eof") {
-        await pump.drain();
+        // Past the limit, what still arrives is dropped; the linger closing
+        // both ends while it drains is how a cut ends, not an error.
+        await pump.drain().catch(() => {});
         await to.closeWrite().catch(() => {}); // The stalled side's end still ends.
       }
       return end;

@@ -124,3 +124,65 @@ Deno.test("e2e: sockit listen refuses an --output that is a file (exit 2)", asyn
     await Deno.remove(file);
   }
 });
+
+Deno.test("e2e: listen --once takes the first connection only: a second one already connected is closed unread, and the sink exits when the first ends", async () => {
+  await using sink = await ServerProcess.start(["listen", ":0", "--once"]);
+  using first = await Deno.connect({ hostname: "127.0.0.1", port: sink.port });
+  using second = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: sink.port,
+  });
+  await second.write(encode("from the second\n")).catch(() => 0);
+  await writeAll(first, encode("from the first\n"));
+  await sink.waitForStdout(/^from the first$/);
+  const secondEnd = await withTimeout(
+    second.read(new Uint8Array(16)).catch(() => null),
+    5000,
+    "the second connection to be closed",
+  );
+  assert.equal(secondEnd, null);
+  await writeAll(first, encode("more\n"));
+  await first.closeWrite();
+  const started = performance.now();
+  const status = await withTimeout(
+    sink.child.status,
+    5000,
+    "listen --once to exit",
+  );
+  assert.equal(status.code, 0);
+  assert.ok(performance.now() - started < 1000, "no grace period to wait out");
+  assert.deepEqual(sink.stdoutLines.slice(1), ["from the first", "more"]);
+});
+
+Deno.test(
+  "e2e: listen --udp forgets a sender quiet for --idle-timeout, so new senders are taken past --max-conns",
+  requires("python3"),
+  async () => {
+    await using sink = await ServerProcess.start([
+      "listen",
+      "--udp",
+      ":0",
+      "--max-conns",
+      "1",
+      "--idle-timeout",
+      "0.3",
+    ]);
+    const send = (text: string) =>
+      runPython(
+        `import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(sys.argv[2].encode(), ("127.0.0.1", int(sys.argv[1])))`,
+        String(sink.port),
+        text,
+      );
+    await send("one\n");
+    await sink.waitForStdout(/^one$/);
+    await new Promise((r) => setTimeout(r, 500)); // Past the idle timeout.
+    await send("two\n");
+    await sink.waitForStdout(/^two$/, 5000);
+    await sink.waitForStderr(
+      / close peer=127\.0\.0\.1:\d+ bytes=4 reason=idle-timeout/,
+    );
+    assert.ok(!sink.stderrLines.some((l) => l.includes("max-conns")));
+  },
+);

@@ -280,6 +280,22 @@ Deno.test("e2e: relay --cut-after closes both ends cleanly after exactly that ma
   await relay.waitForStderr(/ relayed .*down_bytes=10 .*end=cut-after/);
 });
 
+Deno.test("e2e: relay --cut-after logs end=cut-after when the client stays past the linger", async () => {
+  await using pair = await echoBehindRelay(
+    "--cut-after",
+    "10",
+    "--faults",
+    "downstream",
+  );
+  const { relay } = pair;
+  using conn = await connect(relay.port);
+  await writeAll(conn, encode("0123456789abcdefghij\n"));
+  assert.equal(decode(await readToEnd(conn)), "0123456789");
+  // The client keeps its side open: the relay closes both at the linger's end.
+  const line = await relay.waitForStderr(/ relayed /, 10_000);
+  assert.match(line, /down_bytes=10 .*end=cut-after$/);
+});
+
 Deno.test("e2e: relay --reset-after resets the client: its read fails with connection reset", async () => {
   await using pair = await echoBehindRelay(
     "--reset-after",
