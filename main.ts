@@ -67,6 +67,17 @@ function reportError(err: unknown): number {
     console.error(formatErrorLine(err.message));
     return err.exitCode;
   }
+  if (err instanceof Deno.errors.NotCapable) {
+    // Deno refuses devices and /proc without --allow-all, which sockit never
+    // asks for: say what works, never the runtime's advice.
+    const path = err.message.match(/"([^"]*)"/)?.[1] ?? "that path";
+    console.error(
+      formatErrorLine(
+        `Cannot use "${path}": sockit opens regular files, /dev/stdin, /dev/stdout and /dev/stderr, not other devices or /proc; give a file path`,
+      ),
+    );
+    return EXIT_FAILURE;
+  }
   console.error(
     `sockit: unexpected error: ${
       err instanceof Error ? err.stack : String(err)

@@ -7,6 +7,7 @@
  */
 
 import { createHash, timingSafeEqual } from "node:crypto";
+import { readUserText } from "../io/user_files.ts";
 import { UsageError } from "../cli/errors.ts";
 
 /**
@@ -98,7 +99,7 @@ export async function loadToken(
   if (tokenFile === undefined) return fromEnv;
   let text: string;
   try {
-    text = await Deno.readTextFile(tokenFile);
+    text = await readUserText(tokenFile);
   } catch (err) {
     throw new UsageError(
       `Cannot read --token-file "${tokenFile}": ${(err as Error).message}`,

@@ -10,6 +10,7 @@
 
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { UsageError } from "../cli/errors.ts";
+import { readUserText } from "../io/user_files.ts";
 
 /** A server's certificate chain and private key, read from PEM files. */
 export interface ServerTls {
@@ -174,7 +175,7 @@ export async function loadCaCerts(
 
 async function readPemFile(option: string, path: string): Promise<string> {
   try {
-    return await Deno.readTextFile(path);
+    return await readUserText(path);
   } catch (err) {
     throw new UsageError(
       `Cannot read ${option} "${path}": ${(err as Error).message}`,

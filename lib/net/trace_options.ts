@@ -10,7 +10,7 @@ import { SockitError } from "../cli/errors.ts";
 import { choice, count, flag, text, type Values } from "../cli/option.ts";
 import { writeAllSync } from "../io/streams.ts";
 import { DEFAULT_TRACE_BYTES } from "../io/trace_entry.ts";
-import { describeOsError } from "./os_error.ts";
+import { openUserFileForWriting } from "../io/user_files.ts";
 import { type TraceDecoder, Tracer } from "./trace.ts";
 
 /** The most bytes `--trace-bytes` shows of one chunk: 64 KiB. */
@@ -62,24 +62,27 @@ export function tracerFrom(
 ): Tracer | undefined {
   if (!values.trace && values.traceFile === undefined) return undefined;
   const file = values.traceFile === undefined
-    ? Deno.stderr
+    ? undefined
     : openTraceFile(values.traceFile);
   const encoder = new TextEncoder();
+  const out = file ?? Deno.stderr;
   return new Tracer({
     format: values.traceFormat,
     maxBytes: values.traceBytes,
-    write: (text) => writeAllSync(file, encoder.encode(text)),
+    write: (text) => writeAllSync(out, encoder.encode(text)),
     ...(decoder ? { decoder } : {}),
-    ...(file === Deno.stderr ? {} : { close: () => file.close() }),
+    ...(file ? { close: () => file[Symbol.dispose]() } : {}),
   });
 }
 
-function openTraceFile(path: string): Deno.FsFile {
+function openTraceFile(
+  path: string,
+): { writeSync(p: Uint8Array): number } & Disposable {
   try {
-    return Deno.openSync(path, { write: true, create: true, truncate: true });
+    return openUserFileForWriting(path);
   } catch (err) {
     throw new SockitError(
-      `Cannot write the trace to "${path}": ${describeOsError(err)}`,
+      `Cannot write the trace to "${path}": ${(err as Error).message}`,
       { cause: err },
     );
   }

@@ -272,3 +272,81 @@ Deno.test("e2e: --trace never shows the exec token's bytes, in the dump or the J
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("e2e: --trace-file /dev/stdout and /dev/stderr are the process's streams; a device sockit cannot open is refused in sockit's words", async () => {
+  await using server = await ServerProcess.start(["tcp-echo", "server", ":0"]);
+  const toStdout = await runSockit([
+    "tcp-echo",
+    "client",
+    `:${server.port}`,
+    "-m",
+    "hi",
+    "--trace-file",
+    "/dev/stdout",
+  ]);
+  assert.equal(toStdout.code, 0, toStdout.stderr);
+  assert.match(toStdout.stdout, /#1 tcp:\/\/127\.0\.0\.1:\d+ send 3 bytes/);
+  const toFd2 = await runSockit([
+    "tcp-echo",
+    "client",
+    `:${server.port}`,
+    "-m",
+    "hi",
+    "--trace-file",
+    "/dev/fd/2",
+  ]);
+  assert.equal(toFd2.code, 0, toFd2.stderr);
+  assert.match(toFd2.stderr, /recv 3 bytes/);
+  const device = await runSockit([
+    "tcp-echo",
+    "client",
+    `:${server.port}`,
+    "-m",
+    "hi",
+    "--trace-file",
+    "/dev/full",
+  ]);
+  assert.equal(device.code, 1);
+  assert.match(
+    device.stderr,
+    /^sockit: cannot write the trace to "\/dev\/full": sockit writes to regular files, \/dev\/stdout and \/dev\/stderr only/,
+  );
+  assert.doesNotMatch(device.stderr, /allow-all|run again/);
+});
+
+Deno.test("e2e: --token-file reads /dev/stdin; /proc and <(...) are refused in sockit's words, exit 2", async () => {
+  await using server = await ServerProcess.start(
+    ["exec", "server", ":0", "--allow", "echo"],
+    { SOCKIT_TOKEN: "sesame" },
+  );
+  const fromStdin = await runSockit(
+    [
+      "exec",
+      "client",
+      `:${server.port}`,
+      "--token-file",
+      "/dev/stdin",
+      "--",
+      "echo",
+      "in",
+    ],
+    { stdin: "sesame\n" },
+  );
+  assert.equal(fromStdin.code, 0, fromStdin.stderr);
+  assert.equal(fromStdin.stdout, "in\n");
+  for (const path of ["/proc/self/environ", "/dev/fd/5"]) {
+    const refused = await runSockit([
+      "exec",
+      "client",
+      `:${server.port}`,
+      "--token-file",
+      path,
+      "--",
+      "echo",
+      "in",
+    ]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /^sockit: cannot read --token-file "[^"]+": /);
+    assert.doesNotMatch(refused.stderr, /allow-all|run again/);
+  }
+});
