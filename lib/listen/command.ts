@@ -45,7 +45,7 @@ const listen = defineCommand({
     }),
     once: flag({
       help:
-        "Exit 0 after the first connection closes (the first datagram with --udp)",
+        "Take the first connection only (others are closed unread) and exit 0 when it closes (the first datagram with --udp)",
     }),
     output: text({
       help:

@@ -10,6 +10,8 @@
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { SockitError } from "../cli/errors.ts";
+import { Deadline, settlesWithin, sleep } from "../io/timers.ts";
+import { kernelUnsentBytes } from "./send_queue.ts";
 import type { StreamConn } from "./stream_conn.ts";
 
 function netAddr(
@@ -21,6 +23,12 @@ function netAddr(
 
 /** How much a {@linkcode NodeConn} buffers before it pauses the socket: 256 KiB. */
 export const NODE_BUFFER_BYTES = 256 * 1024;
+
+/** How long a reset waits at most for the kernel to send what was written: 5 s. */
+export const RESET_WAIT_MS = 5000;
+
+/** How often a waiting reset looks at the kernel's send queue, in ms: 10. */
+const RESET_POLL_MS = 10;
 
 /** How long a closed {@linkcode NodeConn} waits for its peer to take its end of stream: 1 s. */
 export const NODE_CLOSE_LINGER_MS = 1000;
@@ -176,13 +184,39 @@ export class NodeConn implements StreamConn {
     return Object.entries(subject).map(([k, v]) => `${k}=${v}`).join(",");
   }
 
-  /** Closes with a TCP reset: the peer's next read or write fails with "connection reset". */
-  reset(): void {
-    if (this.#closed) return;
+  /**
+   * Closes with a TCP reset: the peer's next read or write fails with
+   * "connection reset". A reset throws away what the kernel has not yet
+   * delivered, so on Linux it waits, up to `maxWaitMs`, until the kernel's
+   * send queue is empty (every byte written has reached the peer's kernel).
+   * Resolves to the bytes still unsent when the reset went out: `0`, or
+   * more after the wait ran out (a peer that does not read), or
+   * `undefined` where sockit cannot see the queue.
+   */
+  async reset(maxWaitMs = RESET_WAIT_MS): Promise<number | undefined> {
+    if (this.#closed) return undefined;
     this.#closed = true;
-    // Once what was written has gone out: a reset discards unsent bytes.
-    this.#socket.write(new Uint8Array(0), () => this.#socket.resetAndDestroy());
     this.#wake();
+    const socket = this.#socket;
+    if (socket.destroyed) return undefined;
+    const written = new Promise<void>((resolve) =>
+      socket.write(new Uint8Array(0), () => resolve())
+    );
+    await settlesWithin(written, maxWaitMs); // Node's own buffer first.
+    const ends = {
+      localAddress: socket.localAddress ?? "",
+      localPort: socket.localPort ?? 0,
+      remoteAddress: socket.remoteAddress ?? "",
+      remotePort: socket.remotePort ?? 0,
+    };
+    using deadline = new Deadline(maxWaitMs);
+    let unsent = await kernelUnsentBytes(ends);
+    while (unsent && !deadline.expired && !socket.destroyed) {
+      await sleep(RESET_POLL_MS, deadline.signal);
+      unsent = await kernelUnsentBytes(ends);
+    }
+    socket.resetAndDestroy();
+    return unsent;
   }
 
   /**

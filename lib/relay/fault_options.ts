@@ -84,7 +84,8 @@ export const FAULT_OPTIONS = {
     ...streamOnly("cut-after"),
   }),
   resetAfter: text({
-    help: "After this many bytes, reset (RST) the end they go to",
+    help:
+      "After this many bytes, reset (RST) the end they go to, once the kernel has sent them (Linux; waits up to 5 s)",
     value: "BYTES",
     check: checkedBy(parseByteCount),
     ...streamOnly("reset-after"),

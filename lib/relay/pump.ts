@@ -26,8 +26,11 @@ export interface RelayEnd {
   closeWrite(): Promise<void>;
   /** Closes both ways. */
   close(): void;
-  /** Closes with a TCP reset, where the socket can. */
-  reset?(): void;
+  /**
+   * Closes with a TCP reset, where the socket can, once the bytes written
+   * have left; resolves to the bytes a reset still discarded, if known.
+   */
+  reset?(): Promise<number | undefined>;
 }
 
 /** The most a `--coalesce` holds before it sends: 1 MiB. */

@@ -60,7 +60,7 @@ export function relayStreams(
         refused: seen,
         of: options.refuse ?? 0,
       });
-      client.reset?.();
+      await client.reset?.();
       return;
     }
     const target = await options.connect();
@@ -91,6 +91,7 @@ async function relayConnection(
   });
   let linger: Deadline | undefined;
   let firstError: unknown;
+  let unsentAtReset: number | undefined;
   const closeBoth = () => {
     closeQuietly(client);
     closeQuietly(target);
@@ -108,7 +109,7 @@ async function relayConnection(
       const end = await pump.run();
       if (end === "cut") cut();
       if (end === "reset") {
-        if (to.reset) to.reset();
+        if (to.reset) unsentAtReset = await to.reset();
         else closeQuietly(to);
         closeQuietly(from);
         return end;
@@ -137,6 +138,9 @@ async function relayConnection(
     down_bytes: down.forwarded,
     dropped_bytes: up.dropped + down.dropped,
     ...endFields(upEnd, downEnd, firstError),
+    // The bytes above were handed to the kernel; these it still held when
+    // the reset threw them away (a peer that did not read within 5 s).
+    ...(unsentAtReset ? { unsent_at_reset: unsentAtReset } : {}),
   });
 }
 

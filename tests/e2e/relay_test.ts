@@ -748,3 +748,55 @@ except ConnectionResetError:
     await relay.waitForStderr(/ relayed .*up_bytes=3 .*end=reset-after/);
   },
 );
+
+Deno.test(
+  "e2e: relay --reset-after resets a slow reader only once all N bytes have left: it reads every one, then the reset",
+  requires("linux", "python3"),
+  async () => {
+    const total = 2 * 1024 * 1024;
+    const { peer: target, port } = await PythonPeer.start(`
+import socket
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(1)
+print(srv.getsockname()[1], flush=True)
+conn, _ = srv.accept()
+try:
+    conn.sendall(b"x" * ${total + 65536})
+    conn.recv(1)
+except OSError:
+    pass
+`);
+    await using _target = target;
+    await using relay = await startRelay(
+      Number(port),
+      "--reset-after",
+      String(total),
+      "--faults",
+      "downstream",
+    );
+    // A reader with a small buffer that waits before it reads: most of the
+    // bytes are still in the relay's kernel when the limit is reached.
+    const out = await runPython(
+      `import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", ${relay.port}))
+time.sleep(1)
+got, end = 0, "eof"
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += len(chunk)
+        time.sleep(0.001)
+except ConnectionResetError:
+    end = "reset"
+print(got, end)`,
+    );
+    assert.equal(out.stdout.trim(), `${total} reset`, out.stderr);
+    const line = await relay.waitForStderr(/ relayed /);
+    assert.match(line, new RegExp(`down_bytes=${total} .*end=reset-after$`));
+  },
+);
