@@ -12,6 +12,7 @@
 import type { ExecResult } from "./protocol.ts";
 import { concatBytes, startsWithBytes } from "../io/bytes.ts";
 import { Deadline, settlesWithin } from "../io/timers.ts";
+import { ProcessGroup } from "./process_group.ts";
 
 /** From SIGTERM to SIGKILL when a command must stop, by default: 2 s. */
 export const DEFAULT_KILL_GRACE_MS = 2000;
@@ -226,65 +227,6 @@ function notStarted(message: string, ms: number): RunOutcome {
     duration_ms: Math.round(ms),
     cancelled: false,
   };
-}
-
-/** How often a signal is tried again while the child has no process group yet, in ms: 1. */
-const GROUP_RETRY_MS = 1;
-
-/**
- * Signals a detached child's whole process group: SIGTERM, then SIGKILL
- * after a grace. Right after spawn the child may not have called `setsid`
- * yet, so its group does not exist and the signal fails (ESRCH): the child
- * itself is signalled then, and the group again every millisecond until it
- * exists or the child is gone, so a command cancelled at its first instant
- * never gets further.
- */
-class ProcessGroup {
-  reason: "timeout" | "truncated" | "cancelled" | null = null;
-  #kill: Deadline | undefined;
-  #retry: ReturnType<typeof setTimeout> | undefined;
-  #exited = false;
-
-  constructor(
-    readonly pid: number,
-    readonly graceMs: number,
-    status: Promise<unknown>,
-  ) {
-    status.then(() => this.#exited = true, () => this.#exited = true);
-  }
-
-  stop(reason: "timeout" | "truncated" | "cancelled"): void {
-    if (this.reason) return;
-    this.reason = reason;
-    this.#signal("SIGTERM");
-    this.#kill = new Deadline(this.graceMs, () => this.#signal("SIGKILL"));
-  }
-
-  killNow(): void {
-    this.#signal("SIGKILL");
-  }
-
-  dispose(): void {
-    this.#kill?.[Symbol.dispose]();
-    clearTimeout(this.#retry);
-  }
-
-  #signal(signal: Deno.Signal): void {
-    try {
-      Deno.kill(-this.pid, signal);
-      return;
-    } catch {
-      // No such group: gone, or not made yet.
-    }
-    if (this.#exited) return;
-    try {
-      Deno.kill(this.pid, signal); // Before setsid: the child alone, in our group.
-    } catch {
-      return; // Gone.
-    }
-    clearTimeout(this.#retry);
-    this.#retry = setTimeout(() => this.#signal(signal), GROUP_RETRY_MS);
-  }
 }
 
 function cancelledBeforeStart(): RunOutcome {

@@ -15,9 +15,8 @@ import { formatAddr } from "./address.ts";
 import type { PeerRule } from "./cidr.ts";
 import { turnedAway } from "./peer_gate.ts";
 import type { Logger } from "../io/log.ts";
-import { Backoff, IdleWatch, sleep } from "../io/timers.ts";
-import { formatCounts, Tally } from "../io/tally.ts";
-import { socketErrorCode, socketFailure } from "./socket_errors.ts";
+import { IdleWatch, sleep } from "../io/timers.ts";
+import { SocketFailures } from "./socket_failures.ts";
 import type { NodeConn } from "./node_conn.ts";
 
 /** What a connection handler gets besides the connection. */
@@ -91,12 +90,6 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 /** How long in-flight work may finish at shutdown by default, in ms: 5 s. */
 export const DEFAULT_GRACE_MS = 5000;
 
-/** The longest pause between retries after `accept()` fails for want of a resource, in ms. */
-export const MAX_ACCEPT_BACKOFF_MS = 1000;
-
-/** Connections dropped by `accept()` errors of their own are logged as one summary at most this often, in ms: 1 s. */
-export const DROPPED_SUMMARY_MS = 1000;
-
 interface OpenConnection<C extends AcceptedConn> {
   conn: C;
   closed: boolean;
@@ -137,34 +130,17 @@ export async function serveConnections<
   signal.addEventListener("abort", closeListener, { once: true });
   if (signal.aborted) closeListener();
 
-  const backoff = new Backoff(5, MAX_ACCEPT_BACKOFF_MS);
-  using dropped = new Tally(
-    DROPPED_SUMMARY_MS,
-    (counts, total) =>
-      logger.warn("accept-dropped", {
-        connections: total,
-        errors: formatCounts(counts),
-        per_ms: DROPPED_SUMMARY_MS,
-      }),
-  );
+  using failures = new SocketFailures("accept", logger);
   while (!signal.aborted) {
     let conn: C;
     try {
       conn = await listener.accept();
     } catch (err) {
       if (signal.aborted || err instanceof Deno.errors.BadResource) break;
-      if (socketFailure(err) === "peer") {
-        dropped.add(socketErrorCode(err)); // That connection is lost; the next is served at once.
-        continue;
-      }
-      logger.warn("accept-failed", {
-        error: errorMessage(err),
-        retry_ms: backoff.nextMs,
-      });
-      await backoff.wait(signal);
+      await failures.handle(err, signal); // One reset connection: on at once.
       continue;
     }
-    backoff.reset();
+    failures.succeeded();
     if (turnedAway(conn.remoteAddr, options.peers, logger)) {
       closeQuietly(conn);
       continue;

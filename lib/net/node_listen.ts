@@ -87,7 +87,7 @@ export class NodeListener implements Disposable {
         HANDSHAKE_DROPPED_SUMMARY_MS,
         (counts, total) =>
           logger.warn("handshake-dropped", {
-            connections: total,
+            peers: total,
             errors: formatCounts(counts),
             per_ms: HANDSHAKE_DROPPED_SUMMARY_MS,
           }),

@@ -11,12 +11,12 @@ import { traceDatagrams, type Tracer } from "./trace.ts";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { type Endpoint, formatEndpoint } from "./address.ts";
-import { errorMessage, SockitError } from "../cli/errors.ts";
+import { SockitError } from "../cli/errors.ts";
 import type { Logger } from "../io/log.ts";
 import type { PeerRule } from "./cidr.ts";
 import { turnedAway } from "./peer_gate.ts";
 import { closeQuietly } from "../io/streams.ts";
-import { Backoff } from "../io/timers.ts";
+import { SocketFailures } from "./socket_failures.ts";
 import { describeOsError } from "./os_error.ts";
 
 /** The largest UDP payload over IPv4: 65,507 bytes. */
@@ -196,7 +196,7 @@ export async function* receiveDatagrams(
   const { signal, logger } = options;
   const close = () => closeQuietly(socket);
   signal.addEventListener("abort", close, { once: true });
-  const backoff = new Backoff(5, 1000);
+  using failures = new SocketFailures("receive", logger);
   try {
     while (!signal.aborted) {
       let datagram: [Uint8Array, Deno.Addr];
@@ -204,14 +204,10 @@ export async function* receiveDatagrams(
         datagram = await socket.receive();
       } catch (err) {
         if (signal.aborted || err instanceof Deno.errors.BadResource) return;
-        logger.warn("receive-failed", {
-          error: errorMessage(err),
-          retry_ms: backoff.nextMs,
-        });
-        await backoff.wait(signal);
+        await failures.handle(err, signal);
         continue;
       }
-      backoff.reset();
+      failures.succeeded();
       if (!turnedAway(datagram[1], options.peers, logger)) yield datagram;
     }
   } finally {

@@ -9,7 +9,8 @@
 import { errorMessage } from "../cli/errors.ts";
 import { type Logger, previewPayload } from "../io/log.ts";
 import { closeQuietly } from "../io/streams.ts";
-import { Backoff, Deadline, whenAborted } from "../io/timers.ts";
+import { Deadline, whenAborted } from "../io/timers.ts";
+import { SocketFailures } from "../net/socket_failures.ts";
 import { DEFAULT_GRACE_MS } from "../net/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
 import { addrRefusal, type PeerRule } from "../net/cidr.ts";
@@ -143,11 +144,11 @@ export async function serveUdpUpper(
   };
   const receiveLoop = async (): Promise<void> => {
     const buffer = new Uint8Array(65536);
-    const backoff = new Backoff(5, 1000);
+    using failures = new SocketFailures("receive", logger);
     while (true) {
       try {
         const [data, from] = await socket.receive(buffer);
-        backoff.reset();
+        failures.succeeded();
         const sending = serveOne(data, from);
         // A unix datagram socket cannot send while a receive is pending:
         // there, each reply goes out before the next receive.
@@ -156,11 +157,7 @@ export async function serveUdpUpper(
         }
       } catch (err) {
         if (signal.aborted || err instanceof Deno.errors.BadResource) return;
-        logger.warn("receive-failed", {
-          error: errorMessage(err),
-          retry_ms: backoff.nextMs,
-        });
-        await backoff.wait(signal);
+        await failures.handle(err, signal);
       }
     }
   };

@@ -100,7 +100,7 @@ async function floodThenServe(
     // node:tls (every TLS server) takes the flood below the accept loop and
     // logs nothing for it; Deno's listener hands each reset to accept().
     const summary = await server.waitForStderr(/accept-dropped/, 5000);
-    assert.match(summary, /connections=\d+ errors=E[A-Z]+:\d+/);
+    assert.match(summary, /peers=\d+ errors=E[A-Z]+:\d+/);
   }
   const failed = server.stderrLines.filter((l) => l.includes("accept-failed"));
   assert.deepEqual(failed, [], "no back-off for one connection's error");
