@@ -130,3 +130,96 @@ s.close()`,
   );
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
 }
+
+Deno.test("exec: a streamed stdin frame that lies in its length and stalls is bounded by the command's time limit, and the connection ends", async () => {
+  await using server = startExec();
+  using conn = await server.connect();
+  const started = performance.now();
+  await writeAll(conn, frame({ hello: 1 }));
+  await readHelloReply(conn);
+  await writeAll(
+    conn,
+    frame({ cmd: "cat", stream: 1, stdin: "stream", timeout_ms: 500 }),
+  );
+  // Announces 60,000 bytes, sends 5, then nothing.
+  await writeAll(
+    conn,
+    frame({ type: "stdin", size: 60_000 }, new TextEncoder().encode("hello")),
+  );
+  const frames = await readFramesToEnd(conn, 10_000);
+  const exit = frames.find((f) => f.type === "exit");
+  assert.ok(exit, `an exit frame: ${JSON.stringify(frames)}`);
+  assert.equal(exit.timed_out, true);
+  assert.ok(
+    performance.now() - started < 5000,
+    "within the time limit and its kill grace",
+  );
+});
+
+Deno.test("exec: a stdin frame over 64 KiB is refused and the connection ends; the server goes on", async () => {
+  await using server = startExec();
+  {
+    using conn = await server.connect();
+    await writeAll(conn, frame({ hello: 1 }));
+    await readHelloReply(conn);
+    await writeAll(conn, frame({ cmd: "cat", stream: 1, stdin: "stream" }));
+    await writeAll(conn, frame({ type: "stdin", size: 10_000_000 }));
+    const frames = await readFramesToEnd(conn, 10_000);
+    assert.ok(
+      frames.every((f) => f.type !== "stdout"),
+      `nothing was fed: ${JSON.stringify(frames)}`,
+    );
+  }
+  using next = await server.connect();
+  await writeAll(next, frame({ cmd: "echo fine" }));
+  assert.equal((await readReply(next)).stdout, "fine\n");
+});
+
+async function readHelloReply(conn: Deno.Conn): Promise<void> {
+  const [hello] = await readFrames(conn, 1, 5000);
+  assert.equal(hello?.stream, 1);
+}
+
+/** Reads frames (header and body) until the connection ends; headers only. */
+async function readFramesToEnd(
+  conn: Deno.Conn,
+  ms: number,
+): Promise<Record<string, unknown>[]> {
+  return await readFrames(conn, Infinity, ms);
+}
+
+async function readFrames(
+  conn: Deno.Conn,
+  count: number,
+  ms: number,
+): Promise<Record<string, unknown>[]> {
+  return await withTimeout(
+    (async () => {
+      const headers: Record<string, unknown>[] = [];
+      const buffer: number[] = [];
+      const chunk = new Uint8Array(65536);
+      const take = async (n: number): Promise<Uint8Array | null> => {
+        while (buffer.length < n) {
+          const got = await conn.read(chunk).catch(() => null);
+          if (got === null) return null;
+          buffer.push(...chunk.subarray(0, got));
+        }
+        return new Uint8Array(buffer.splice(0, n));
+      };
+      while (headers.length < count) {
+        const prefix = await take(4);
+        if (!prefix) break;
+        const length = new DataView(prefix.buffer).getUint32(0, true);
+        const json = await take(length);
+        if (!json) break;
+        const header = JSON.parse(new TextDecoder().decode(json));
+        headers.push(header);
+        const body = header.size ?? header.total_size ?? 0;
+        if (body > 0 && !(await take(body))) break;
+      }
+      return headers;
+    })(),
+    ms,
+    "the frames",
+  );
+}
