@@ -169,7 +169,7 @@ export async function serveConnections<
   logger.notice("shutdown", {
     reason: String(signal.reason ?? "stopped"),
     open: open.size,
-    grace_ms: graceMs,
+    grace_ms: Number.isFinite(graceMs) ? graceMs : "until-done",
   });
   await drain(open, graceMs, logger, forceClose, options.force);
   logger.notice("stopped");
