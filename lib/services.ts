@@ -8,6 +8,9 @@
 import type { Service } from "./cli/command.ts";
 import { BENCH } from "./bench/command.ts";
 import { CHAT } from "./chat/command.ts";
+import { completionsService } from "./completions/command.ts";
+import { manService } from "./man/command.ts";
+import denoConfig from "../deno.json" with { type: "json" };
 import { DEMO } from "./demo/command.ts";
 import { EXEC } from "./exec/command.ts";
 import { LISTEN } from "./listen/command.ts";
@@ -15,6 +18,9 @@ import { RELAY } from "./relay/command.ts";
 import { TCP_ECHO } from "./tcp_echo/command.ts";
 import { UDP_UPPER } from "./udp_upper/command.ts";
 import { WAIT } from "./wait/command.ts";
+
+/** The date of this version's release, as CHANGELOG.md gives it: the man page's date. */
+export const RELEASE_DATE = "2026-12-07";
 
 /** The services, in the order `sockit --help` lists them. */
 export const SERVICES: readonly Service[] = [
@@ -27,4 +33,6 @@ export const SERVICES: readonly Service[] = [
   WAIT,
   BENCH,
   DEMO,
+  completionsService(() => SERVICES),
+  manService(() => SERVICES, denoConfig.version, RELEASE_DATE),
 ];

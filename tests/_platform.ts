@@ -15,7 +15,11 @@ export type Need =
   | "ps"
   | "openssl"
   | "gcc"
-  | "hexdump";
+  | "hexdump"
+  | "bash"
+  | "zsh"
+  | "fish"
+  | "mandoc";
 
 const REASONS: Record<Need, string> = {
   posix: "a POSIX system (/bin/sh, process groups, signals, unix sockets)",
@@ -27,6 +31,10 @@ const REASONS: Record<Need, string> = {
   openssl: "openssl on PATH (to make throwaway certificates)",
   gcc: "gcc on PATH (to build the C load generator)",
   hexdump: "hexdump on PATH (bsdextrautils), to compare dumps with",
+  bash: "bash on PATH, to try the completions in",
+  zsh: "zsh on PATH (Debian's zsh), to try the completions in",
+  fish: "fish on PATH (Debian's fish), to try the completions in",
+  mandoc: "mandoc on PATH (Debian's mandoc), to lint the man page",
 };
 
 const found = new Map<string, boolean>();

@@ -9,9 +9,23 @@
 import type { Service } from "./command.ts";
 import { type AnyOption, flagName } from "./option.ts";
 
+/** Every exit code sockit uses, and what it means. */
+export const EXIT_CODE_TABLE: ReadonlyArray<readonly [string, string]> = [
+  ["0", "ok"],
+  ["1", "runtime failure"],
+  ["2", "usage error"],
+  ["141", "stdout closed (as after SIGPIPE)"],
+  [
+    "255",
+    "sockit exec client only: the transport failed (unreachable, refused, broken reply), as ssh; otherwise it exits with the remote command's status (124 for its timeout, 128 + N for signal N)",
+  ],
+];
+
 /** The exit-code line every help ends with. */
-export const EXIT_CODES =
-  "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 141 stdout closed (as after SIGPIPE).";
+export const EXIT_CODES = `Exit codes: ${
+  EXIT_CODE_TABLE.slice(0, 4).map(([code, meaning]) => `${code} ${meaning}`)
+    .join(", ")
+}.`;
 
 /**
  * The text of `sockit --help`.
@@ -29,19 +43,25 @@ export function topLevelHelp(services: readonly Service[]): string {
     "sockit: sockets on the command line: TCP echo, UDP uppercase, header-framed exec",
     "",
     "Usage:",
-    "  sockit <service> <role> [options]",
+    ...services.map((s) => `  ${usageLine(s)}`),
     "  sockit <service> --help",
     "  sockit --version",
-    "  sockit demo",
-    "  sockit wait ADDRESS... [-- COMMAND [ARGS...]]",
-    "  sockit listen [ADDRESS] [--udp] [--once] [--output DIR] [--reply TEXT]",
-    "  sockit bench tcp-echo|udp-upper|exec [options]",
     "",
     "Services and commands:",
     ...services.map((s) => `  ${s.name.padEnd(width)}${s.summary}`),
     "",
     EXIT_CODES,
   ].join("\n");
+}
+
+/** One service's line in the top-level usage: its roles, or its one command's usage. */
+function usageLine(service: Service): string {
+  const roles = service.commands.map((c) => c.role).filter(Boolean);
+  if (roles.length > 0) {
+    return `sockit ${service.name} ${roles.join("|")} [options]`;
+  }
+  return `sockit ${service.name} ${service.commands[0]?.usage ?? "[options]"}`
+    .trimEnd();
 }
 
 /**

@@ -33,6 +33,8 @@ export interface Option<T, D extends boolean = boolean> {
   readonly shownDefault: string | undefined;
   /** Bounds as help shows them, e.g. `0-65535`. */
   readonly bounds: string | undefined;
+  /** The values it takes, when they are a fixed list (`text`, `json`): for completions. */
+  readonly choices?: readonly string[];
   /**
    * The environment variable this option is read from; such an option has no
    * command-line form (a secret does not belong in `ps` output).
@@ -96,6 +98,7 @@ function define<T, D extends boolean>(
     default: D extends true ? T : undefined;
     shownDefault?: string | undefined;
     bounds?: string | undefined;
+    choices?: readonly string[];
     env?: string;
     required?: string;
     parse: (raw: string) => T;
@@ -108,6 +111,7 @@ function define<T, D extends boolean>(
     default: rest.default,
     shownDefault: rest.shownDefault,
     bounds: rest.bounds,
+    ...(rest.choices === undefined ? {} : { choices: rest.choices }),
     ...(rest.env === undefined ? {} : { env: rest.env }),
     ...(rest.required === undefined ? {} : { required: rest.required }),
     parse: rest.parse,
@@ -209,6 +213,7 @@ export function choice<C extends string>(
     default: fallback,
     shownDefault: fallback,
     bounds: choices.join("|"),
+    choices,
     parse: (raw) => {
       if (!(choices as readonly string[]).includes(raw)) {
         throw new InvalidValue(`use one of ${choices.join(", ")}`);

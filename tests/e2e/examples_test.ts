@@ -1,5 +1,5 @@
 /**
- * Every command example in README.md and in every `--help` runs, as a user
+ * Every command example in README.md, in docs/*.md and in every `--help` runs, as a user
  * would copy it: each code block (or a service's example list) in order,
  * its servers started and their real ports taken from their ready lines.
  *
@@ -44,15 +44,27 @@ const NOT_RUN: Array<[RegExp, string]> = [
   [/run-smoke-tests\.sh/, "runs the reader's own script"],
 ];
 
-/** The example lists: README's `sh` blocks, then each service's examples. */
+/** README.md and every Markdown file in docs/: where a user copies examples from. */
+export async function markdownFiles(): Promise<string[]> {
+  const docs = (await Array.fromAsync(Deno.readDir(new URL("docs/", ROOT))))
+    .filter((e) => e.isFile && e.name.endsWith(".md"))
+    .map((e) => `docs/${e.name}`).sort();
+  return ["README.md", ...docs];
+}
+
+/** The example lists: the `sh` blocks of README and docs/, then each service's examples. */
 async function exampleBlocks(): Promise<
   Array<{ name: string; lines: string[] }>
 > {
-  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
-  const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m, i) => ({
-    name: `README.md block ${i + 1}`,
-    lines: m[1]!.split("\n"),
-  }));
+  const blocks: Array<{ name: string; lines: string[] }> = [];
+  for (const file of await markdownFiles()) {
+    const text = await Deno.readTextFile(new URL(file, ROOT));
+    for (
+      const [i, m] of [...text.matchAll(/```sh\n([\s\S]*?)```/g)].entries()
+    ) {
+      blocks.push({ name: `${file} block ${i + 1}`, lines: m[1]!.split("\n") });
+    }
+  }
   for (const service of SERVICES) {
     blocks.push({
       name: `sockit ${service.name} --help`,
@@ -244,7 +256,7 @@ async function run(
 
 Deno.test({
   name:
-    "every command example in README.md and in every --help runs as written",
+    "every command example in README.md, docs/ and every --help runs as written",
   ...requires("linux", "python3"),
   async fn(t) {
     const blocks = await exampleBlocks();

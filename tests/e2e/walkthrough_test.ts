@@ -19,10 +19,10 @@ function freePort(): number {
 }
 
 Deno.test(
-  "README's walk-through runs as written: two writes arrive as one read through --coalesce, exec is framed through --chunk 1",
+  "The guide's walk-through runs as written: two writes arrive as one read through --coalesce, exec is framed through --chunk 1",
   requires("linux"),
   async () => {
-    const readme = await Deno.readTextFile(new URL("README.md", ROOT));
+    const readme = await Deno.readTextFile(new URL("docs/GUIDE.md", ROOT));
     const section = readme.split("### Walk-through: the sticky packet")[1]!;
     let script = section.match(/```bash\n([\s\S]*?)```/)![1]!;
     for (const documented of [9000, 9001, 9002, 9003]) {
