@@ -10,6 +10,7 @@ import { BENCH } from "./bench/command.ts";
 import { CHAT } from "./chat/command.ts";
 import { completionsService } from "./completions/command.ts";
 import { manService } from "./man/command.ts";
+import { LIMITS } from "./limits.ts";
 import denoConfig from "../deno.json" with { type: "json" };
 import { DEMO } from "./demo/command.ts";
 import { EXEC } from "./exec/command.ts";
@@ -34,5 +35,5 @@ export const SERVICES: readonly Service[] = [
   BENCH,
   DEMO,
   completionsService(() => SERVICES),
-  manService(() => SERVICES, denoConfig.version, RELEASE_DATE),
+  manService(() => SERVICES, denoConfig.version, RELEASE_DATE, LIMITS),
 ];

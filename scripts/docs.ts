@@ -11,12 +11,16 @@ import denoConfig from "../deno.json" with { type: "json" };
 import { completionScript } from "../lib/cli/completions.ts";
 import { manPage, referenceMarkdown } from "../lib/cli/reference.ts";
 import { RELEASE_DATE, SERVICES } from "../lib/services.ts";
+import { LIMITS } from "../lib/limits.ts";
 
 /** Each generated file, by its path from the repository's root, and its text. */
 export function generatedDocs(): Array<[string, string]> {
   return [
-    ["docs/REFERENCE.md", referenceMarkdown(SERVICES)],
-    ["docs/sockit.1", manPage(SERVICES, denoConfig.version, RELEASE_DATE)],
+    ["docs/REFERENCE.md", referenceMarkdown(SERVICES, LIMITS)],
+    [
+      "docs/sockit.1",
+      manPage(SERVICES, denoConfig.version, RELEASE_DATE, LIMITS),
+    ],
     ["docs/completions/sockit.bash", completionScript("bash", SERVICES)],
     ["docs/completions/_sockit", completionScript("zsh", SERVICES)],
     ["docs/completions/sockit.fish", completionScript("fish", SERVICES)],

@@ -16,7 +16,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   net: ["io", "cli"],
 };
 /** Parts that may import any service: the list, the self-test, the load generator. */
-const SEES_SERVICES = ["services.ts", "demo", "bench"];
+const SEES_SERVICES = ["services.ts", "limits.ts", "demo", "bench"];
 
 /** The part of the tree a repo-relative path belongs to: `net`, `exec`, `services.ts`, `main.ts`. */
 function partOf(path: string): string {

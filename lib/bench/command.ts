@@ -33,6 +33,18 @@ import {
 } from "./run.ts";
 
 /** A request unanswered this long is an error, by default: 2 s. */
+/** Clients a bench opens by default, by target. */
+export const BENCH_CONNECTIONS = {
+  "tcp-echo": 50,
+  "udp-upper": 16,
+  exec: 8,
+} as const;
+/** Clients one bench may open: 10,000. */
+export const MAX_BENCH_CONNECTIONS = 10000;
+/** The longest bench run, in ms: an hour. */
+export const MAX_BENCH_DURATION_MS = 3_600_000;
+/** The largest request a TCP or exec bench sends: 1 MiB. */
+export const MAX_BENCH_SIZE = MiB;
 export const BENCH_TIMEOUT_MS = 2000;
 /** How long a run lasts by default: 10 s. */
 export const BENCH_DURATION_MS = 10_000;
@@ -48,14 +60,14 @@ function loadOptions(defaultConnections: number, clients: string) {
       help: `${clients} at once`,
       value: "N",
       min: 1,
-      max: 10000,
+      max: MAX_BENCH_CONNECTIONS,
       default: defaultConnections,
     }),
     duration: duration({
       help: "How long to run",
       value: "SECONDS",
       min: 100,
-      max: 3_600_000,
+      max: MAX_BENCH_DURATION_MS,
       default: BENCH_DURATION_MS,
     }),
   };
@@ -98,8 +110,8 @@ const tcpEcho = defineCommand({
     ...connectOptions(TCP_ECHO_PORT),
     ...timeoutOption(BENCH_TIMEOUT_MS, TIMEOUT_HELP),
     ...TLS_CLIENT_OPTIONS,
-    ...loadOptions(50, "Connections"),
-    ...sizeOption(MiB),
+    ...loadOptions(BENCH_CONNECTIONS["tcp-echo"], "Connections"),
+    ...sizeOption(MAX_BENCH_SIZE),
     ...REPORT_OPTIONS,
   },
   async run(values) {
@@ -123,7 +135,7 @@ const udpUpper = defineCommand({
   options: {
     ...hostPortOptions(UDP_UPPER_PORT),
     ...timeoutOption(BENCH_TIMEOUT_MS, TIMEOUT_HELP),
-    ...loadOptions(16, "Sockets"),
+    ...loadOptions(BENCH_CONNECTIONS["udp-upper"], "Sockets"),
     ...sizeOption(MAX_DATAGRAM_BYTES),
     ...REPORT_OPTIONS,
   },
@@ -145,7 +157,7 @@ const exec = defineCommand({
     ...connectOptions(EXEC_PORT),
     ...timeoutOption(BENCH_TIMEOUT_MS, TIMEOUT_HELP),
     ...TLS_CLIENT_OPTIONS,
-    ...loadOptions(8, "Connections"),
+    ...loadOptions(BENCH_CONNECTIONS.exec, "Connections"),
     cmd: text({
       help: "The command each request runs",
       value: "STRING",

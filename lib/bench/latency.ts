@@ -9,11 +9,14 @@
 
 const FINE_US = 1000;
 const MID_US = 1_000_000;
-const MAX_US = 120_000_000;
+/** The longest latency the histogram counts, in µs: 120 s. */
+export const MAX_US = 120_000_000;
 const MID_STEP = 100;
 const COARSE_STEP = 10_000;
 const MID_BUCKETS = (MID_US - FINE_US) / MID_STEP;
-const BUCKETS = FINE_US + MID_BUCKETS + (MAX_US - MID_US) / COARSE_STEP + 1;
+/** The histogram's counters: about 23,000. */
+export const BUCKETS = FINE_US + MID_BUCKETS + (MAX_US - MID_US) / COARSE_STEP +
+  1;
 
 /**
  * Counts latencies into buckets; about 23,000 counters whatever the number

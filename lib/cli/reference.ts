@@ -12,6 +12,16 @@ import type { Command, Service } from "./command.ts";
 import { EXIT_CODE_TABLE } from "./help.ts";
 import { type AnyOption, flagName } from "./option.ts";
 
+/** One bound, as `lib/limits.ts` lists it. */
+export interface LimitRow {
+  /** What is bounded. */
+  what: string;
+  /** Its default. */
+  value: string;
+  /** The flag that changes it, or `fixed`. */
+  flag: string;
+}
+
 /** What the reference says of one option, in words. */
 interface OptionLine {
   /** `-p, --port PORT`, or `env SOCKIT_TOKEN`. */
@@ -97,7 +107,10 @@ function environment(
  * assert.match(referenceMarkdown([]), /^# sockit reference/);
  * ```
  */
-export function referenceMarkdown(services: readonly Service[]): string {
+export function referenceMarkdown(
+  services: readonly Service[],
+  limits: readonly LimitRow[] = [],
+): string {
   const out = [
     "# sockit reference",
     "",
@@ -133,6 +146,26 @@ export function referenceMarkdown(services: readonly Service[]): string {
   for (const [env, text] of environment(services)) {
     out.push(`- \`${env}\`: ${text}.`);
   }
+  if (limits.length > 0) {
+    out.push(
+      "",
+      "## Limits",
+      "",
+      "Every bound, its default and the flag that changes it, read from the",
+      "constants the code uses. Why some are what they are: the guide's",
+      "[Limits](GUIDE.md#limits).",
+      "",
+      "| what | default | flag |",
+      "| --- | --- | --- |",
+    );
+    for (const limit of limits) {
+      out.push(
+        `| ${escapeCell(limit.what)} | ${escapeCell(limit.value)} | ${
+          escapeCell(limit.flag)
+        } |`,
+      );
+    }
+  }
   out.push("", "## Exit codes", "", "| code | meaning |", "| --- | --- |");
   for (const [code, meaning] of EXIT_CODE_TABLE) {
     out.push(`| ${code} | ${meaning} |`);
@@ -158,6 +191,7 @@ export function manPage(
   services: readonly Service[],
   version: string,
   date = "",
+  limits: readonly LimitRow[] = [],
 ): string {
   const out = [
     `.TH SOCKIT 1 "${date}" "sockit ${version}" "User Commands"`,
@@ -198,6 +232,16 @@ export function manPage(
   out.push(".SH ENVIRONMENT");
   for (const [env, text] of environment(services)) {
     out.push(".TP", `.B ${env}`, roff(`${text}.`));
+  }
+  if (limits.length > 0) {
+    out.push(".SH LIMITS");
+    for (const limit of limits) {
+      out.push(
+        ".TP",
+        roff(limit.what.replaceAll("`", "")),
+        roff(`${limit.value} (${limit.flag})`.replaceAll("`", "")),
+      );
+    }
   }
   out.push(".SH EXIT STATUS");
   for (const [code, meaning] of EXIT_CODE_TABLE) {

@@ -46,6 +46,13 @@ function digest(text: string): Uint8Array {
   return new Uint8Array(createHash("sha256").update(text).digest());
 }
 
+/** Addresses whose failed tokens are remembered: 4096. */
+export const MAX_FAILURE_ADDRESSES = 4096;
+/** The delay after an address's first failed token, in ms: 100, doubling. */
+export const FIRST_FAILURE_DELAY_MS = 100;
+/** The longest delay after failed tokens, in ms: 5 s. */
+export const MAX_FAILURE_DELAY_MS = 5000;
+
 /**
  * Delays replies to an address after failed attempts: 100 ms after the
  * first, doubling, at most 5 s; a success forgets the address. Bounded.
@@ -62,7 +69,10 @@ export class FailureDelay {
   readonly #failures = new Map<string, number>();
 
   /** Tracks at most `maxAddresses` addresses. */
-  constructor(readonly maxAddresses = 4096, readonly maxDelayMs = 5000) {}
+  constructor(
+    readonly maxAddresses = MAX_FAILURE_ADDRESSES,
+    readonly maxDelayMs = MAX_FAILURE_DELAY_MS,
+  ) {}
 
   /** Counts a failure; returns how long to wait before replying, in ms. */
   recordFailure(address: string): number {
@@ -72,7 +82,10 @@ export class FailureDelay {
     if (this.#failures.size > this.maxAddresses) {
       this.#failures.delete(this.#failures.keys().next().value!);
     }
-    return Math.min(100 * 2 ** (count - 1), this.maxDelayMs);
+    return Math.min(
+      FIRST_FAILURE_DELAY_MS * 2 ** (count - 1),
+      this.maxDelayMs,
+    );
   }
 
   /** Forgets an address's failures. */

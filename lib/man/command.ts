@@ -8,7 +8,7 @@
 
 import { PROCESS_STDOUT } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
-import { manPage } from "../cli/reference.ts";
+import { type LimitRow, manPage } from "../cli/reference.ts";
 import { writeAll } from "../io/streams.ts";
 
 /**
@@ -26,6 +26,7 @@ export function manService(
   services: () => readonly Service[],
   version: string,
   date = "",
+  limits: readonly LimitRow[] = [],
 ): Service {
   return {
     name: "man",
@@ -37,7 +38,9 @@ export function manService(
       async run() {
         await writeAll(
           PROCESS_STDOUT,
-          new TextEncoder().encode(manPage(services(), version, date)),
+          new TextEncoder().encode(
+            manPage(services(), version, date, limits),
+          ),
         );
         return 0;
       },

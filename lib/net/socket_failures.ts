@@ -15,6 +15,9 @@ import { formatCounts, Tally } from "../io/tally.ts";
 import { Backoff } from "../io/timers.ts";
 import { socketErrorCode, socketFailure } from "./socket_errors.ts";
 
+/** The first pause after a failure of the process or the system, in ms: 5, doubling. */
+export const FIRST_FAILURE_BACKOFF_MS = 5;
+
 /** The longest pause after a failure of the process or the system, in ms: 1 s. */
 export const MAX_FAILURE_BACKOFF_MS = 1000;
 
@@ -40,7 +43,10 @@ export const FAILURE_SUMMARY_MS = 1000;
 export class SocketFailures implements Disposable {
   readonly #what: "accept" | "receive";
   readonly #logger: Logger;
-  readonly #backoff = new Backoff(5, MAX_FAILURE_BACKOFF_MS);
+  readonly #backoff = new Backoff(
+    FIRST_FAILURE_BACKOFF_MS,
+    MAX_FAILURE_BACKOFF_MS,
+  );
   readonly #dropped: Tally;
 
   /** Handles the failures of an `accept` or a `receive` loop, logging to `logger`. */

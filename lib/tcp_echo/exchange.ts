@@ -19,6 +19,9 @@ import { formatSeconds } from "../io/units.ts";
 import type { StreamConn } from "../net/stream_conn.ts";
 import { looksLikeTls, SPEAKS_TLS_HINT } from "../net/tls.ts";
 
+/** A reply in message mode may be this many times its message (and at least 64 KiB): 4. */
+export const REPLY_PER_MESSAGE = 4;
+
 /** Options of a {@linkcode MessageExchange}. */
 export interface ExchangeOptions {
   /** The server, as messages name it. */
@@ -55,7 +58,7 @@ export class MessageExchange {
     this.#options = options;
     this.#maxReply = Math.max(
       MAX_LINE_BYTES,
-      4 * ((options.longestMessage ?? MAX_LINE_BYTES) + 1),
+      REPLY_PER_MESSAGE * ((options.longestMessage ?? MAX_LINE_BYTES) + 1),
     );
     this.#input = new BufferedReader(conn, this.#maxReply);
   }

@@ -29,6 +29,8 @@ import { serveUdpUpper, UDP_UPPER_PORT } from "./server.ts";
 export const UDP_UPPER_CLIENT_TIMEOUT_MS = 500;
 /** Resends per message by default: 4. */
 export const UDP_UPPER_RETRIES = 4;
+/** The most resends `--retries` allows: 10. */
+export const MAX_UDP_RETRIES = 10;
 
 const server = defineCommand({
   role: "server",
@@ -78,7 +80,7 @@ const client = defineCommand({
       help: "Resends per message, each waiting twice as long as the last",
       value: "N",
       min: 0,
-      max: 10,
+      max: MAX_UDP_RETRIES,
       default: UDP_UPPER_RETRIES,
     }),
     ...MESSAGE_OPTIONS,

@@ -8,6 +8,12 @@
  * @module
  */
 
+/** Sources the per-source rate cap tracks at once; the oldest is forgotten past this: 65,536. */
+export const MAX_RATE_SOURCES = 65536;
+
+/** Reason-source pairs of dropped datagrams counted between two log lines: 1024. */
+export const MAX_DROP_KEYS = 1024;
+
 /**
  * Source ports never answered: 0, and the classic UDP services echo (7),
  * daytime (13), qotd (17), chargen (19) and time (37). Two reflectors that
@@ -94,7 +100,7 @@ export class RateLimiter {
   /** Creates a limiter; see {@linkcode RateLimiterOptions}. */
   constructor(options: RateLimiterOptions) {
     this.#perSecond = options.perSecond;
-    this.#maxSources = options.maxSources ?? 65536;
+    this.#maxSources = options.maxSources ?? MAX_RATE_SOURCES;
   }
 
   /** Sources tracked now. */
@@ -149,7 +155,7 @@ export class DropCounter {
   #overflow = 0;
 
   /** Tracks at most `maxKeys` reason-source pairs between takes. */
-  constructor(maxKeys = 1024) {
+  constructor(maxKeys = MAX_DROP_KEYS) {
     this.#maxKeys = maxKeys;
   }
 

@@ -23,6 +23,9 @@ import {
 } from "./reflection_guard.ts";
 import { upperDatagram } from "./upper.ts";
 
+/** How often dropped datagrams are summed up in the log, in ms: once a second. */
+export const DROP_LOG_MS = 1000;
+
 /** The port udp-upper listens on and its client sends to by default. */
 export const UDP_UPPER_PORT = 3000;
 
@@ -84,7 +87,7 @@ export async function serveUdpUpper(
       logger.warn("dropped", { reason, source, count, per: "1s" });
     }
   };
-  const dropTimer = setInterval(logDrops, 1000);
+  const dropTimer = setInterval(logDrops, DROP_LOG_MS);
   let sendsInFlight = 0;
   let allSent: (() => void) | undefined;
   // At shutdown, new datagrams go unanswered; the replies in hand get the

@@ -210,3 +210,11 @@ Deno.test("the man page's date is the release's date in CHANGELOG.md", async () 
     `CHANGELOG.md has "## [${version}] - ${RELEASE_DATE}"`,
   );
 });
+
+Deno.test("sockit --help's usage lines come from the list of services: none is missing", async () => {
+  const { topLevelHelp } = await import("../../lib/cli/help.ts");
+  const usage = topLevelHelp(SERVICES).split("\n\n")[1]!;
+  for (const service of SERVICES) {
+    assert.match(usage, new RegExp(`^  sockit ${service.name}( |$)`, "m"));
+  }
+});
