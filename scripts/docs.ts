@@ -31,6 +31,7 @@ if (import.meta.main) {
   const root = new URL("../", import.meta.url);
   for (const [path, text] of generatedDocs()) {
     await Deno.writeTextFile(new URL(path, root), text);
+    // deno-lint-ignore no-console -- the task says what it wrote.
     console.log(`wrote ${path}`);
   }
 }

@@ -68,6 +68,8 @@ export class NodeListener implements Disposable {
   readonly #dropped: Tally | undefined;
   /** Raw sockets whose TLS handshake is under way. */
   readonly #handshaking = new Set<net.Socket>();
+  /** Raw sockets the gate closed: their failed handshakes are not news. */
+  readonly #turnedAway = new WeakSet<net.Socket>();
   #waiting: ((conn: NodeConn | null) => void) | null = null;
   #closed = false;
   /** Where it listens. */
@@ -99,6 +101,7 @@ export class NodeListener implements Disposable {
     server.prependListener("connection", (socket: net.Socket) => {
       socket.setNoDelay(true);
       if (this.#closed || (options.admit && !options.admit(peerAddr(socket)))) {
+        this.#turnedAway.add(socket);
         socket.destroy();
       } else if (tls) {
         this.#handshaking.add(socket);
@@ -127,14 +130,14 @@ export class NodeListener implements Disposable {
     logger: Logger | undefined,
   ): void {
     const tcp = rawSocket(socket);
+    const peer = formatHostPort(tcp.remoteAddress ?? "", tcp.remotePort ?? 0);
     // Deno 2.9.6's node:tls keeps the TCP socket of a handshake that timed
     // out open until the client leaves: close it here, so a client that sends
     // half a ClientHello holds nothing past the handshake's time limit.
     this.#handshaking.delete(tcp);
     socket.destroy();
     tcp.destroy();
-    if (!tcp.remoteAddress) return; // Turned away by the gate: logged there.
-    const peer = formatHostPort(tcp.remoteAddress, tcp.remotePort ?? 0);
+    if (this.#turnedAway.has(tcp)) return; // The gate logged it.
     const text = `${(err as { code?: string }).code ?? ""} ${err.message}`;
     if (/socket hang up/i.test(text) && !tls.clientCa) {
       // A probe (sockit wait, a port scan) that connects and leaves.

@@ -82,7 +82,7 @@ function hashingSink() {
   };
 }
 
-Deno.test("e2e: relay carries 100 MB byte for byte, at no less than 0.8 of the direct throughput (best of 3)", async () => {
+Deno.test("e2e: relay carries 100 MB byte for byte, at no less than 0.8 of the direct throughput (best of 5)", async () => {
   await using sink = hashingSink();
   await using relay = await startRelay(sink.port, "--quiet");
   const block = randomPayload(1024 * 1024);
@@ -104,7 +104,9 @@ Deno.test("e2e: relay carries 100 MB byte for byte, at no less than 0.8 of the d
   };
   const direct: number[] = [];
   const relayed: number[] = [];
-  for (let round = 0; round < 3; round++) {
+  // Five rounds, the best of each: on 2 cores one busy moment otherwise
+  // decides (idle, the ratio is 0.84-1.0 here; 0.77 once in CI after the soak).
+  for (let round = 0; round < 5; round++) {
     direct.push(await send(sink.port));
     relayed.push(await send(relay.port));
   }
