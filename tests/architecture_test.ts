@@ -156,12 +156,26 @@ Deno.test("lib/ keeps its rule of dependency and has no import cycle", async () 
   assert.equal(findCycle(edges), null);
 });
 
-Deno.test("every file in lib/ is reachable from main.ts and under 400 lines", async () => {
+/** Past this many lines a file is worth a look for a seam (a warning). */
+const LOOK_FOR_A_SEAM_LINES = 400;
+/** Past this many lines a file has more than one concept (a failure). */
+const MAX_FILE_LINES = 600;
+
+Deno.test("every file in lib/ is reachable from main.ts; over 400 lines it is named, over 600 it fails", async () => {
   const reached = new Set((await moduleGraph()).flat());
   for (const file of await libFiles()) {
     assert.ok(reached.has(file), `${file} is not imported by anything`);
     const lines = (await Deno.readTextFile(new URL(file, ROOT))).split("\n");
-    assert.ok(lines.length <= 400, `${file} has ${lines.length} lines`);
+    assert.ok(
+      lines.length <= MAX_FILE_LINES,
+      `${file} has ${lines.length} lines: split it at a seam (by direction, by layer)`,
+    );
+    if (lines.length > LOOK_FOR_A_SEAM_LINES) {
+      // deno-lint-ignore no-console -- a warning, not a failure.
+      console.warn(
+        `${file} has ${lines.length} lines: look for a seam (by direction, by layer), never split to meet a count`,
+      );
+    }
   }
 });
 

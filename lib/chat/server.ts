@@ -16,6 +16,7 @@ import { DEFAULT_GRACE_MS } from "../net/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
 import type { PeerRule } from "../net/cidr.ts";
 import { turnedAway } from "../net/peer_gate.ts";
+import { SocketFailures } from "../net/socket_failures.ts";
 import { DatagramInbox } from "../net/datagram_inbox.ts";
 import { decodeChat, encodeChat, MAX_TEXT_BYTES, rawText } from "./message.ts";
 
@@ -68,9 +69,25 @@ export async function runChatServer(
 
   const receiving = (async () => {
     const inbox = new DatagramInbox(socket);
+    using failures = new SocketFailures("receive", logger);
     while (true) {
-      const datagram = await inbox.next(Infinity).catch(() => null);
+      let datagram: Awaited<ReturnType<typeof inbox.next>>;
+      try {
+        datagram = await inbox.next(Infinity);
+      } catch (err) {
+        // Closed at the end of the chat (a receive pending on a socket that
+        // closes is interrupted); else go on, as every UDP server does.
+        if (
+          err instanceof Deno.errors.BadResource ||
+          err instanceof Deno.errors.Interrupted || options.signal.aborted
+        ) {
+          return;
+        }
+        await failures.handle(err, options.signal);
+        continue;
+      }
       if (!datagram) return;
+      failures.succeeded();
       const peer = formatAddr(datagram.from);
       const from = datagram.from;
       if (turnedAway(from, options.peers, logger)) continue;

@@ -18,11 +18,13 @@ import {
   STDIN_END,
 } from "./stream_protocol.ts";
 
-/** What a streamed reply's chunks are handed to. */
-export type ChunkSink = (
-  type: "stdout" | "stderr",
-  bytes: Uint8Array,
-) => Promise<void>;
+/**
+ * What a streamed reply's chunks are handed to; `flush`, when there, is
+ * called once the exit frame has come (before it is printed).
+ */
+export type ChunkSink =
+  & ((type: "stdout" | "stderr", bytes: Uint8Array) => Promise<void>)
+  & { flush?: () => Promise<void> };
 
 /**
  * Sends `stdin` as stdin frames until its end (then `stdin_end`), or until
@@ -78,7 +80,10 @@ export async function readStreamedReply(
       if (header === first) return "single";
       throw new FrameError("A frame without a type inside a streamed reply");
     }
-    if (frame.kind === "exit") return frame.result;
+    if (frame.kind === "exit") {
+      await sink.flush?.();
+      return frame.result;
+    }
     await sink(frame.type, await frames.readBody(frame.size));
     header = await frames.readHeader();
   }
@@ -87,7 +92,8 @@ export async function readStreamedReply(
 
 /**
  * A sink that writes chunks to stdout and stderr as they come, or, with
- * `json`, one JSON object per chunk.
+ * `json`, one JSON object per chunk (a UTF-8 character split between two
+ * chunks goes whole into the second's object).
  *
  * @example
  * ```ts
@@ -107,13 +113,28 @@ export function outputSink(
   json: boolean,
 ): ChunkSink {
   const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
-  return async (type, bytes) => {
-    if (json) {
-      const line = JSON.stringify({ type, data: decoder.decode(bytes) });
-      await writeAll(io.stdout, encoder.encode(line + "\n"));
-    } else {
+  // One streaming decoder per stream: a UTF-8 character split across two
+  // frames is printed whole, in the object of the frame that completes it.
+  const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+  const print = (type: "stdout" | "stderr", data: string) =>
+    writeAll(
+      io.stdout,
+      encoder.encode(JSON.stringify({ type, data }) + "\n"),
+    );
+  const sink: ChunkSink = async (type, bytes) => {
+    if (!json) {
       await writeAll(type === "stdout" ? io.stdout : io.stderr, bytes);
+      return;
+    }
+    const data = decoders[type].decode(bytes, { stream: true });
+    if (data !== "") await print(type, data);
+  };
+  sink.flush = async () => {
+    if (!json) return;
+    for (const type of ["stdout", "stderr"] as const) {
+      const rest = decoders[type].decode(); // A character cut off at the end: U+FFFD.
+      if (rest !== "") await print(type, rest);
     }
   };
+  return sink;
 }
