@@ -35,6 +35,11 @@ export function completionsService(
       options: {},
       async run(_values, positionals) {
         const [shell, ...rest] = positionals;
+        if (shell === undefined) {
+          throw new UsageError(
+            `Missing the shell: say which, one of ${SHELLS.join(", ")}`,
+          );
+        }
         if (!SHELLS.includes(shell as Shell) || rest.length > 0) {
           throw new UsageError(
             `Invalid shell "${positionals.join(" ")}": use one of ${

@@ -222,3 +222,23 @@ Deno.test("sockit --help's usage lines come from the list of services: none is m
     assert.match(usage, new RegExp(`^  sockit ${service.name}( |$)`, "m"));
   }
 });
+
+Deno.test("sockit completions and sockit man print what deno task docs commits; a bad shell is exit 2 with one line", async () => {
+  const { runSockit } = await import("../_sockit.ts");
+  const generated = new Map(generatedDocs());
+  const bash = await runSockit(["completions", "bash"]);
+  assert.equal(bash.code, 0, bash.stderr);
+  assert.equal(bash.stdout, generated.get("docs/completions/sockit.bash"));
+  const man = await runSockit(["man"]);
+  assert.equal(man.code, 0, man.stderr);
+  assert.equal(man.stdout, generated.get("docs/sockit.1"));
+  for (const args of [["completions"], ["completions", "pwsh"]]) {
+    const bad = await runSockit(args);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stdout, "");
+    assert.match(
+      bad.stderr,
+      /^sockit: .*bash, zsh, fish \(see 'sockit completions --help'\)\n$/,
+    );
+  }
+});
