@@ -38,6 +38,7 @@ import {
 import { loadCaCerts } from "../net/tls.ts";
 import { runStreamServer } from "../net/serve_command.ts";
 import { loadToken, TokenCheck } from "./auth.ts";
+import { standardStream } from "../io/user_files.ts";
 import { runExecClient } from "./client.ts";
 import { DEFAULT_EXEC_TIMEOUT_MS } from "./policy.ts";
 import {
@@ -300,6 +301,17 @@ const client = defineCommand({
     if (values.stdin && command === undefined) {
       throw new UsageError(
         "Option --stdin needs a command: stdin is the command's input",
+      );
+    }
+    if (
+      values.tokenFile !== undefined &&
+      standardStream(values.tokenFile) === "stdin" &&
+      (values.stdin || command === undefined)
+    ) {
+      throw new UsageError(
+        `Option --token-file ${values.tokenFile} reads standard input, which ${
+          values.stdin ? "--stdin sends" : "the prompt reads"
+        }: put the token in a file or in SOCKIT_TOKEN`,
       );
     }
     const token = values.legacy

@@ -334,6 +334,24 @@ Deno.test("e2e: --token-file reads /dev/stdin; /proc and <(...) are refused in s
   );
   assert.equal(fromStdin.code, 0, fromStdin.stderr);
   assert.equal(fromStdin.stdout, "in\n");
+  const bothStdin = await runSockit(
+    [
+      "exec",
+      "client",
+      `:${server.port}`,
+      "--token-file",
+      "/dev/stdin",
+      "--stdin",
+      "--",
+      "cat",
+    ],
+    { stdin: "sesame\nbody\n" },
+  );
+  assert.equal(bothStdin.code, 2);
+  assert.match(
+    bothStdin.stderr,
+    /^sockit: option --token-file \/dev\/stdin reads standard input, which --stdin sends/,
+  );
   for (const path of ["/proc/self/environ", "/dev/fd/5"]) {
     const refused = await runSockit([
       "exec",
