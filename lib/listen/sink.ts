@@ -16,6 +16,7 @@ import { type ByteWriter, closeQuietly, writeAll } from "../io/streams.ts";
 import {
   type Acceptor,
   type ConnectionContext,
+  DEFAULT_MAX_CONNS,
   serveConnections,
   type ServedConn,
 } from "../net/accept_loop.ts";
@@ -149,6 +150,7 @@ export async function listenDatagrams(
   options: SinkOptions,
 ): Promise<void> {
   const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxSenders = options.maxConns ?? DEFAULT_MAX_CONNS;
   const idleMs = options.idleTimeoutMs || Infinity;
   const senders = new Map<string, Sender>();
   const forgetIdle = () => {
@@ -169,8 +171,8 @@ export async function listenDatagrams(
       options.logger.info("datagram", { peer, bytes: data.length });
       let sender = senders.get(peer);
       if (!sender) {
-        if (senders.size >= (options.maxConns ?? 1024)) forgetIdle();
-        if (senders.size >= (options.maxConns ?? 1024)) {
+        if (senders.size >= maxSenders) forgetIdle();
+        if (senders.size >= maxSenders) {
           options.logger.warn("refused", { peer, reason: "max-conns" });
           continue;
         }

@@ -199,17 +199,17 @@ export class NodeConn implements StreamConn {
     this.#wake();
     const socket = this.#socket;
     if (socket.destroyed) return undefined;
+    using deadline = new Deadline(maxWaitMs); // One bound for both waits.
     const written = new Promise<void>((resolve) =>
       socket.write(new Uint8Array(0), () => resolve())
     );
-    await settlesWithin(written, maxWaitMs); // Node's own buffer first.
+    await settlesWithin(written, deadline.remainingMs); // Node's own buffer first.
     const ends = {
       localAddress: socket.localAddress ?? "",
       localPort: socket.localPort ?? 0,
       remoteAddress: socket.remoteAddress ?? "",
       remotePort: socket.remotePort ?? 0,
     };
-    using deadline = new Deadline(maxWaitMs);
     let unsent = await kernelUnsentBytes(ends);
     while (unsent && !deadline.expired && !socket.destroyed) {
       await sleep(RESET_POLL_MS, deadline.signal);

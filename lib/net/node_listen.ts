@@ -17,13 +17,13 @@ import * as nodeTls from "node:tls";
 import { type Endpoint, formatEndpoint, formatHostPort } from "./address.ts";
 import { SockitError } from "../cli/errors.ts";
 import type { Logger } from "../io/log.ts";
-import { formatCounts, Tally } from "../io/tally.ts";
 import { Deadline } from "../io/timers.ts";
 import { formatSeconds } from "../io/units.ts";
 import { removeStaleSocket } from "./listen.ts";
 import { NodeConn } from "./node_conn.ts";
 import { describeOsError } from "./os_error.ts";
-import { socketErrorCode, socketFailure } from "./socket_errors.ts";
+import { socketFailure } from "./socket_errors.ts";
+import { SocketFailures } from "./socket_failures.ts";
 import { TLS_HANDSHAKE_TIMEOUT_MS } from "./tls.ts";
 
 /** The TLS a {@linkcode NodeListener} serves. */
@@ -54,9 +54,6 @@ export interface NodeListenOptions {
 /** Accepted connections that may wait for `accept()`: 128, as a listen backlog. */
 export const NODE_ACCEPT_QUEUE = 128;
 
-/** Handshakes a peer broke off (a reset) are logged as one summary at most this often, in ms: 1 s. */
-export const HANDSHAKE_DROPPED_SUMMARY_MS = 1000;
-
 /**
  * A `node:net` (or `node:tls`) server with the `accept()`/`close()` face of
  * a `Deno.Listener`; each connection is a {@linkcode NodeConn}, handed out
@@ -65,7 +62,7 @@ export const HANDSHAKE_DROPPED_SUMMARY_MS = 1000;
 export class NodeListener implements Disposable {
   readonly #server: net.Server;
   readonly #queue: NodeConn[] = [];
-  readonly #dropped: Tally | undefined;
+  readonly #dropped: SocketFailures | undefined;
   /** Raw sockets whose TLS handshake is under way. */
   readonly #handshaking = new Set<net.Socket>();
   /** Raw sockets the gate closed: their failed handshakes are not news. */
@@ -84,17 +81,7 @@ export class NodeListener implements Disposable {
     this.#server = server;
     this.addr = addr;
     const { logger, tls } = options;
-    this.#dropped = logger
-      ? new Tally(
-        HANDSHAKE_DROPPED_SUMMARY_MS,
-        (counts, total) =>
-          logger.warn("handshake-dropped", {
-            peers: total,
-            errors: formatCounts(counts),
-            per_ms: HANDSHAKE_DROPPED_SUMMARY_MS,
-          }),
-      )
-      : undefined;
+    this.#dropped = logger && new SocketFailures("handshake", logger);
     // A tls.Server is a net.Server: "connection" brings the raw TCP socket
     // before the handshake starts, so a peer turned away here gets no byte
     // of TLS, not even the certificate.
@@ -149,7 +136,7 @@ export class NodeListener implements Disposable {
       return;
     }
     if (socketFailure(err) === "peer" && /ECONNRESET|reset/i.test(text)) {
-      this.#dropped?.add(socketErrorCode(err));
+      this.#dropped?.dropped(err);
       return;
     }
     logger?.warn("refused", {

@@ -103,7 +103,7 @@ export async function runStreamServer(run: StreamServerRun): Promise<number> {
     bind: async (endpoint): Promise<Listening> => {
       const listener: Listening = tls || run.resets
         ? await listenNode(endpoint, {
-          tls: tls && { cert: tls.cert, key: tls.key, clientCa: tls.clientCa },
+          tls,
           admit: (peer) => !turnedAway(peer, peers, logger),
           logger,
         })

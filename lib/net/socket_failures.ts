@@ -25,7 +25,8 @@ export const MAX_FAILURE_BACKOFF_MS = 1000;
 export const FAILURE_SUMMARY_MS = 1000;
 
 /**
- * The failures of one loop (`accept` or `receive`).
+ * The failures of one loop (`accept` or `receive`), or of the TLS
+ * handshakes a listener runs before `accept()` (`handshake`).
  *
  * @example
  * ```ts
@@ -41,7 +42,7 @@ export const FAILURE_SUMMARY_MS = 1000;
  * ```
  */
 export class SocketFailures implements Disposable {
-  readonly #what: "accept" | "receive";
+  readonly #what: "accept" | "receive" | "handshake";
   readonly #logger: Logger;
   readonly #backoff = new Backoff(
     FIRST_FAILURE_BACKOFF_MS,
@@ -49,8 +50,8 @@ export class SocketFailures implements Disposable {
   );
   readonly #dropped: Tally;
 
-  /** Handles the failures of an `accept` or a `receive` loop, logging to `logger`. */
-  constructor(what: "accept" | "receive", logger: Logger) {
+  /** Handles the failures of an `accept` or a `receive` loop (or of handshakes), logging to `logger`. */
+  constructor(what: "accept" | "receive" | "handshake", logger: Logger) {
     this.#what = what;
     this.#logger = logger;
     this.#dropped = new Tally(
@@ -69,15 +70,17 @@ export class SocketFailures implements Disposable {
    * server's and waits the next pause (cut short when `signal` aborts).
    */
   async handle(err: unknown, signal: AbortSignal): Promise<void> {
-    if (socketFailure(err) === "peer") {
-      this.#dropped.add(socketErrorCode(err));
-      return;
-    }
+    if (socketFailure(err) === "peer") return this.dropped(err);
     this.#logger.warn(`${this.#what}-failed`, {
       error: errorMessage(err),
       retry_ms: this.#backoff.nextMs,
     });
     await this.#backoff.wait(signal);
+  }
+
+  /** Counts one peer's failure (a reset), summed up in the next `-dropped` line. */
+  dropped(err: unknown): void {
+    this.#dropped.add(socketErrorCode(err));
   }
 
   /** After a success: the next pause starts small again. */
