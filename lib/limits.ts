@@ -68,7 +68,7 @@ import {
   DEFAULT_MAX_STDIN,
   DEFAULT_QUEUE,
 } from "./exec/server.ts";
-import { REPLY_GRACE_MS } from "./exec/client.ts";
+import { REPLY_GRACE_MS } from "./exec/session.ts";
 import { DEFAULT_MAX_REPLY, MAX_CLIENT_STDIN } from "./exec/command.ts";
 import { FIRST_POLL_MS, MAX_POLL_MS } from "./wait/wait.ts";
 import { DEFAULT_WAIT_TIMEOUT_MS } from "./wait/command.ts";

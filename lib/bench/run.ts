@@ -13,7 +13,7 @@ import type { Endpoint } from "../net/address.ts";
 import { openStream } from "../net/connect.ts";
 import { type StreamConn } from "../net/stream_conn.ts";
 import { DatagramInbox } from "../net/datagram_inbox.ts";
-import { ExecSession } from "../exec/client.ts";
+import { ExecSession } from "../exec/session.ts";
 import { LatencyHistogram } from "./latency.ts";
 import { openDatagramClient } from "../net/udp_socket.ts";
 import { closeQuietly, writeAll } from "../io/streams.ts";
@@ -249,12 +249,12 @@ async function execExchanges(
   const command = options.command ?? BENCH_COMMAND;
   while (deadline.remainingMs > 0) {
     const sent = performance.now();
-    const reply = await session.run(command, undefined);
+    const reply = await session.run(command);
     tally.latencies.record(performance.now() - sent);
     tally.requests++;
     tally.replyBytes += reply.stdout.length + reply.stderr.length;
-    if (reply.response.exit_code !== 0) {
-      countError(tally, `the command exited ${reply.response.exit_code}`);
+    if (reply.result.exit_code !== 0) {
+      countError(tally, `the command exited ${reply.result.exit_code}`);
     }
   }
 }

@@ -12,11 +12,8 @@ import type { DemoCheck, DemoSuite } from "./check.ts";
 import { demand, expectFailure, memoryIo, posixOnly } from "./check.ts";
 import { formatErrorLine } from "../cli/errors.ts";
 import { TokenCheck } from "../exec/auth.ts";
-import {
-  type ExecClientOptions,
-  EXIT_TRANSPORT,
-  runExecClient,
-} from "../exec/client.ts";
+import { type ExecClientOptions, runExecClient } from "../exec/client.ts";
+import { EXIT_TRANSPORT } from "../exec/session.ts";
 import { serveExec } from "../exec/server.ts";
 import { Logger } from "../io/log.ts";
 

@@ -329,18 +329,15 @@ const client = defineCommand({
       ...(token === undefined ? {} : { token }),
       ...(values.stdin
         ? {
-          stdin: values.noStream || values.legacy
-            ? await readStdinCapped(MAX_CLIENT_STDIN)
-            : {
-              reader: io.stdin,
-              readAll: () => readStdinCapped(MAX_CLIENT_STDIN),
-            },
+          stdin: {
+            reader: io.stdin,
+            readAll: () => readStdinCapped(MAX_CLIENT_STDIN),
+          },
         }
         : {}),
-      stream: !values.noStream && !values.legacy,
+      mode: values.legacy ? "legacy" : values.noStream ? "single" : "stream",
       timeoutMs: values.timeout,
       json: values.json,
-      legacy: values.legacy,
       maxOutput: values.maxOutput,
     }, io);
   },

@@ -17,8 +17,8 @@ import {
   PREFIX_BYTES,
 } from "./frame.ts";
 
-/** A frame and its body up to this size go out in one write: 64 KiB. */
-export const COALESCE_WRITE_BYTES = 64 * 1024;
+/** A frame and its body up to this size go out in one write (a full chunk frame does): 128 KiB. */
+export const COALESCE_WRITE_BYTES = 128 * 1024;
 
 /** The peer closed before a whole body arrived: `got` of `wanted` bytes did. */
 export class EarlyEof extends Error {

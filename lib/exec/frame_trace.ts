@@ -19,6 +19,7 @@ import {
   parseHeaderJson,
   PREFIX_BYTES,
 } from "./frame.ts";
+import { announcedBodySize } from "./protocol.ts";
 
 /** How much of a header a text note shows: 200 characters. */
 const SHOWN_HEADER_CHARS = 200;
@@ -110,7 +111,7 @@ export function execTraceDecoder(): (chunk: Uint8Array) => TraceReading {
       return unframed((err as Error).message);
     }
     if ("token" in header) header = { ...header, token: "(hidden)" };
-    const body = bodySize(header);
+    const body = announcedBodySize(header);
     [phase, need] = body > 0 ? ["body", body] : ["prefix", PREFIX_BYTES];
     const shown = JSON.stringify(header);
     return {
@@ -136,15 +137,4 @@ export function execTraceDecoder(): (chunk: Uint8Array) => TraceReading {
       fields: { frame: "none", reason: why },
     };
   }
-}
-
-/** The body's size a header announces: a request's stdin, a reply's output, a streamed chunk. */
-function bodySize(header: Record<string, unknown>): number {
-  for (const field of ["stdin_size", "total_size", "size"]) {
-    const value = header[field];
-    if (typeof value === "number" && Number.isSafeInteger(value) && value > 0) {
-      return value;
-    }
-  }
-  return 0;
 }

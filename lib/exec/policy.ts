@@ -10,7 +10,7 @@
 
 import { sleep } from "../io/timers.ts";
 import type { FailureDelay, TokenCheck } from "./auth.ts";
-import type { ExecErrorCode, ExecRequest } from "./protocol.ts";
+import type { ExecErrorCode, RunRequest } from "./protocol.ts";
 import type { CommandLine } from "./runner.ts";
 import { ShellWordsError, splitWords } from "./shell_words.ts";
 
@@ -29,14 +29,6 @@ export interface ExecPolicy {
   timeoutMs?: number;
 }
 
-/** A request as read off the wire. */
-export interface IncomingRequest {
-  /** The validated request. */
-  request: ExecRequest;
-  /** Whether it came in the seeds' raw protocol. */
-  legacy: boolean;
-}
-
 /** What to do with a request. */
 export type Decision =
   | { kind: "run"; commandLine: CommandLine; timeoutMs: number }
@@ -49,7 +41,7 @@ export type Decision =
   };
 
 /**
- * Decides what to do with `incoming` from `peerAddress` (no port). A wrong
+ * Decides what to do with `request` from `peerAddress` (no port). A wrong
  * token waits out the address's failure delay first (cut short by
  * `signal`).
  *
@@ -59,20 +51,19 @@ export type Decision =
  * import { decide } from "./policy.ts";
  * import { FailureDelay, TokenCheck } from "./auth.ts";
  * const policy = { token: new TokenCheck(undefined), failures: new FailureDelay(), allow: ["ls"] };
- * const d = await decide({ request: { cmd: "ls -l", stdinSize: 0 }, legacy: false }, "127.0.0.1", policy);
+ * const d = await decide({ kind: "run", cmd: "ls -l", reply: "single", stdin: { size: 0 } }, "127.0.0.1", policy);
  * assert.ok(d.kind === "run" && d.commandLine.program === "ls");
  * ```
  */
 export async function decide(
-  incoming: IncomingRequest,
+  request: RunRequest,
   peerAddress: string,
   policy: ExecPolicy,
   signal?: AbortSignal,
 ): Promise<Decision> {
-  const { request } = incoming;
   const { token } = policy;
   if (token.required) {
-    if (incoming.legacy) {
+    if (request.legacy) {
       return refuse(
         "unauthorized",
         "This server requires a token: raw (legacy) commands are refused",

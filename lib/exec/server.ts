@@ -9,7 +9,7 @@
  */
 
 import type { Logger } from "../io/log.ts";
-import { Deadline, whenAborted } from "../io/timers.ts";
+import { Deadline } from "../io/timers.ts";
 import { MiB } from "../io/units.ts";
 import {
   type AcceptedConn,
@@ -24,22 +24,18 @@ import { EarlyEof, FrameConnection } from "./connection.ts";
 import { FrameError, MAX_HEADER_BYTES, PREFIX_BYTES } from "./frame.ts";
 import { GroupReaper } from "./group_reaper.ts";
 import { JobSlots } from "./job_slots.ts";
+import { type RequestLife, runRequest } from "./lifecycle.ts";
 import { readLegacyCommand, sniffRequest } from "./legacy.ts";
-import {
-  decide,
-  type Decision,
-  type ExecPolicy,
-  type IncomingRequest,
-} from "./policy.ts";
+import { decide, type ExecPolicy } from "./policy.ts";
 import {
   encodeErrorHeader,
-  encodeResultHeader,
   type ExecErrorCode,
-  parseExecRequest,
+  HELLO_REPLY,
+  parseRequest,
+  type RunRequest,
 } from "./protocol.ts";
-import { runCommand, type RunOptions, type RunOutcome } from "./runner.ts";
-import { HELLO_REPLY } from "./stream_protocol.ts";
-import { runStreamed } from "./stream_server.ts";
+import { type ReplySink, SingleReply, StreamedReply } from "./reply_sink.ts";
+import type { RunOutcome } from "./runner.ts";
 
 /** The port exec listens on and its client connects to by default. */
 export const EXEC_PORT = 8083;
@@ -129,8 +125,9 @@ interface ServerState {
   maxStdin: number;
 }
 
+/** A request as read off the connection, with its stdin body when it has one. */
 type ReadRequest =
-  | ({ kind: "request"; stdin: Uint8Array } & IncomingRequest)
+  | { kind: "run"; request: RunRequest; body: Uint8Array }
   | { kind: "hello" }
   | { kind: "bad"; message: string }
   | { kind: "gone" };
@@ -176,51 +173,51 @@ async function handleConnection(
       await refuse("bad_request", read.message);
       return; // The framing may be lost: close rather than guess where the next request starts.
     }
+    const { request } = read;
     const address = context.peer.replace(/:\d+$/, "");
-    const decision = await decide(read, address, state.policy, context.signal);
+    const decision = await decide(
+      request,
+      address,
+      state.policy,
+      context.signal,
+    );
     if (decision.kind === "refuse") {
       await refuse(decision.code, decision.message);
       if (decision.close) return;
       continue;
     }
-    const outcome = read.request.stream
-      ? await runStreamed(
-        {
-          commandLine: decision.commandLine,
-          timeoutMs: decision.timeoutMs,
-          acquire: (signal) => state.slots.acquire(signal),
-          limits: runLimits(state),
-        },
-        read.request,
-        frames,
-        context,
-      )
-      : await runWhileConnected(decision, read, frames, context, state);
+    const sink: ReplySink = request.reply === "stream"
+      ? new StreamedReply(frames, request.stdin === "frames")
+      : new SingleReply(frames, read.body);
+    const outcome = await runRequest({
+      ...lifeOf(state, frames, context),
+      plan: decision,
+    }, sink);
     if (outcome === "gone") return;
     if (outcome === "busy") {
       await refuse(
         "busy",
         "The server is running as many commands as it may; try again later",
       );
-      if (read.request.stdinStream) return; // Its stdin frames may be on their way.
+      if (request.stdin === "frames") return; // Its stdin frames may be on their way.
       continue;
+    }
+    if (outcome.cancelled) {
+      state.options.logger.warn("cancelled", {
+        peer: context.peer,
+        cmd: request.cmd,
+        reason: "client went away",
+      });
+      return;
     }
     logResult(
       state.options.logger,
       context.peer,
-      read.request.cmd,
+      request.cmd,
       outcome,
       "certificateSubject" in conn ? conn.certificateSubject : undefined,
     );
-    if ("stdinOpen" in outcome) {
-      if (outcome.stdinOpen) return; // Its stdin frames may still be coming.
-      continue; // Streamed: the exit frame is out.
-    }
-    await frames.write(
-      encodeResultHeader(outcome, outcome.stdout, outcome.stderr),
-      outcome.stdout,
-      outcome.stderr,
-    );
+    if (!sink.reusable) return; // Its stdin frames may still be coming.
   }
 }
 
@@ -257,81 +254,48 @@ async function readRequest(
   if (protocol === "legacy") {
     const cmd = await readLegacyCommand(frames.input);
     return {
-      kind: "request",
-      request: { cmd, stdinSize: 0 },
-      stdin: new Uint8Array(),
-      legacy: true,
+      kind: "run",
+      request: {
+        kind: "run",
+        cmd,
+        reply: "single",
+        stdin: { size: 0 },
+        legacy: true,
+      },
+      body: new Uint8Array(),
     };
   }
   const header = await frames.readHeader();
   if (header === null) return { kind: "gone" };
-  if (header.hello !== undefined && header.cmd === undefined) {
-    return { kind: "hello" };
-  }
-  const request = parseExecRequest(header, { maxStdin: state.maxStdin });
+  const request = parseRequest(header, { maxStdin: state.maxStdin });
+  if (request.kind === "hello") return request;
   try {
-    const stdin = await frames.readBody(request.stdinSize);
-    return { kind: "request", request, stdin, legacy: false };
+    const size = request.stdin === "frames" ? 0 : request.stdin.size;
+    return { kind: "run", request, body: await frames.readBody(size) };
   } catch (err) {
     if (err instanceof EarlyEof) return { kind: "gone" };
     throw err;
   }
 }
 
-async function runWhileConnected(
-  plan: Extract<Decision, { kind: "run" }>,
-  read: { request: { cmd: string }; stdin: Uint8Array },
+/** What every request's life on this connection shares. */
+function lifeOf(
+  state: ServerState,
   frames: FrameConnection,
   context: ConnectionContext,
-  state: ServerState,
-): Promise<RunOutcome | "busy" | "gone"> {
-  using _busy = context.hold();
-  const gone = new AbortController();
-  const stopWatching = new AbortController();
-  const watching = frames.input.watchForEof(stopWatching.signal).then((eof) =>
-    eof && gone.abort()
-  );
-  using forceClosed = whenAborted(context.signal); // The server's signal: disposed after.
-  forceClosed.promise.then(() => gone.abort());
-  try {
-    const release = await state.slots.acquire(gone.signal);
-    if (!release) return gone.signal.aborted ? "gone" : "busy";
-    try {
-      const outcome = await runCommand(plan.commandLine, {
-        ...runLimits(state),
-        stdin: read.stdin,
-        timeoutMs: plan.timeoutMs,
-        signal: gone.signal,
-      });
-      if (outcome.cancelled) {
-        state.options.logger.warn("cancelled", {
-          peer: context.peer,
-          cmd: read.request.cmd,
-          reason: "client went away",
-        });
-        return "gone";
-      }
-      return outcome;
-    } finally {
-      release();
-    }
-  } finally {
-    stopWatching.abort();
-    await watching;
-  }
-}
-
-/** The limits every command runs under, single reply or streamed. */
-function runLimits(
-  state: ServerState,
-): Pick<RunOptions, "maxOutput" | "killGraceMs" | "reaper"> {
+): Omit<RequestLife, "plan"> {
   const { options } = state;
   return {
-    maxOutput: options.maxOutput ?? DEFAULT_MAX_OUTPUT,
-    ...(options.killGraceMs === undefined
-      ? {}
-      : { killGraceMs: options.killGraceMs }),
-    reaper: state.reaper,
+    frames,
+    context,
+    acquire: (signal) => state.slots.acquire(signal),
+    limits: {
+      maxOutput: options.maxOutput ?? DEFAULT_MAX_OUTPUT,
+      ...(options.killGraceMs === undefined
+        ? {}
+        : { killGraceMs: options.killGraceMs }),
+      reaper: state.reaper,
+    },
   };
 }
 
@@ -346,11 +310,11 @@ function logResult(
     peer,
     ...(certificate ? { client_cert: certificate } : {}),
     cmd: cmd.length > 200 ? cmd.slice(0, 200) + "…" : cmd,
-    exit_code: outcome.exit_code,
+    exit_code: outcome.exitCode,
     signal: outcome.signal,
-    timed_out: outcome.timed_out,
+    timed_out: outcome.timedOut,
     truncated: outcome.truncated,
-    bytes: outcome.stdout_size + outcome.stderr_size,
-    duration_ms: outcome.duration_ms,
+    bytes: outcome.sizes.stdout + outcome.sizes.stderr,
+    duration_ms: outcome.durationMs,
   });
 }

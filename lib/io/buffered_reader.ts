@@ -10,6 +10,11 @@
 import type { ByteReader } from "./streams.ts";
 import { Deadline, whenAborted } from "./timers.ts";
 
+/** The first read's size, and the buffer's at first: 1 KiB (a request header fits). */
+export const MIN_READ_BYTES = 1024;
+/** Reads grow, while each fills what it was given, up to this: 256 KiB. */
+export const MAX_READ_BYTES = 256 * 1024;
+
 /** How {@linkcode BufferedReader.fill} ended. */
 export type FillResult = "ok" | "eof" | "pause";
 
@@ -29,9 +34,10 @@ export class BufferedReader {
   readonly #reader: ByteReader;
   readonly #max: number;
   readonly #onRead: (n: number) => void;
-  readonly #scratch = new Uint8Array(64 * 1024);
-  #data = new Uint8Array(1024);
-  #length = 0;
+  #data = new Uint8Array(MIN_READ_BYTES);
+  #start = 0; // The buffered bytes are #data[#start, #end).
+  #end = 0;
+  #readSize = MIN_READ_BYTES;
   #pending: Promise<number | null> | undefined;
   #eof = false;
 
@@ -48,23 +54,25 @@ export class BufferedReader {
 
   /** Bytes buffered now. */
   get length(): number {
-    return this.#length;
+    return this.#end - this.#start;
   }
 
   /** The buffered bytes (valid until the next fill or consume). */
   view(): Uint8Array {
-    return this.#data.subarray(0, this.#length);
+    return this.#data.subarray(this.#start, this.#end);
   }
 
   /** Drops the first `n` buffered bytes. */
   consume(n: number): void {
-    this.#data.copyWithin(0, n, this.#length);
-    this.#length -= n;
+    this.#start += Math.min(n, this.length);
+    if (this.#start === this.#end && this.#pending === undefined) {
+      this.#start = this.#end = 0;
+    }
   }
 
   /** Copies out and drops the first `n` buffered bytes. */
   take(n: number): Uint8Array {
-    const out = this.#data.slice(0, n);
+    const out = this.#data.slice(this.#start, this.#start + n);
     this.consume(n);
     return out;
   }
@@ -80,7 +88,7 @@ export class BufferedReader {
         `Cannot buffer ${n} bytes: the limit is ${this.#max}`,
       );
     }
-    while (this.#length < n) {
+    while (this.length < n) {
       if (this.#eof) return "eof";
       if (pauseMs === undefined) {
         await this.#readOnce();
@@ -106,10 +114,10 @@ export class BufferedReader {
   ): Promise<FillResult | "stopped"> {
     using stopping = whenAborted(stop);
     const stopped = stopping.promise.then(() => "stop" as const);
-    while (this.#length === 0 && !this.#eof && !stop.aborted) {
+    while (this.length === 0 && !this.#eof && !stop.aborted) {
       await this.#readOnce(stopped);
     }
-    if (this.#length > 0) return "ok";
+    if (this.length > 0) return "ok";
     if (this.#eof) return "eof";
     // Stopping: a request already on its way (in the socket buffer) is still taken.
     const last = await this.fill(1, lingerMs);
@@ -124,7 +132,7 @@ export class BufferedReader {
   async watchForEof(stop: AbortSignal): Promise<boolean> {
     using stopping = whenAborted(stop);
     const stopped = stopping.promise.then(() => "stop" as const);
-    while (!this.#eof && this.#length < this.#max) {
+    while (!this.#eof && this.length < this.#max) {
       if ((await this.#readOnce(stopped)) === "stop") return false;
     }
     return this.#eof;
@@ -133,10 +141,11 @@ export class BufferedReader {
   /**
    * Waits for the one outstanding read, or for `giveUp` to resolve first (a
    * pause or a stop): then the read stays outstanding for the next call, and
-   * only the call that sees it complete appends its bytes.
+   * only the call that sees it complete counts its bytes. The read goes
+   * straight into the buffer, past the bytes already there.
    */
   async #readOnce<G extends string>(giveUp?: Promise<G>): Promise<"data" | G> {
-    this.#pending ??= this.#reader.read(this.#scratch).catch(() => null);
+    this.#pending ??= this.#reader.read(this.#room()).catch(() => null);
     const pending = this.#pending;
     const n = await (giveUp ? Promise.race([pending, giveUp]) : pending);
     if (typeof n === "string") return n;
@@ -146,23 +155,44 @@ export class BufferedReader {
       return "data";
     }
     this.#onRead(n);
-    this.#append(this.#scratch.subarray(0, n));
+    this.#end += n;
+    // Reads that fill what they were given mean a stream: read more at once.
+    // Short reads mean it went quiet: read (and hold) less again.
+    if (n === this.#readSize && this.#readSize < MAX_READ_BYTES) {
+      this.#readSize *= 2;
+    } else if (n < this.#readSize / 4 && this.#readSize > MIN_READ_BYTES) {
+      this.#readSize /= 2;
+    }
     return "data";
   }
 
-  #append(bytes: Uint8Array): void {
-    const needed = this.#length + bytes.length;
-    if (needed > this.#data.length) {
-      const grown = new Uint8Array(
-        Math.max(
-          needed,
-          Math.min(this.#data.length * 2, this.#max + this.#scratch.length),
-        ),
-      );
-      grown.set(this.#data.subarray(0, this.#length));
-      this.#data = grown;
+  /**
+   * The free space the next read goes into: at least the read size, made
+   * by moving the buffered bytes to the front or by a larger buffer (never
+   * more than the cap plus one read).
+   */
+  #room(): Uint8Array {
+    if (this.length === 0 && this.#data.length > 4 * this.#readSize) {
+      this.#data = new Uint8Array(this.#readSize); // Quiet again: give the memory back.
+      this.#start = this.#end = 0;
     }
-    this.#data.set(bytes, this.#length);
-    this.#length = needed;
+    if (this.#data.length - this.#end < this.#readSize) {
+      const length = this.length;
+      const wanted = Math.min(
+        length + this.#readSize,
+        this.#max + this.#readSize,
+      );
+      if (wanted > this.#data.length) {
+        const grown = new Uint8Array(
+          Math.max(wanted, Math.min(this.#data.length * 2, this.#max)),
+        );
+        grown.set(this.view());
+        this.#data = grown;
+      } else {
+        this.#data.copyWithin(0, this.#start, this.#end);
+      }
+      [this.#start, this.#end] = [0, length];
+    }
+    return this.#data.subarray(this.#end, this.#end + this.#readSize);
   }
 }

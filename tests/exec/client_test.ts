@@ -7,6 +7,7 @@ import {
   runExecClient,
 } from "../../lib/exec/client.ts";
 import { writeAll } from "../../lib/io/streams.ts";
+import { MemoryReader } from "../../lib/io/memory.ts";
 import { withTimeout } from "../_helpers.ts";
 import { frame, startExec } from "../_exec.ts";
 
@@ -189,7 +190,11 @@ Deno.test(
     await runExecClient(
       options(server.port, {
         command: "tr a-z A-Z",
-        stdin: encode("abc"),
+        stdin: {
+          reader: new MemoryReader(encode("abc")),
+          readAll: () => Promise.resolve(encode("abc")),
+        },
+        mode: "single",
         json: true,
       }),
       io,

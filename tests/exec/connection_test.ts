@@ -53,10 +53,14 @@ Deno.test("FrameConnection writes a small frame and its body in one write, a lar
   });
   await conn.write({ total_size: 2 }, new Uint8Array(2));
   assert.equal(writes.length, 1);
-  await conn.write({ total_size: 100_000 }, new Uint8Array(100_000));
-  assert.equal(writes.length, 3, "header and body apart past 64 KiB");
+  await conn.write({ type: "stdout", size: 65_536 }, new Uint8Array(65_536));
+  assert.equal(writes.length, 2, "a full 64 KiB chunk frame goes out whole");
+  await conn.write({ total_size: 200_000 }, new Uint8Array(200_000));
+  assert.equal(writes.length, 4, "header and body apart past 128 KiB");
   const again = over(writer.bytes());
   assert.deepEqual(await again.readHeader(), { total_size: 2 });
   assert.equal((await again.readBody(2)).length, 2);
-  assert.deepEqual(await again.readHeader(), { total_size: 100_000 });
+  assert.deepEqual(await again.readHeader(), { type: "stdout", size: 65_536 });
+  assert.equal((await again.readBody(65_536)).length, 65_536);
+  assert.deepEqual(await again.readHeader(), { total_size: 200_000 });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { FailureDelay, TokenCheck } from "../../lib/exec/auth.ts";
 import { allowedCommand, decide } from "../../lib/exec/policy.ts";
+import type { RunRequest } from "../../lib/exec/protocol.ts";
 
 Deno.test("allowedCommand() checks the first word exactly", () => {
   assert.deepEqual(allowedCommand("ls -l /tmp", ["ls"]), {
@@ -18,9 +19,12 @@ Deno.test("allowedCommand() checks the first word exactly", () => {
   assert.match(allowedCommand("   ", ["ls"]) as string, /empty/);
 });
 
-const run = (cmd: string, token?: string) => ({
-  request: { cmd, stdinSize: 0, ...(token === undefined ? {} : { token }) },
-  legacy: false,
+const run = (cmd: string, token?: string): RunRequest => ({
+  kind: "run",
+  cmd,
+  reply: "single",
+  stdin: { size: 0 },
+  ...(token === undefined ? {} : { token }),
 });
 
 Deno.test("decide() turns a request into a plan: /bin/sh, or the allowed program with no shell", async () => {
@@ -35,10 +39,7 @@ Deno.test("decide() turns a request into a plan: /bin/sh, or the allowed program
   });
   const listed = { ...open, allow: ["echo"], timeoutMs: 5000 };
   const plan = await decide(
-    {
-      request: { cmd: "echo hi", stdinSize: 0, timeoutMs: 100 },
-      legacy: false,
-    },
+    { ...run("echo hi"), timeoutMs: 100 },
     "127.0.0.1",
     listed,
   );
@@ -75,7 +76,7 @@ Deno.test("decide() refuses a missing or wrong token, slower each time, and raw 
     "run",
   );
   const legacy = await decide(
-    { request: { cmd: "true", stdinSize: 0 }, legacy: true },
+    { ...run("true"), legacy: true },
     "10.0.0.1",
     policy,
   );

@@ -13,11 +13,11 @@ Deno.test(
   POSIX,
   async () => {
     const out = await runCommand(sh("echo out; echo err >&2; exit 3"), limits);
-    assert.equal(text(out.stdout), "out\n");
-    assert.equal(text(out.stderr), "err\n");
-    assert.equal(out.exit_code, 3);
+    assert.equal(text(out.kept.stdout), "out\n");
+    assert.equal(text(out.kept.stderr), "err\n");
+    assert.equal(out.exitCode, 3);
     assert.equal(out.signal, null);
-    assert.equal(out.timed_out, false);
+    assert.equal(out.timedOut, false);
   },
 );
 
@@ -29,7 +29,7 @@ Deno.test(
       ...limits,
       stdin: new TextEncoder().encode("hi\n"),
     });
-    assert.equal(text(out.stdout), "HI\nPATH\nPWD\n");
+    assert.equal(text(out.kept.stdout), "HI\nPATH\nPWD\n");
   },
 );
 
@@ -46,7 +46,7 @@ Deno.test(
       );
       const pgid = await readPidFile(`${dir}/pid`);
       const out = await run;
-      assert.equal(out.timed_out, true);
+      assert.equal(out.timedOut, true);
       assert.equal(out.signal, "SIGTERM");
       assert.ok(performance.now() - started < 5000);
       assert.equal(
@@ -66,8 +66,8 @@ Deno.test(
   async () => {
     const out = await runCommand(sh("yes"), { ...limits, maxOutput: 1000 });
     assert.equal(out.truncated, true);
-    assert.equal(out.stdout_size, 1000);
-    assert.equal(out.stdout.length, 1000);
+    assert.equal(out.sizes.stdout, 1000);
+    assert.equal(out.kept.stdout.length, 1000);
   },
 );
 
@@ -87,9 +87,9 @@ Deno.test(
       { program: "no-such-program-here", args: [] },
       limits,
     );
-    assert.equal(missing.exit_code, 127);
+    assert.equal(missing.exitCode, 127);
     assert.match(
-      text(missing.stderr),
+      text(missing.kept.stderr),
       /no-such-program-here: command not found/,
     );
   },
