@@ -13,6 +13,7 @@ import { type ByteReader, type ByteWriter, writeAll } from "../io/streams.ts";
 import {
   decodeHeader,
   encodeHeader,
+  encodeHeaderBefore,
   MAX_HEADER_BYTES,
   PREFIX_BYTES,
 } from "./frame.ts";
@@ -103,6 +104,48 @@ export class FrameConnection {
       got += n;
     }
     return body;
+  }
+
+  /**
+   * Hands the next `size` bytes (at most what the buffer holds) to `use`
+   * without copying them: the view is valid until `use` settles, then the
+   * bytes are consumed. Throws {@linkcode EarlyEof} if the stream ends
+   * first.
+   */
+  async withBody<T>(
+    size: number,
+    use: (body: Uint8Array) => Promise<T>,
+  ): Promise<T> {
+    if ((await this.input.fill(size)) !== "ok") {
+      throw new EarlyEof(this.input.length, size);
+    }
+    try {
+      return await use(this.input.view().subarray(0, size));
+    } finally {
+      this.input.consume(size);
+    }
+  }
+
+  /**
+   * Writes a header frame and the body `buffer[bodyStart, bodyEnd)` as one
+   * write, the header encoded into the room before the body (see
+   * `HEADROOM_BYTES`); with too little room, as {@linkcode write} does.
+   */
+  async writeBefore(
+    header: Record<string, unknown>,
+    buffer: Uint8Array,
+    bodyStart: number,
+    bodyEnd: number,
+  ): Promise<void> {
+    const start = encodeHeaderBefore(header, buffer, bodyStart);
+    if (start === undefined) {
+      return await this.write(header, buffer.subarray(bodyStart, bodyEnd));
+    }
+    await writeAll(
+      this.#writer,
+      buffer.subarray(start, bodyEnd),
+      this.#onWrite,
+    );
   }
 
   /** Writes bytes as they are: a legacy (unframed) request. */

@@ -51,6 +51,41 @@ export function encodeHeader(header: Record<string, unknown>): Uint8Array {
   return frame;
 }
 
+/** Room kept in front of a body so its frame's header can go there: 64 bytes (a chunk's header takes about 30). */
+export const HEADROOM_BYTES = 64;
+
+/**
+ * Encodes a header frame into the bytes just before `bodyStart` in
+ * `buffer`, so the frame and its body are one run of bytes; returns where
+ * the frame starts, or `undefined` when the header does not fit there.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeHeader, encodeHeaderBefore, HEADROOM_BYTES } from "./frame.ts";
+ * const buffer = new Uint8Array(HEADROOM_BYTES + 2);
+ * const start = encodeHeaderBefore({ size: 2 }, buffer, HEADROOM_BYTES)!;
+ * const decoded = decodeHeader(buffer.subarray(start));
+ * assert.ok(decoded.kind === "header" && decoded.size === HEADROOM_BYTES - start);
+ * ```
+ */
+export function encodeHeaderBefore(
+  header: Record<string, unknown>,
+  buffer: Uint8Array,
+  bodyStart: number,
+): number | undefined {
+  const json = encoder.encode(JSON.stringify(header));
+  const start = bodyStart - PREFIX_BYTES - json.length;
+  if (start < 0) return undefined;
+  new DataView(buffer.buffer, buffer.byteOffset).setUint32(
+    start,
+    json.length,
+    true,
+  );
+  buffer.set(json, start + PREFIX_BYTES);
+  return start;
+}
+
 /** The result of {@linkcode decodeHeader}. */
 export type HeaderResult =
   | { kind: "incomplete"; needed: number }

@@ -69,6 +69,7 @@ export async function runRequest(
         ...life.limits,
         stdin: sink.stdin,
         ...(sink.output ? { output: sink.output } : {}),
+        ...(sink.outputHeadroom ? { outputHeadroom: sink.outputHeadroom } : {}),
         drain: sink.drain,
         timeoutMs: life.plan.timeoutMs,
         signal: gone.signal,

@@ -13,8 +13,8 @@ import { WriteQueue } from "../io/write_queue.ts";
 import { exitHeader } from "./protocol.ts";
 import { clientExitCode, encodeResult, type ExecResult } from "./result.ts";
 
-/** Output queued for this process's stdout or stderr before the reader waits: 1 MiB. */
-export const MAX_QUEUED_PRINT = 1024 * 1024;
+/** Output gathered for this process's stdout or stderr while the last write is out: 512 KiB. */
+export const MAX_QUEUED_PRINT = 512 * 1024;
 
 /** A reply: the result, and the output that came with it (none when it went out as it came). */
 export interface Reply {
@@ -32,7 +32,7 @@ export interface Reply {
 
 /** Where a streamed reply's chunks go as they arrive. */
 export interface ChunkSink {
-  /** Takes one chunk of one stream (the bytes are not reused after). */
+  /** Takes one chunk of one stream (the bytes are valid until it settles, not after). */
   chunk(type: "stdout" | "stderr", bytes: Uint8Array): Promise<void>;
 }
 

@@ -17,6 +17,7 @@
  */
 
 import { EarlyEof, type FrameConnection } from "./connection.ts";
+import { HEADROOM_BYTES } from "./frame.ts";
 import {
   chunkHeader,
   exitHeader,
@@ -42,6 +43,8 @@ export interface ReplySink {
   readonly stdin: RunOptions["stdin"];
   /** Takes output as it is read; absent, the runner keeps it. */
   readonly output?: RunOptions["output"];
+  /** Bytes the runner leaves free before each chunk for `output`. */
+  readonly outputHeadroom?: number;
   /** Whether to keep waiting for pipes left open after the command exits. */
   readonly drain: DrainRule;
   /**
@@ -162,12 +165,20 @@ export class StreamedReply implements ReplySink {
     chunk: Uint8Array,
   ): Promise<void> => {
     if (this.#gone.signal.aborted) throw new Error("The client went away");
-    for (let at = 0; at < chunk.length; at += MAX_CHUNK_BYTES) {
-      const piece = chunk.subarray(at, at + MAX_CHUNK_BYTES);
-      this.#send(chunkHeader(which, piece.length), piece);
+    if (chunk.length <= MAX_CHUNK_BYTES && chunk.byteOffset >= HEADROOM_BYTES) {
+      // The runner left room before the chunk: header and bytes go as one write, uncopied.
+      this.#send(chunkHeader(which, chunk.length), chunk, true);
+    } else {
+      for (let at = 0; at < chunk.length; at += MAX_CHUNK_BYTES) {
+        const piece = chunk.subarray(at, at + MAX_CHUNK_BYTES);
+        this.#send(chunkHeader(which, piece.length), piece);
+      }
     }
     if (this.#queued > MAX_QUEUED_OUTPUT) await this.#writing;
   };
+
+  /** What the runner is asked to leave free before each chunk: room for its header. */
+  readonly outputHeadroom = HEADROOM_BYTES;
 
   /** Whether the client's stdin frames have ended (or it sent none). */
   get reusable(): boolean {
@@ -180,14 +191,22 @@ export class StreamedReply implements ReplySink {
     await this.#writing;
   }
 
-  #send(header: Record<string, unknown>, body?: Uint8Array): void {
+  /** Queues a frame; `headroom`: the body has room for the header before it in its buffer. */
+  #send(
+    header: Record<string, unknown>,
+    body?: Uint8Array,
+    headroom = false,
+  ): void {
     const size = body?.length ?? 0;
     this.#queued += size;
     this.#writing = this.#writing.then(async () => {
       try {
-        await (body
-          ? this.#frames.write(header, body)
-          : this.#frames.write(header));
+        if (body && headroom) {
+          const start = body.byteOffset;
+          const whole = new Uint8Array(body.buffer);
+          await this.#frames.writeBefore(header, whole, start, start + size);
+        } else if (body) await this.#frames.write(header, body);
+        else await this.#frames.write(header);
       } catch (err) {
         this.#gone.abort();
         throw err;

@@ -69,6 +69,12 @@ export interface RunOptions {
    */
   output?: (which: "stdout" | "stderr", chunk: Uint8Array) => Promise<void>;
   /**
+   * Bytes left free in front of each chunk handed to `output`, in its own
+   * buffer, for the caller to write a header into (chunks are then sent
+   * with no copy). @default {0}
+   */
+  outputHeadroom?: number;
+  /**
    * Called once the command has exited and its process group is killed,
    * before any output still in its pipes is drained: from then on the
    * command holds no slot, only its reply is left to send.
@@ -165,8 +171,8 @@ export async function runCommand(
   const stderrReader = child.stderr.getReader({ mode: "byob" });
   const reading = { lastRead: performance.now(), writing: 0 };
   const pumps = Promise.all([
-    pump(stdoutReader, capture, "stdout", options.output, reading),
-    pump(stderrReader, capture, "stderr", options.output, reading),
+    pump(stdoutReader, capture, "stdout", options, reading),
+    pump(stderrReader, capture, "stderr", options, reading),
   ]);
   const feeding = stdinBytes === undefined
     ? feedFrom(child.stdin, options.stdin as AsyncIterable<Uint8Array>)
@@ -336,10 +342,12 @@ async function pump(
   reader: ReadableStreamBYOBReader,
   capture: OutputCapture,
   which: "stdout" | "stderr",
-  output: RunOptions["output"],
+  { output, outputHeadroom = 0 }: RunOptions,
   reading: { lastRead: number; writing: number },
 ): Promise<void> {
-  let buffer = new Uint8Array(PIPE_READ_BYTES);
+  const fresh = (size: number) =>
+    new Uint8Array(outputHeadroom + size).subarray(outputHeadroom);
+  let buffer = fresh(PIPE_READ_BYTES);
   try {
     while (true) {
       const { done, value } = await reader.read(buffer);
@@ -347,9 +355,11 @@ async function pump(
       reading.lastRead = performance.now();
       let chunk: Uint8Array;
       if (value.length >= PIPE_READ_BYTES / 2) {
-        [chunk, buffer] = [value, new Uint8Array(PIPE_READ_BYTES)];
+        [chunk, buffer] = [value, fresh(PIPE_READ_BYTES)];
       } else {
-        [chunk, buffer] = [value.slice(), new Uint8Array(value.buffer)];
+        chunk = fresh(value.length);
+        chunk.set(value);
+        buffer = new Uint8Array(value.buffer, outputHeadroom, PIPE_READ_BYTES);
       }
       const part = capture.add(which, chunk);
       if (output && part.length > 0) {

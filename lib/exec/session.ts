@@ -20,7 +20,7 @@ import { type Endpoint, formatEndpoint } from "../net/address.ts";
 import type { StreamConn } from "../net/stream_conn.ts";
 import { type ClientTls, looksLikeTls, SPEAKS_TLS_HINT } from "../net/tls.ts";
 import { EarlyEof, FrameConnection } from "./connection.ts";
-import { FrameError } from "./frame.ts";
+import { FrameError, HEADROOM_BYTES } from "./frame.ts";
 import {
   chunkHeader,
   encodeRequest,
@@ -197,14 +197,18 @@ export class ExecSession {
       if (header === null) throw this.#closedEarly(frames > 0);
       const frame = parseReplyFrame(header, this.#options.maxOutput, counted);
       if (frame.kind === "chunk") {
-        const body = await this.#readBody(frame.size);
-        counted[frame.type] += body.length;
-        if (sink) await sink.chunk(frame.type, body);
-        else if (counted.stdout + counted.stderr > this.#options.maxOutput) {
+        counted[frame.type] += frame.size;
+        if (
+          !sink && counted.stdout + counted.stderr > this.#options.maxOutput
+        ) {
           throw new FrameError(
             `The output is over the ${this.#options.maxOutput}-byte limit (--max-output)`,
           );
-        } else collected[frame.type].push(body);
+        }
+        await this.#whole(this.#frames.withBody(frame.size, async (body) => {
+          if (sink) await sink.chunk(frame.type, body);
+          else collected[frame.type].push(body.slice());
+        }));
         continue;
       }
       if (frames > 0 && frame.kind !== "exit") {
@@ -231,7 +235,7 @@ export class ExecSession {
   async #readSingle(
     frame: Extract<ReplyFrame, { kind: "single" }>,
   ): Promise<Reply> {
-    const body = await this.#readBody(frame.total);
+    const body = await this.#whole(this.#frames.readBody(frame.total));
     if (frame.sha256 !== null) {
       const actual = createHash("sha256").update(body).digest("hex");
       if (actual !== frame.sha256) {
@@ -251,9 +255,10 @@ export class ExecSession {
     };
   }
 
-  async #readBody(size: number): Promise<Uint8Array> {
+  /** `reading`, with an early end of the body said as the transport's failure. */
+  async #whole<T>(reading: Promise<T>): Promise<T> {
     try {
-      return await this.#frames.readBody(size);
+      return await reading;
     } catch (err) {
       if (!(err instanceof EarlyEof)) throw err;
       this.broken = true;
@@ -322,11 +327,14 @@ async function sendStdinFrames(
   stdin: ByteReader,
   stop: AbortSignal,
 ): Promise<void> {
+  // Each buffer keeps room for the frame's header before the bytes read, so
+  // a frame goes out as one write with no copy.
   const buffers = [
-    new Uint8Array(MAX_CHUNK_BYTES),
-    new Uint8Array(MAX_CHUNK_BYTES),
+    new Uint8Array(HEADROOM_BYTES + MAX_CHUNK_BYTES),
+    new Uint8Array(HEADROOM_BYTES + MAX_CHUNK_BYTES),
   ] as const;
-  const read = (buffer: Uint8Array) => stdin.read(buffer).catch(() => null);
+  const read = (buffer: Uint8Array) =>
+    stdin.read(buffer.subarray(HEADROOM_BYTES)).catch(() => null);
   let turn = 0;
   let next = read(buffers[0]);
   try {
@@ -337,10 +345,15 @@ async function sendStdinFrames(
         await frames.write(STDIN_END);
         return;
       }
-      const filled = buffers[turn]!.subarray(0, n);
+      const filled = buffers[turn]!;
       turn ^= 1;
       next = read(buffers[turn]!);
-      await frames.write(chunkHeader("stdin", n), filled);
+      await frames.writeBefore(
+        chunkHeader("stdin", n),
+        filled,
+        HEADROOM_BYTES,
+        HEADROOM_BYTES + n,
+      );
     }
   } catch {
     // The connection ended: the reply's reader says why.

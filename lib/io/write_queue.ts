@@ -1,20 +1,19 @@
 /**
- * A bounded queue in front of a writer: a write returns as soon as its
- * bytes are queued, while fewer than a cap are; chunks that queue up while
- * a write is in flight go out together in the next one. The reader feeding
- * it keeps reading while the last write is on its way, and a slow writer
- * still stops it, at the cap.
+ * A bounded queue in front of a writer: a write copies its bytes into a
+ * staging buffer and returns while there is room, and what gathers there
+ * while the last write is in flight goes out as the next one. The reader
+ * feeding it keeps reading while the last write is on its way, its buffers
+ * free for reuse at once, and a slow writer still stops it, at the cap.
  *
  * @module
  */
 
-import { concatBytes } from "./bytes.ts";
 import { type ByteWriter, writeAll } from "./streams.ts";
 
 /**
- * Writes queued in front of a {@linkcode ByteWriter}, at most `maxQueued`
- * bytes of them. A chunk handed to {@linkcode WriteQueue.write} must not be
- * changed afterwards. A failed write fails every later call.
+ * Writes gathered in front of a {@linkcode ByteWriter}: two buffers of
+ * `maxQueued` bytes (made at the first write), one filling while the other
+ * is written. A failed write fails every later call.
  *
  * @example
  * ```ts
@@ -23,8 +22,10 @@ import { type ByteWriter, writeAll } from "./streams.ts";
  * import { MemoryWriter } from "./memory.ts";
  * const out = new MemoryWriter();
  * const queue = new WriteQueue(out, 1024);
- * await queue.write(new Uint8Array([104]));
- * await queue.write(new Uint8Array([105]));
+ * const chunk = new Uint8Array([104]);
+ * await queue.write(chunk);
+ * chunk[0] = 105; // The queue copied it: the buffer is free at once.
+ * await queue.write(chunk);
  * await queue.flush();
  * assert.ok(out.text() === "hi");
  * ```
@@ -32,34 +33,48 @@ import { type ByteWriter, writeAll } from "./streams.ts";
 export class WriteQueue {
   readonly #writer: ByteWriter;
   readonly #maxQueued: number;
-  #chunks: Uint8Array[] = [];
-  #queued = 0;
-  #flushing: Promise<void> | undefined;
+  #buffers: [Uint8Array, Uint8Array] | undefined;
+  #filling: 0 | 1 = 0;
+  #staged = 0;
+  #inFlight: Promise<void> | undefined;
   #failure: unknown;
-  #written: Array<() => void> = [];
 
-  /** Queues up to `maxQueued` bytes for `writer`. */
+  /** Gathers up to `maxQueued` bytes at a time for `writer`. */
   constructor(writer: ByteWriter, maxQueued: number) {
     this.#writer = writer;
     this.#maxQueued = maxQueued;
   }
 
-  /** Queues `bytes`; resolves once fewer than the cap are queued. */
+  /** Copies `bytes` in; resolves once they are all queued (waiting while it is full). */
   async write(bytes: Uint8Array): Promise<void> {
     this.#check();
-    if (bytes.length === 0) return;
-    this.#chunks.push(bytes);
-    this.#queued += bytes.length;
-    this.#flushing ??= this.#drain();
-    while (this.#queued > this.#maxQueued && this.#failure === undefined) {
-      await new Promise<void>((resolve) => this.#written.push(resolve));
+    this.#buffers ??= [
+      new Uint8Array(this.#maxQueued),
+      new Uint8Array(this.#maxQueued),
+    ];
+    let rest = bytes;
+    while (rest.length > 0) {
+      const room = this.#maxQueued - this.#staged;
+      if (room === 0) {
+        await this.#inFlight;
+        this.#check();
+        this.#start();
+        continue;
+      }
+      const n = Math.min(room, rest.length);
+      this.#buffers[this.#filling].set(rest.subarray(0, n), this.#staged);
+      this.#staged += n;
+      rest = rest.subarray(n);
+      this.#start();
     }
-    this.#check();
   }
 
   /** Resolves once everything queued is written. */
   async flush(): Promise<void> {
-    await this.#flushing;
+    while (this.#inFlight) {
+      await this.#inFlight;
+      this.#start();
+    }
     this.#check();
   }
 
@@ -67,27 +82,21 @@ export class WriteQueue {
     if (this.#failure !== undefined) throw this.#failure;
   }
 
-  async #drain(): Promise<void> {
-    try {
-      while (this.#chunks.length > 0) {
-        const chunks = this.#chunks;
-        this.#chunks = [];
-        const bytes = chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
-        await writeAll(this.#writer, bytes);
-        this.#queued -= bytes.length;
-        this.#wake();
-      }
-    } catch (err) {
-      this.#failure = err;
-      this.#wake();
-    } finally {
-      this.#flushing = undefined;
-    }
-  }
-
-  #wake(): void {
-    const waiting = this.#written;
-    this.#written = [];
-    for (const resolve of waiting) resolve();
+  /** Starts writing what is staged, unless a write is in flight. */
+  #start(): void {
+    if (this.#inFlight || this.#staged === 0 || !this.#buffers) return;
+    const bytes = this.#buffers[this.#filling].subarray(0, this.#staged);
+    this.#filling = this.#filling === 0 ? 1 : 0;
+    this.#staged = 0;
+    this.#inFlight = writeAll(this.#writer, bytes).then(
+      () => {
+        this.#inFlight = undefined;
+        this.#start();
+      },
+      (err) => {
+        this.#failure = err;
+        this.#inFlight = undefined;
+      },
+    );
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EarlyEof, FrameConnection } from "../../lib/exec/connection.ts";
-import { encodeHeader } from "../../lib/exec/frame.ts";
+import { encodeHeader, HEADROOM_BYTES } from "../../lib/exec/frame.ts";
 import { concatBytes } from "../../lib/io/bytes.ts";
 import { MemoryReader, MemoryWriter } from "../../lib/io/memory.ts";
 
@@ -63,4 +63,41 @@ Deno.test("FrameConnection writes a small frame and its body in one write, a lar
   assert.deepEqual(await again.readHeader(), { type: "stdout", size: 65_536 });
   assert.equal((await again.readBody(65_536)).length, 65_536);
   assert.deepEqual(await again.readHeader(), { total_size: 200_000 });
+});
+
+Deno.test("FrameConnection.writeBefore() sends a header written into the body's headroom in one write; without room, as write() does", async () => {
+  const writer = new MemoryWriter();
+  const writes: number[] = [];
+  const conn = new FrameConnection({
+    read: () => Promise.resolve(null),
+    write: (p) => {
+      writes.push(p.length);
+      return writer.write(p);
+    },
+  });
+  const buffer = new Uint8Array(HEADROOM_BYTES + 3);
+  buffer.set([7, 8, 9], HEADROOM_BYTES);
+  await conn.writeBefore(
+    { type: "stdin", size: 3 },
+    buffer,
+    HEADROOM_BYTES,
+    HEADROOM_BYTES + 3,
+  );
+  assert.equal(writes.length, 1);
+  const cramped = new Uint8Array([1, 2, 3, 4, 5]);
+  await conn.writeBefore({ type: "stdin", size: 2 }, cramped, 3, 5);
+  assert.deepEqual(
+    [...cramped],
+    [1, 2, 3, 4, 5],
+    "no room: the bytes before the body are left alone",
+  );
+  const again = over(writer.bytes());
+  assert.deepEqual(await again.readHeader(), { type: "stdin", size: 3 });
+  assert.deepEqual([...(await again.readBody(3))], [7, 8, 9]);
+  assert.deepEqual(await again.readHeader(), { type: "stdin", size: 2 });
+  assert.deepEqual(
+    await again.withBody(2, (body) => Promise.resolve([...body])),
+    [4, 5],
+  );
+  await assert.rejects(again.withBody(1, () => Promise.resolve()), EarlyEof);
 });
