@@ -14,7 +14,7 @@ import {
   OutputClosed,
   SockitError,
   UsageError,
-} from "./lib/cli/errors.ts";
+} from "./lib/io/errors.ts";
 
 /**
  * Runs sockit with `args` (without the program name) and resolves to the

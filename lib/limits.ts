@@ -17,7 +17,7 @@ import {
   DEFAULT_GRACE_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_CONNS,
-} from "./net/accept_loop.ts";
+} from "./server/accept_loop.ts";
 import {
   NODE_BUFFER_BYTES,
   NODE_UNPAUSED_BUFFER_BYTES,
@@ -29,7 +29,7 @@ import {
   MAX_FAILURE_BACKOFF_MS,
 } from "./net/socket_failures.ts";
 import { TLS_HANDSHAKE_TIMEOUT_MS } from "./net/tls.ts";
-import { MAX_TRACE_BYTES } from "./net/trace_options.ts";
+import { MAX_TRACE_BYTES } from "./options/trace_options.ts";
 import { MAX_DATAGRAM_BYTES } from "./net/udp_socket.ts";
 import {
   ECHO_BUFFER_BYTES,
@@ -40,10 +40,10 @@ import { TCP_ECHO_CLIENT_TIMEOUT_MS } from "./tcp_echo/command.ts";
 import { REPLY_PER_MESSAGE } from "./tcp_echo/exchange.ts";
 import {
   DEFAULT_RATE_PER_SECOND,
-  MAX_DROP_KEYS,
   MAX_RATE_SOURCES,
 } from "./udp_upper/reflection_guard.ts";
-import { DROP_LOG_MS, MAX_SENDS_IN_FLIGHT } from "./udp_upper/server.ts";
+import { MAX_SENDS_IN_FLIGHT } from "./udp_upper/server.ts";
+import { DROP_LOG_MS, MAX_DROP_KEYS } from "./server/datagram_loop.ts";
 import {
   MAX_UDP_RETRIES,
   UDP_UPPER_CLIENT_TIMEOUT_MS,

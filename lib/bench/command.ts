@@ -7,7 +7,7 @@
 
 import { processIo } from "../cli/client_io.ts";
 import { type Command, defineCommand, type Service } from "../cli/command.ts";
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import { count, duration, flag, number, size, text } from "../cli/option.ts";
 import { writeAll } from "../io/streams.ts";
 import { MiB } from "../io/units.ts";
@@ -15,12 +15,15 @@ import {
   connectOptions,
   endpointFrom,
   hostPortOptions,
-  timeoutOption,
-} from "../net/options.ts";
-import { clientTlsFrom, TLS_CLIENT_OPTIONS } from "../net/tls_options.ts";
+} from "../options/address_options.ts";
+import { timeoutOption } from "../options/limit_options.ts";
+import { clientTlsFrom, TLS_CLIENT_OPTIONS } from "../options/tls_options.ts";
 import { MAX_DATAGRAM_BYTES } from "../net/udp_socket.ts";
-import { loadToken } from "../exec/auth.ts";
-import { refuseInsecureToken, tokenOptions } from "../exec/command.ts";
+import {
+  loadToken,
+  refuseInsecureToken,
+  tokenOptions,
+} from "../options/token_options.ts";
 import { EXEC_PORT } from "../exec/server.ts";
 import { TCP_ECHO_PORT } from "../tcp_echo/server.ts";
 import { UDP_UPPER_PORT } from "../udp_upper/server.ts";

@@ -6,7 +6,7 @@
  */
 
 import type { BenchResult } from "./run.ts";
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import { type ByteWriter, writeAll } from "../io/streams.ts";
 
 /**

@@ -9,7 +9,7 @@
 import type { Tracer } from "../net/trace.ts";
 import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
 import { Deadline, whenAborted } from "../io/timers.ts";
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import { writeAll } from "../io/streams.ts";
 import { type Endpoint, formatAddr } from "../net/address.ts";
 import { type Datagram, DatagramInbox } from "../net/datagram_inbox.ts";

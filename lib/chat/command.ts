@@ -4,20 +4,20 @@
  * @module
  */
 
-import { TRACE_OPTIONS, tracerFrom } from "../net/trace_options.ts";
+import { TRACE_OPTIONS, tracerFrom } from "../options/trace_options.ts";
 import { processIo } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { flag, text } from "../cli/option.ts";
 import {
   bindOptions,
   endpointFrom,
-  GRACE_OPTIONS,
   hostPortOptions,
-  logOptions,
-  PEER_OPTIONS,
   positionalAddress,
-} from "../net/options.ts";
-import { runDatagramServer } from "../net/serve_command.ts";
+} from "../options/address_options.ts";
+import { GRACE_OPTIONS } from "../options/limit_options.ts";
+import { logOptions } from "../options/log_options.ts";
+import { PEER_OPTIONS } from "../options/peer_options.ts";
+import { runDatagramServer } from "../options/serve_command.ts";
 import { runChatClient } from "./client.ts";
 import { nameProblem } from "./message.ts";
 import { CHAT_PORT, runChatServer } from "./server.ts";

@@ -8,16 +8,14 @@
  */
 
 import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
-import { errorMessage } from "../cli/errors.ts";
+import { errorMessage } from "../io/errors.ts";
 import type { Logger } from "../io/log.ts";
 import { writeAll } from "../io/streams.ts";
 import { settlesWithin, whenAborted } from "../io/timers.ts";
-import { DEFAULT_GRACE_MS } from "../net/accept_loop.ts";
+import { DEFAULT_GRACE_MS } from "../server/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
 import type { PeerRule } from "../net/cidr.ts";
-import { turnedAway } from "../net/peer_gate.ts";
-import { SocketFailures } from "../net/socket_failures.ts";
-import { DatagramInbox } from "../net/datagram_inbox.ts";
+import { serveDatagrams } from "../server/datagram_loop.ts";
 import { decodeChat, encodeChat, MAX_TEXT_BYTES, rawText } from "./message.ts";
 
 /** The port the chat server listens on and its clients send to by default. */
@@ -67,66 +65,45 @@ export async function runChatServer(
   const say = (line: string) =>
     writeAll(io.stdout, encoder.encode(line + "\n"));
 
-  const receiving = (async () => {
-    const inbox = new DatagramInbox(socket);
-    using failures = new SocketFailures("receive", logger);
-    while (true) {
-      let datagram: Awaited<ReturnType<typeof inbox.next>>;
-      try {
-        datagram = await inbox.next(Infinity);
-      } catch (err) {
-        // Closed at the end of the chat (a receive pending on a socket that
-        // closes is interrupted); else go on, as every UDP server does.
-        if (
-          err instanceof Deno.errors.BadResource ||
-          err instanceof Deno.errors.Interrupted || options.signal.aborted
-        ) {
-          return;
-        }
-        await failures.handle(err, options.signal);
-        continue;
-      }
-      if (!datagram) return;
-      failures.succeeded();
-      const peer = formatAddr(datagram.from);
-      const from = datagram.from;
-      if (turnedAway(from, options.peers, logger)) continue;
-      const message = decodeChat(datagram.data);
-      if (message?.type === "bye" || message?.type === "welcome") {
-        logger.warn("ignored", {
-          peer,
-          bytes: datagram.data.length,
-          reason: `a ${message.type} comes from the server only`,
-        });
-        continue;
-      }
-      const name = message?.name ?? peer;
-      clients.delete(name);
-      clients.set(name, { to: datagram.from, raw: message === null });
-      if (clients.size > MAX_CHAT_CLIENTS) {
-        clients.delete(clients.keys().next().value!);
-      }
-      if (message === null) {
-        lastWriter = name;
-        await say(`${peer}: ${rawText(datagram.data)}`);
-      } else if (message.type === "join") {
-        await say(`${message.name}@${peer} joined`);
-        await sendQuietly(
-          socket,
-          encodeChat({ type: "welcome" }),
-          datagram.from,
-          logger,
-        );
-      } else if (message.type === "leave") {
-        clients.delete(message.name);
-        if (lastWriter === message.name) lastWriter = undefined;
-        await say(`${message.name}@${peer} left`);
-      } else {
-        lastWriter = message.name;
-        await say(`${message.name}@${peer}: ${message.text}`);
-      }
+  const hear = async (data: Uint8Array, from: Deno.Addr): Promise<void> => {
+    const peer = formatAddr(from);
+    const message = decodeChat(data);
+    if (message?.type === "bye" || message?.type === "welcome") {
+      logger.warn("ignored", {
+        peer,
+        bytes: data.length,
+        reason: `a ${message.type} comes from the server only`,
+      });
+      return;
     }
-  })();
+    const name = message?.name ?? peer;
+    clients.delete(name);
+    clients.set(name, { to: from, raw: message === null });
+    if (clients.size > MAX_CHAT_CLIENTS) {
+      clients.delete(clients.keys().next().value!);
+    }
+    if (message === null) {
+      lastWriter = name;
+      await say(`${peer}: ${rawText(data)}`);
+    } else if (message.type === "join") {
+      await say(`${message.name}@${peer} joined`);
+      await sendQuietly(socket, encodeChat({ type: "welcome" }), from, logger);
+    } else if (message.type === "leave") {
+      clients.delete(message.name);
+      if (lastWriter === message.name) lastWriter = undefined;
+      await say(`${message.name}@${peer} left`);
+    } else {
+      lastWriter = message.name;
+      await say(`${message.name}@${peer}: ${message.text}`);
+    }
+  };
+  // The chat ends when its operator's input does: the socket closes then.
+  const receiving = serveDatagrams(socket, {
+    signal: options.signal,
+    logger,
+    peers: options.peers,
+    keepOpen: true,
+  }, hear);
 
   const operator = () =>
     runPrompt(io, "", async (line) => {

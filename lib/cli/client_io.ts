@@ -8,7 +8,7 @@
  * @module
  */
 
-import { formatErrorLine, OutputClosed } from "./errors.ts";
+import { formatErrorLine, OutputClosed } from "../io/errors.ts";
 import { type ByteReader, type ByteWriter, writeAll } from "../io/streams.ts";
 import { LineReader, MAX_LINE_BYTES } from "../io/lines.ts";
 

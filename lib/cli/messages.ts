@@ -8,7 +8,7 @@
 
 import { concatBytes } from "../io/bytes.ts";
 import { type ByteWriter, writeAll } from "../io/streams.ts";
-import { SockitError, UsageError } from "./errors.ts";
+import { SockitError, UsageError } from "../io/errors.ts";
 import { texts } from "./option.ts";
 
 /** Options of clients that send messages and check replies. */

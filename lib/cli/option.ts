@@ -8,7 +8,7 @@
  */
 
 import { formatSize, parseSize } from "../io/units.ts";
-import { InvalidValue } from "./errors.ts";
+import { InvalidValue } from "../io/errors.ts";
 
 export { InvalidValue };
 

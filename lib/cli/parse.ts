@@ -15,7 +15,7 @@ import {
   type PositionalAddress,
   type Service,
 } from "./command.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../io/errors.ts";
 import { serviceHelp, topLevelHelp } from "./help.ts";
 import { describeParseError, type ParseArgsConfig } from "./parse_errors.ts";
 import { flagName, InvalidValue, type OptionMap } from "./option.ts";

@@ -7,7 +7,7 @@
 
 import { PROCESS_STDOUT } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
-import { UsageError } from "../cli/errors.ts";
+import { UsageError } from "../io/errors.ts";
 import { completionScript, type Shell, SHELLS } from "../cli/completions.ts";
 import { writeAll } from "../io/streams.ts";
 

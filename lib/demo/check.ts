@@ -7,7 +7,7 @@
  */
 
 import type { ClientIo } from "../cli/client_io.ts";
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import { MemoryReader, MemoryWriter } from "../io/memory.ts";
 
 const encoder = new TextEncoder();
@@ -91,7 +91,7 @@ export function demand(condition: boolean, message: string): asserts condition {
  * ```ts
  * import assert from "node:assert/strict";
  * import { expectFailure } from "./check.ts";
- * import { SockitError } from "../cli/errors.ts";
+ * import { SockitError } from "../io/errors.ts";
  * const message = await expectFailure(() => Promise.reject(new SockitError("no")));
  * assert.ok(message === "no");
  * ```

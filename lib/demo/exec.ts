@@ -10,7 +10,7 @@ import { listenLoopback } from "../net/listen.ts";
 import { randomBytes } from "node:crypto";
 import type { DemoCheck, DemoSuite } from "./check.ts";
 import { demand, expectFailure, memoryIo, posixOnly } from "./check.ts";
-import { formatErrorLine } from "../cli/errors.ts";
+import { formatErrorLine } from "../io/errors.ts";
 import { TokenCheck } from "../exec/auth.ts";
 import { type ExecClientOptions, runExecClient } from "../exec/client.ts";
 import { EXIT_TRANSPORT } from "../exec/session.ts";

@@ -14,7 +14,7 @@ import { MemoryWriter } from "../io/memory.ts";
 import { seededRandom } from "../io/random.ts";
 import { closeQuietly, writeAll } from "../io/streams.ts";
 import { sleep } from "../io/timers.ts";
-import { serveConnections } from "../net/accept_loop.ts";
+import { serveConnections } from "../server/accept_loop.ts";
 import type { Endpoint } from "../net/address.ts";
 import { connectTo } from "../net/connect.ts";
 import { bindLoopbackDatagram, listenLoopback } from "../net/listen.ts";

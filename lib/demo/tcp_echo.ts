@@ -8,7 +8,7 @@
 import { listenLoopback, listenOn } from "../net/listen.ts";
 import { createHash, randomBytes } from "node:crypto";
 import { formatEndpoint } from "../net/address.ts";
-import { formatErrorLine } from "../cli/errors.ts";
+import { formatErrorLine } from "../io/errors.ts";
 import type { DemoCheck, DemoSuite } from "./check.ts";
 import { demand, expectFailure, memoryIo, posixOnly } from "./check.ts";
 import type { EchoMode } from "../tcp_echo/line_modes.ts";

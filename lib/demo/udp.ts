@@ -11,7 +11,7 @@ import { runChatClient } from "../chat/client.ts";
 import { runChatServer } from "../chat/server.ts";
 import type { DemoCheck, DemoSuite } from "./check.ts";
 import { demand, expectFailure, memoryIo } from "./check.ts";
-import { formatErrorLine } from "../cli/errors.ts";
+import { formatErrorLine } from "../io/errors.ts";
 import { Logger } from "../io/log.ts";
 import { QueueReader, WatchedWriter } from "../io/memory.ts";
 import { Deadline } from "../io/timers.ts";

@@ -7,8 +7,6 @@
  */
 
 import { createHash, timingSafeEqual } from "node:crypto";
-import { readUserText } from "../io/user_files.ts";
-import { UsageError } from "../cli/errors.ts";
 
 /**
  * Holds the server's token (if any) and checks candidates in constant time.
@@ -16,7 +14,6 @@ import { UsageError } from "../cli/errors.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { TokenCheck } from "./auth.ts";
  * const check = new TokenCheck("s3cret");
  * assert.ok(check.required && check.accepts("s3cret") && !check.accepts("guess"));
  * assert.ok(!new TokenCheck(undefined).required);
@@ -60,7 +57,6 @@ export const MAX_FAILURE_DELAY_MS = 5000;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FailureDelay } from "./auth.ts";
  * const delay = new FailureDelay();
  * assert.ok(delay.recordFailure("10.0.0.1") === 100 && delay.recordFailure("10.0.0.1") === 200);
  * ```
@@ -92,37 +88,4 @@ export class FailureDelay {
   recordSuccess(address: string): void {
     this.#failures.delete(address);
   }
-}
-
-/**
- * The token: the first line of `--token-file` (trimmed), else the value of
- * `SOCKIT_TOKEN` (`fromEnv`), else `undefined`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { loadToken } from "./auth.ts";
- * assert.ok((await loadToken(undefined, "s3cret")) === "s3cret");
- * ```
- */
-export async function loadToken(
-  tokenFile: string | undefined,
-  fromEnv: string | undefined,
-): Promise<string | undefined> {
-  if (tokenFile === undefined) return fromEnv;
-  let text: string;
-  try {
-    text = await readUserText(tokenFile);
-  } catch (err) {
-    throw new UsageError(
-      `Cannot read --token-file "${tokenFile}": ${(err as Error).message}`,
-    );
-  }
-  const token = text.split("\n")[0]!.trim();
-  if (token === "") {
-    throw new UsageError(
-      `The --token-file "${tokenFile}" is empty: put the token on its first line`,
-    );
-  }
-  return token;
 }

@@ -9,7 +9,7 @@
 
 import type { Tracer } from "../net/trace.ts";
 import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import type { ByteReader } from "../io/streams.ts";
 import type { Endpoint } from "../net/address.ts";
 import { closeWriteQuietly, openStream } from "../net/connect.ts";

@@ -7,10 +7,10 @@
  */
 
 import { execTraceDecoder } from "./frame_trace.ts";
-import { TRACE_OPTIONS, tracerFrom } from "../net/trace_options.ts";
+import { TRACE_OPTIONS, tracerFrom } from "../options/trace_options.ts";
 import { processIo } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
-import { SockitError, UsageError } from "../cli/errors.ts";
+import { SockitError, UsageError } from "../io/errors.ts";
 import { count, duration, flag, size, text, texts } from "../cli/option.ts";
 import { readFull } from "../io/streams.ts";
 import { formatSize, MiB } from "../io/units.ts";
@@ -22,22 +22,28 @@ import {
 import {
   acceptLoopFrom,
   connectionLimitOptions,
+  timeoutOption,
+} from "../options/limit_options.ts";
+import {
   connectOptions,
   endpointFrom,
   positionalAddress,
-  serverOptions,
-  timeoutOption,
-} from "../net/options.ts";
+} from "../options/address_options.ts";
 import {
   clientTlsFrom,
   serverTlsFrom,
   TLS_CLIENT_CERT_OPTIONS,
   TLS_CLIENT_OPTIONS,
   TLS_SERVER_OPTIONS,
-} from "../net/tls_options.ts";
+} from "../options/tls_options.ts";
 import { loadCaCerts } from "../net/tls.ts";
-import { runStreamServer } from "../net/serve_command.ts";
-import { loadToken, TokenCheck } from "./auth.ts";
+import { runStreamServer, serverOptions } from "../options/serve_command.ts";
+import {
+  loadToken,
+  refuseInsecureToken,
+  tokenOptions,
+} from "../options/token_options.ts";
+import { TokenCheck } from "./auth.ts";
 import { standardStream } from "../io/user_files.ts";
 import { runExecClient } from "./client.ts";
 import { DEFAULT_EXEC_TIMEOUT_MS } from "./policy.ts";
@@ -58,56 +64,11 @@ export const MAX_CLIENT_STDIN = 16 * MiB;
 export const DEFAULT_MAX_REPLY = 64 * MiB;
 
 /**
- * Where the token comes from: `--token-file`, else `SOCKIT_TOKEN` (never
- * a command-line value, which `ps` would show).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { tokenOptions } from "./command.ts";
- * assert.ok(tokenOptions("Send").token.env === "SOCKIT_TOKEN");
- * ```
- */
-export function tokenOptions(verb: "Require" | "Send") {
-  return {
-    tokenFile: text({
-      help: `${verb} the token on this file's first line (or set SOCKIT_TOKEN)`,
-      value: "PATH",
-    }),
-    token: text({
-      help: "The token, when --token-file is not given",
-      env: "SOCKIT_TOKEN",
-    }),
-  };
-}
-
-/**
- * A client never sends its token over `--tls-insecure`.
- *
- * @example
- * ```ts
- * import { refuseInsecureToken } from "./command.ts";
- * refuseInsecureToken({ tlsInsecure: true }, undefined);
- * ```
- */
-export function refuseInsecureToken(
-  values: { tlsInsecure: boolean },
-  token: string | undefined,
-): void {
-  if (token !== undefined && values.tlsInsecure) {
-    throw new UsageError(
-      "Option --tls-insecure would send the token to whoever answers: use --tls-ca or --tls-pin",
-    );
-  }
-}
-
-/**
  * Refuses to serve exec on a non-loopback address without a token, or
  * without TLS unless `allowPlaintext`: a token sent in clear is no secret.
  *
  * @example
  * ```ts
- * import { checkExecExposure } from "./command.ts";
  * checkExecExposure({ transport: "tcp", hostname: "127.0.0.1", port: 1 }, { token: false, tls: false, allowPlaintext: false });
  * ```
  */

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 
 /**
  * The reaper's script: track groups, kill what is left at end of input. Only

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ConnectionContext } from "../net/accept_loop.ts";
+import type { ConnectionContext } from "../server/accept_loop.ts";
 import { whenAborted } from "../io/timers.ts";
 import type { FrameConnection } from "./connection.ts";
 import type { ReplySink } from "./reply_sink.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { signalNumber } from "../net/signals.ts";
+import { signalNumber } from "../server/signals.ts";
 import { FrameError, sizeField } from "./frame.ts";
 
 /** What the server says about a command that ran. */

@@ -16,7 +16,7 @@ import {
   type Acceptor,
   type ConnectionContext,
   serveConnections,
-} from "../net/accept_loop.ts";
+} from "../server/accept_loop.ts";
 import type { NodeConn } from "../net/node_conn.ts";
 import type { PeerRule } from "../net/cidr.ts";
 import { FailureDelay } from "./auth.ts";

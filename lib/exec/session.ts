@@ -11,7 +11,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import { concatBytes } from "../io/bytes.ts";
 import type { ByteReader } from "../io/streams.ts";
 import { Deadline } from "../io/timers.ts";

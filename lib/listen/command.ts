@@ -6,22 +6,25 @@
 
 import { PROCESS_STDOUT } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
-import { UsageError } from "../cli/errors.ts";
+import { UsageError } from "../io/errors.ts";
 import { count, duration, flag, size, text } from "../cli/option.ts";
 import { MiB } from "../io/units.ts";
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_CONNS,
-} from "../net/accept_loop.ts";
+} from "../server/accept_loop.ts";
 import {
   endpointFrom,
-  GRACE_OPTIONS,
   listenOptions,
-  logOptions,
-  PEER_OPTIONS,
   streamOrDatagramAddress,
-} from "../net/options.ts";
-import { runDatagramServer, runStreamServer } from "../net/serve_command.ts";
+} from "../options/address_options.ts";
+import { GRACE_OPTIONS } from "../options/limit_options.ts";
+import { logOptions } from "../options/log_options.ts";
+import { PEER_OPTIONS } from "../options/peer_options.ts";
+import {
+  runDatagramServer,
+  runStreamServer,
+} from "../options/serve_command.ts";
 import {
   DEFAULT_MAX_BYTES,
   directoryTarget,

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { errorMessage } from "../cli/errors.ts";
+import { errorMessage } from "../io/errors.ts";
 import type { Logger } from "../io/log.ts";
 import { type ByteWriter, closeQuietly, writeAll } from "../io/streams.ts";
 import {
@@ -19,10 +19,10 @@ import {
   DEFAULT_MAX_CONNS,
   serveConnections,
   type ServedConn,
-} from "../net/accept_loop.ts";
+} from "../server/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
 import type { PeerRule } from "../net/cidr.ts";
-import { receiveDatagrams } from "../net/udp_socket.ts";
+import { serveDatagrams } from "../server/datagram_loop.ts";
 
 /** Bytes kept from one connection by default: 64 MiB. */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
@@ -165,35 +165,39 @@ export async function listenDatagrams(
     ? setInterval(forgetIdle, Math.min(idleMs, 10_000))
     : undefined;
   let opened = 0;
-  try {
-    for await (const [data, from] of receiveDatagrams(socket, options)) {
-      const peer = formatAddr(from);
-      options.logger.info("datagram", { peer, bytes: data.length });
-      let sender = senders.get(peer);
-      if (!sender) {
-        if (senders.size >= maxSenders) forgetIdle();
-        if (senders.size >= maxSenders) {
-          options.logger.warn("refused", { peer, reason: "max-conns" });
-          continue;
-        }
-        sender = {
-          out: await options.target.open(peer, opened++),
-          total: 0,
-          lastSeen: 0,
-        };
-        senders.set(peer, sender);
+  // With --once, the first datagram is the last.
+  const done = new AbortController();
+  const signal = AbortSignal.any([options.signal, done.signal]);
+  const take = async (data: Uint8Array, from: Deno.Addr): Promise<void> => {
+    const peer = formatAddr(from);
+    options.logger.info("datagram", { peer, bytes: data.length });
+    let sender = senders.get(peer);
+    if (!sender) {
+      if (senders.size >= maxSenders) forgetIdle();
+      if (senders.size >= maxSenders) {
+        options.logger.warn("refused", { peer, reason: "max-conns" });
+        return;
       }
-      sender.lastSeen = performance.now();
-      const kept = Math.min(data.length, max - sender.total);
-      sender.total += data.length;
-      if (kept > 0) await writeAll(sender.out, data.subarray(0, kept));
-      if (options.reply) {
-        await socket.send(options.reply, from).catch((err) =>
-          options.logger.warn("send-failed", { peer, error: errorMessage(err) })
-        );
-      }
-      if (options.once) return;
+      sender = {
+        out: await options.target.open(peer, opened++),
+        total: 0,
+        lastSeen: 0,
+      };
+      senders.set(peer, sender);
     }
+    sender.lastSeen = performance.now();
+    const kept = Math.min(data.length, max - sender.total);
+    sender.total += data.length;
+    if (kept > 0) await writeAll(sender.out, data.subarray(0, kept));
+    if (options.reply) {
+      await socket.send(options.reply, from).catch((err) =>
+        options.logger.warn("send-failed", { peer, error: errorMessage(err) })
+      );
+    }
+    if (options.once) done.abort();
+  };
+  try {
+    await serveDatagrams(socket, { ...options, signal }, take);
   } finally {
     clearInterval(sweep);
     closeQuietly(socket);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { UsageError } from "../cli/errors.ts";
+import { UsageError } from "../io/errors.ts";
 
 /** Where a server listens or a client connects: a host and port, or a unix socket path. */
 export type Endpoint =

@@ -8,7 +8,7 @@
  */
 
 import { type Endpoint, formatEndpoint } from "./address.ts";
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import { describeOsError } from "./os_error.ts";
 
 /**

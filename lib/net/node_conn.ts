@@ -9,7 +9,7 @@
 
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import { Deadline, settlesWithin, sleep } from "../io/timers.ts";
 import { kernelUnsentBytes } from "./send_queue.ts";
 import type { StreamConn } from "./stream_conn.ts";

@@ -15,7 +15,7 @@
 import * as net from "node:net";
 import * as nodeTls from "node:tls";
 import { type Endpoint, formatEndpoint, formatHostPort } from "./address.ts";
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import type { Logger } from "../io/log.ts";
 import { Deadline } from "../io/timers.ts";
 import { formatSeconds } from "../io/units.ts";

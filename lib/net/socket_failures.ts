@@ -9,7 +9,7 @@
  * @module
  */
 
-import { errorMessage } from "../cli/errors.ts";
+import { errorMessage } from "../io/errors.ts";
 import type { Logger } from "../io/log.ts";
 import { formatCounts, Tally } from "../io/tally.ts";
 import { Backoff } from "../io/timers.ts";

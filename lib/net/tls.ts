@@ -9,7 +9,7 @@
  */
 
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
-import { UsageError } from "../cli/errors.ts";
+import { UsageError } from "../io/errors.ts";
 import { readUserText } from "../io/user_files.ts";
 
 /** A server's certificate chain and private key, read from PEM files. */

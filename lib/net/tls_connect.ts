@@ -12,7 +12,7 @@
 import { closeQuietly } from "../io/streams.ts";
 import * as nodeTls from "node:tls";
 import { formatHostPort, isIpAddress } from "./address.ts";
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import { describeOsError } from "./os_error.ts";
 import { NodeConn } from "./node_conn.ts";
 import { type ClientTls, TLS_HANDSHAKE_TIMEOUT_MS } from "./tls.ts";

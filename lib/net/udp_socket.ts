@@ -11,12 +11,8 @@ import { traceDatagrams, type Tracer } from "./trace.ts";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { type Endpoint, formatEndpoint } from "./address.ts";
-import { SockitError } from "../cli/errors.ts";
-import type { Logger } from "../io/log.ts";
-import type { PeerRule } from "./cidr.ts";
-import { turnedAway } from "./peer_gate.ts";
+import { SockitError } from "../io/errors.ts";
 import { closeQuietly } from "../io/streams.ts";
-import { SocketFailures } from "./socket_failures.ts";
 import { describeOsError } from "./os_error.ts";
 
 /** The largest UDP payload over IPv4: 65,507 bytes. */
@@ -160,57 +156,5 @@ function openOrExplain(
       `Cannot open a socket for ${where}: ${describeOsError(err)}`,
       { cause: err },
     );
-  }
-}
-
-/**
- * The datagrams `socket` receives from peers the rule lets in (a refused
- * one is dropped and logged), until `signal` aborts, which closes the
- * socket, or the socket is closed. Any other receive error is logged
- * (`receive-failed`) and receiving goes on after a pause (5 ms, doubling to
- * 1 s while errors last), so no sender can stop a server or make it spin.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { receiveDatagrams } from "./udp_socket.ts";
- * import { Logger } from "../io/log.ts";
- * const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
- * const stop = new AbortController();
- * await socket.send(new Uint8Array([7]), socket.addr);
- * const logger = new Logger({ service: "doc", sink: () => {} });
- * for await (const [data] of receiveDatagrams(socket, { signal: stop.signal, logger })) {
- *   assert.equal(data[0], 7);
- *   stop.abort();
- * }
- * ```
- */
-export async function* receiveDatagrams(
-  socket: Deno.DatagramConn,
-  options: {
-    signal: AbortSignal;
-    logger: Logger;
-    peers?: PeerRule | undefined;
-  },
-): AsyncGenerator<[Uint8Array, Deno.Addr]> {
-  const { signal, logger } = options;
-  const close = () => closeQuietly(socket);
-  signal.addEventListener("abort", close, { once: true });
-  using failures = new SocketFailures("receive", logger);
-  try {
-    while (!signal.aborted) {
-      let datagram: [Uint8Array, Deno.Addr];
-      try {
-        datagram = await socket.receive();
-      } catch (err) {
-        if (signal.aborted || err instanceof Deno.errors.BadResource) return;
-        await failures.handle(err, signal);
-        continue;
-      }
-      failures.succeeded();
-      if (!turnedAway(datagram[1], options.peers, logger)) yield datagram;
-    }
-  } finally {
-    signal.removeEventListener("abort", close);
   }
 }

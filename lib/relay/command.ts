@@ -8,7 +8,7 @@
  */
 
 import { defineCommand, type Service } from "../cli/command.ts";
-import { UsageError } from "../cli/errors.ts";
+import { UsageError } from "../io/errors.ts";
 import { choice, flag, text } from "../cli/option.ts";
 import { seededRandom } from "../io/random.ts";
 import { formatEndpoint, parseAddress } from "../net/address.ts";
@@ -17,14 +17,22 @@ import { connectNode } from "../net/node_listen.ts";
 import {
   acceptLoopFrom,
   connectionLimitOptions,
+} from "../options/limit_options.ts";
+import {
+  runDatagramServer,
+  runStreamServer,
   serverOptions,
-  streamOrDatagramAddress,
-} from "../net/options.ts";
-import { runDatagramServer, runStreamServer } from "../net/serve_command.ts";
-import { serveConnections } from "../net/accept_loop.ts";
+} from "../options/serve_command.ts";
+import { streamOrDatagramAddress } from "../options/address_options.ts";
+import { serveConnections } from "../server/accept_loop.ts";
 import { traceConn, type Tracer } from "../net/trace.ts";
 import { openDatagramClient } from "../net/udp_socket.ts";
-import { serverTlsFrom, TLS_SERVER_OPTIONS } from "../net/tls_options.ts";
+import {
+  serverTlsFrom,
+  TARGET_TLS_OPTIONS,
+  targetTlsFrom,
+  TLS_SERVER_OPTIONS,
+} from "../options/tls_options.ts";
 import { relayDatagrams } from "./datagram_relay.ts";
 import { appliesTo } from "./faults.ts";
 import {
@@ -32,8 +40,6 @@ import {
   FAULT_OPTIONS,
   faultSummary,
   streamFaultsFrom,
-  TARGET_TLS_OPTIONS,
-  targetTlsFrom,
 } from "./fault_options.ts";
 import { relayStreams } from "./stream_relay.ts";
 

@@ -9,14 +9,14 @@
  * @module
  */
 
-import { errorMessage } from "../cli/errors.ts";
+import { errorMessage } from "../io/errors.ts";
 import type { Logger } from "../io/log.ts";
 import type { Random } from "../io/random.ts";
 import { closeQuietly } from "../io/streams.ts";
 import { Deadline } from "../io/timers.ts";
 import { formatAddr } from "../net/address.ts";
 import type { PeerRule } from "../net/cidr.ts";
-import { receiveDatagrams } from "../net/udp_socket.ts";
+import { serveDatagrams } from "../server/datagram_loop.ts";
 import { type DatagramFaults, delayMs } from "./faults.ts";
 
 /** How long a datagram held back by `--reorder` waits for one to pass it: 100 ms. */
@@ -157,14 +157,14 @@ export async function relayDatagrams(
     Math.min(options.idleMs, 10_000),
   );
   try {
-    for await (const [data, from] of receiveDatagrams(socket, options)) {
+    await serveDatagrams(socket, options, async (data, from) => {
       const entry = clients.get(formatAddr(from)) ??
         await admit(socket, from, clients, options);
-      if (!entry) continue;
+      if (!entry) return;
       entry.lastSeen = performance.now();
       entry.upCount++;
-      entry.up.deliver(data);
-    }
+      entry.up.deliver(data.slice()); // Queued: a copy, as the buffer is reused.
+    });
   } finally {
     clearInterval(sweep);
     closeQuietly(socket);

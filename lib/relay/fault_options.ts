@@ -1,16 +1,12 @@
 /**
- * The relay's fault options and its TLS towards the target, declared once:
+ * The relay's fault options, declared once:
  * each fault's flag, what it takes, which transport it belongs to, and the
  * {@linkcode StreamFaults} or {@linkcode DatagramFaults} the values make.
  *
  * @module
  */
 
-import { UsageError } from "../cli/errors.ts";
-import { count, flag, flagName, text, type Values } from "../cli/option.ts";
-import type { Endpoint } from "../net/address.ts";
-import type { ClientTls } from "../net/tls.ts";
-import { clientTlsFrom } from "../net/tls_options.ts";
+import { count, flagName, text } from "../cli/option.ts";
 import {
   type DatagramFaults,
   parseByteCount,
@@ -138,7 +134,6 @@ export const FAULT_OPTIONS = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { faultSummary } from "./fault_options.ts";
  * assert.equal(faultSummary({ chunk: "1", refuse: 0, seed: "7" }), "--chunk 1");
  * ```
  */
@@ -162,7 +157,6 @@ export function faultSummary(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { streamFaultsFrom } from "./fault_options.ts";
  * const faults = streamFaultsFrom({ chunk: "1", delay: "5" });
  * assert.ok(faults?.chunk?.max === 1 && faults.delay?.ms === 5);
  * ```
@@ -200,7 +194,6 @@ export function streamFaultsFrom(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { datagramFaultsFrom } from "./fault_options.ts";
  * assert.ok(datagramFaultsFrom({ loss: "30%" }).loss === 0.3);
  * ```
  */
@@ -220,56 +213,4 @@ export function datagramFaultsFrom(
     reorder: p(values.reorder),
     ...(values.delay ? { delay: parseDelay(values.delay) } : {}),
   };
-}
-
-const IMPLIES_TO_TLS = "(implies --to-tls)";
-
-/** TLS towards the target: `--to-tls` and how the target's certificate is checked. */
-export const TARGET_TLS_OPTIONS = {
-  toTls: flag({
-    help: "Connect to the target over TLS, checked against the system CAs",
-  }),
-  tlsCa: text({
-    help: `Trust only the CA certificates in this PEM file ${IMPLIES_TO_TLS}`,
-    value: "FILE",
-  }),
-  tlsPin: text({
-    help: `Accept only this target certificate fingerprint ${IMPLIES_TO_TLS}`,
-    value: "SHA256",
-  }),
-  tlsInsecure: flag({
-    help: `Check no target certificate, with a warning ${IMPLIES_TO_TLS}`,
-    conflicts: {
-      tlsCa: "Option --tls-insecure checks nothing: drop it, or drop --tls-ca",
-      tlsPin:
-        "Option --tls-insecure checks nothing: drop it, or drop --tls-pin",
-    },
-  }),
-};
-
-/**
- * How the relay checks the target over TLS, or `undefined` for plain.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { targetTlsFrom } from "./fault_options.ts";
- * const plain = { toTls: false, tlsCa: undefined, tlsPin: undefined, tlsInsecure: false };
- * assert.ok((await targetTlsFrom(plain, { transport: "tcp", hostname: "h", port: 1 })) === undefined);
- * ```
- */
-export async function targetTlsFrom(
-  values: Values<typeof TARGET_TLS_OPTIONS>,
-  target: Endpoint,
-): Promise<ClientTls | undefined> {
-  const tls = await clientTlsFrom(
-    { ...values, tls: values.toTls },
-    { stderr: Deno.stderr },
-  );
-  if (tls && target.transport === "unix") {
-    throw new UsageError(
-      "TLS works over TCP only: drop --to-tls (and --tls-ca, --tls-pin, --tls-insecure) or forward to HOST:PORT",
-    );
-  }
-  return tls;
 }

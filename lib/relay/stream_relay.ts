@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { ConnectionContext } from "../net/accept_loop.ts";
+import type { ConnectionContext } from "../server/accept_loop.ts";
 import { closeQuietly } from "../io/streams.ts";
 import type { LogFields, Logger } from "../io/log.ts";
 import type { Random } from "../io/random.ts";

@@ -7,7 +7,7 @@
 
 import type { Tracer } from "../net/trace.ts";
 import { type ClientIo, runPrompt } from "../cli/client_io.ts";
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import { checkExpected, printReply } from "../cli/messages.ts";
 import { copy } from "../io/streams.ts";
 import { IdleWatch } from "../io/timers.ts";

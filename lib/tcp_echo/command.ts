@@ -5,7 +5,7 @@
  * @module
  */
 
-import { TRACE_OPTIONS, tracerFrom } from "../net/trace_options.ts";
+import { TRACE_OPTIONS, tracerFrom } from "../options/trace_options.ts";
 import { processIo } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { MESSAGE_OPTIONS, messagesFrom } from "../cli/messages.ts";
@@ -13,19 +13,20 @@ import { choice, flag } from "../cli/option.ts";
 import {
   acceptLoopFrom,
   connectionLimitOptions,
+  timeoutOption,
+} from "../options/limit_options.ts";
+import {
   connectOptions,
   endpointFrom,
   positionalAddress,
-  serverOptions,
-  timeoutOption,
-} from "../net/options.ts";
+} from "../options/address_options.ts";
+import { runStreamServer, serverOptions } from "../options/serve_command.ts";
 import {
   clientTlsFrom,
   serverTlsFrom,
   TLS_CLIENT_OPTIONS,
   TLS_SERVER_OPTIONS,
-} from "../net/tls_options.ts";
-import { runStreamServer } from "../net/serve_command.ts";
+} from "../options/tls_options.ts";
 import { runTcpEchoClient } from "./client.ts";
 import { ECHO_MODES } from "./line_modes.ts";
 import { DEFAULT_ECHO_MODE, serveTcpEcho, TCP_ECHO_PORT } from "./server.ts";

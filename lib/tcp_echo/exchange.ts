@@ -10,7 +10,7 @@
  * @module
  */
 
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import { BufferedReader } from "../io/buffered_reader.ts";
 import { MAX_LINE_BYTES } from "../io/lines.ts";
 import { writeAll } from "../io/streams.ts";

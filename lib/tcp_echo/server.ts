@@ -16,7 +16,7 @@ import {
   serveConnections,
   type ServedConn,
   type ServeOptions,
-} from "../net/accept_loop.ts";
+} from "../server/accept_loop.ts";
 import {
   type EchoMode,
   LineSplitter,

@@ -8,7 +8,7 @@
 
 import type { Tracer } from "../net/trace.ts";
 import { type ClientIo, runPrompt, warn } from "../cli/client_io.ts";
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import { checkExpected, printReply } from "../cli/messages.ts";
 import { LineReader } from "../io/lines.ts";
 import { previewPayload } from "../io/log.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { TRACE_OPTIONS, tracerFrom } from "../net/trace_options.ts";
+import { TRACE_OPTIONS, tracerFrom } from "../options/trace_options.ts";
 import { processIo } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
 import { MESSAGE_OPTIONS, messagesFrom } from "../cli/messages.ts";
@@ -13,14 +13,13 @@ import { count, flag } from "../cli/option.ts";
 import {
   connectOptions,
   endpointFrom,
-  GRACE_OPTIONS,
   listenOptions,
-  logOptions,
-  PEER_OPTIONS,
   positionalAddress,
-  timeoutOption,
-} from "../net/options.ts";
-import { runDatagramServer } from "../net/serve_command.ts";
+} from "../options/address_options.ts";
+import { GRACE_OPTIONS, timeoutOption } from "../options/limit_options.ts";
+import { logOptions } from "../options/log_options.ts";
+import { PEER_OPTIONS } from "../options/peer_options.ts";
+import { runDatagramServer } from "../options/serve_command.ts";
 import { runUdpUpperClient } from "./client.ts";
 import { DEFAULT_RATE_PER_SECOND } from "./reflection_guard.ts";
 import { serveUdpUpper, UDP_UPPER_PORT } from "./server.ts";

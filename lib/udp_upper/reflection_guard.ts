@@ -11,9 +11,6 @@
 /** Sources the per-source rate cap tracks at once; the oldest is forgotten past this: 65,536. */
 export const MAX_RATE_SOURCES = 65536;
 
-/** Reason-source pairs of dropped datagrams counted between two log lines: 1024. */
-export const MAX_DROP_KEYS = 1024;
-
 /**
  * Source ports never answered: 0, and the classic UDP services echo (7),
  * daytime (13), qotd (17), chargen (19) and time (37). Two reflectors that
@@ -129,54 +126,5 @@ export class RateLimiter {
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;
     return true;
-  }
-}
-
-/**
- * Counts dropped datagrams by reason and source, to be logged as one line
- * per source once a second rather than one line per datagram. Bounded.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { DropCounter } from "./reflection_guard.ts";
- * const drops = new DropCounter();
- * drops.add("rate-limited", "10.0.0.1");
- * drops.add("rate-limited", "10.0.0.1");
- * assert.ok(drops.take()[0]?.count === 2 && drops.take().length === 0);
- * ```
- */
-export class DropCounter {
-  readonly #counts = new Map<
-    string,
-    { reason: string; source: string; count: number }
-  >();
-  readonly #maxKeys: number;
-  #overflow = 0;
-
-  /** Tracks at most `maxKeys` reason-source pairs between takes. */
-  constructor(maxKeys = MAX_DROP_KEYS) {
-    this.#maxKeys = maxKeys;
-  }
-
-  /** Counts one dropped datagram. */
-  add(reason: string, source: string): void {
-    const key = `${reason} ${source}`;
-    const entry = this.#counts.get(key);
-    if (entry) entry.count++;
-    else if (this.#counts.size < this.#maxKeys) {
-      this.#counts.set(key, { reason, source, count: 1 });
-    } else this.#overflow++;
-  }
-
-  /** Returns the counts so far (`source` "other" for the overflow) and resets them. */
-  take(): Array<{ reason: string; source: string; count: number }> {
-    const out = [...this.#counts.values()];
-    if (this.#overflow > 0) {
-      out.push({ reason: "dropped", source: "other", count: this.#overflow });
-    }
-    this.#counts.clear();
-    this.#overflow = 0;
-    return out;
   }
 }

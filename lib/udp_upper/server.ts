@@ -6,25 +6,25 @@
  * @module
  */
 
-import { errorMessage } from "../cli/errors.ts";
+import { errorMessage } from "../io/errors.ts";
 import { type Logger, previewPayload } from "../io/log.ts";
 import { closeQuietly } from "../io/streams.ts";
 import { Deadline, whenAborted } from "../io/timers.ts";
-import { SocketFailures } from "../net/socket_failures.ts";
-import { DEFAULT_GRACE_MS } from "../net/accept_loop.ts";
 import { formatAddr } from "../net/address.ts";
-import { addrRefusal, type PeerRule } from "../net/cidr.ts";
+import type { PeerRule } from "../net/cidr.ts";
+import { DEFAULT_GRACE_MS } from "../server/accept_loop.ts";
+import {
+  type DatagramCounts,
+  type Refusal,
+  serveDatagrams,
+} from "../server/datagram_loop.ts";
 import {
   DEFAULT_RATE_PER_SECOND,
-  DropCounter,
   type Peer,
   RateLimiter,
   refusalReason,
 } from "./reflection_guard.ts";
 import { upperDatagram } from "./upper.ts";
-
-/** How often dropped datagrams are summed up in the log, in ms: once a second. */
-export const DROP_LOG_MS = 1000;
 
 /** The port udp-upper listens on and its client sends to by default. */
 export const UDP_UPPER_PORT = 3000;
@@ -51,7 +51,7 @@ export interface UdpUpperStats {
   received: number;
   /** Replies sent. */
   replied: number;
-  /** Datagrams dropped (blocked source or rate cap). */
+  /** Datagrams dropped (refused peer, blocked source or rate cap). */
   dropped: number;
 }
 
@@ -80,14 +80,7 @@ export async function serveUdpUpper(
   const limiter = new RateLimiter({
     perSecond: options.ratePerSecond ?? DEFAULT_RATE_PER_SECOND,
   });
-  const drops = new DropCounter();
-  const stats: UdpUpperStats = { received: 0, replied: 0, dropped: 0 };
-  const logDrops = () => {
-    for (const { reason, source, count } of drops.take()) {
-      logger.warn("dropped", { reason, source, count, per: "1s" });
-    }
-  };
-  const dropTimer = setInterval(logDrops, DROP_LOG_MS);
+  let replied = 0;
   let sendsInFlight = 0;
   let allSent: (() => void) | undefined;
   // At shutdown, new datagrams go unanswered; the replies in hand get the
@@ -107,32 +100,28 @@ export async function serveUdpUpper(
   };
   signal.addEventListener("abort", close, { once: true });
   if (signal.aborted) close();
-  const serveOne = (
+  // The reflection guard and the rate cap, after the peer rule: a refused
+  // sender's bytes are never logged, only counted.
+  const refuse = (from: Deno.Addr): Refusal | null => {
+    const reason = refusalReason(from as Peer, self as Peer);
+    if (reason) return { reason, source: formatAddr(from) };
+    const host = "hostname" in from ? from.hostname : formatAddr(from);
+    return limiter.allow(host, performance.now())
+      ? null
+      : { reason: "rate-limited", source: host };
+  };
+  const answer = (
     data: Uint8Array,
     from: Deno.Addr,
   ): Promise<unknown> | undefined => {
-    stats.received++;
     if (signal.aborted) return undefined; // Shutting down: no new replies.
-    const source = "hostname" in from ? from.hostname : formatAddr(from);
-    const refusal = refusalReason(from as Peer, self as Peer) ??
-      (addrRefusal(from, options.peers) ? "not-allowed" : null) ??
-      (limiter.allow(source, performance.now()) ? null : "rate-limited");
-    if (refusal) {
-      // A refused sender's bytes are never logged: only that it was refused.
-      stats.dropped++;
-      drops.add(
-        refusal,
-        refusal === "rate-limited" ? source : formatAddr(from),
-      );
-      return undefined;
-    }
     // The hot path formats no address unless a line needs it.
     if (!logger.quiet) logDatagram(logger, formatAddr(from), data);
-    // Not awaited by the caller unless too many are in flight: the next
+    // Not awaited by the loop unless too many are in flight: the next
     // receive starts at once. The reply is a copy; the buffer is reused.
     sendsInFlight++;
-    return socket.send(upperDatagram(data), from).then(
-      () => stats.replied++,
+    const sending = socket.send(upperDatagram(data), from).then(
+      () => replied++,
       (err) => {
         if (!signal.aborted) {
           logger.warn("send-failed", {
@@ -144,37 +133,31 @@ export async function serveUdpUpper(
     ).finally(() => {
       if (--sendsInFlight === 0) allSent?.();
     });
+    // A unix datagram socket cannot send while a receive is pending:
+    // there, each reply goes out before the next receive.
+    return sendsInFlight > MAX_SENDS_IN_FLIGHT || !overUdp
+      ? sending
+      : undefined;
   };
-  const receiveLoop = async (): Promise<void> => {
-    const buffer = new Uint8Array(65536);
-    using failures = new SocketFailures("receive", logger);
-    while (true) {
-      try {
-        const [data, from] = await socket.receive(buffer);
-        failures.succeeded();
-        const sending = serveOne(data, from);
-        // A unix datagram socket cannot send while a receive is pending:
-        // there, each reply goes out before the next receive.
-        if (sending && (sendsInFlight > MAX_SENDS_IN_FLIGHT || !overUdp)) {
-          await sending;
-        }
-      } catch (err) {
-        if (signal.aborted || err instanceof Deno.errors.BadResource) return;
-        await failures.handle(err, signal);
-      }
-    }
-  };
+  let counts: DatagramCounts;
   try {
-    await Promise.all(
-      // A unix datagram socket takes one receive at a time.
-      Array.from({ length: overUdp ? UDP_RECEIVERS : 1 }, receiveLoop),
-    );
+    counts = await serveDatagrams(socket, {
+      signal,
+      logger,
+      peers: options.peers,
+      refuse,
+      receivers: UDP_RECEIVERS,
+      keepOpen: true,
+    }, answer);
   } finally {
-    clearInterval(dropTimer);
     signal.removeEventListener("abort", close);
     closeQuietly(socket);
-    logDrops();
   }
+  const stats: UdpUpperStats = {
+    received: counts.received,
+    replied,
+    dropped: counts.dropped,
+  };
   logger.notice("stopped", { ...stats });
   return stats;
 }

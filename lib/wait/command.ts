@@ -7,12 +7,12 @@
 
 import { PROCESS_STDOUT } from "../cli/client_io.ts";
 import { defineCommand, type Service } from "../cli/command.ts";
-import { SockitError, UsageError } from "../cli/errors.ts";
+import { SockitError, UsageError } from "../io/errors.ts";
 import { duration, flag, text } from "../cli/option.ts";
 import { writeAll } from "../io/streams.ts";
 import { formatSeconds } from "../io/units.ts";
 import { type Endpoint, formatEndpoint } from "../net/address.ts";
-import { signalNumber } from "../net/signals.ts";
+import { signalNumber } from "../server/signals.ts";
 import { parseWaitTarget, readyLine, waitForAll } from "./wait.ts";
 
 /** How long `sockit wait` waits by default: 30 s. */

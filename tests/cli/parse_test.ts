@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseCommandLine } from "../../lib/cli/parse.ts";
 import { SERVICES } from "../../lib/services.ts";
-import { UsageError } from "../../lib/cli/errors.ts";
+import { UsageError } from "../../lib/io/errors.ts";
 import { defineCommand } from "../../lib/cli/command.ts";
 import { duration, flag, text } from "../../lib/cli/option.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { requires } from "../_platform.ts";
 import { memoryIo } from "../../lib/demo/check.ts";
-import { SockitError } from "../../lib/cli/errors.ts";
+import { SockitError } from "../../lib/io/errors.ts";
 import {
   type ExecClientOptions,
   runExecClient,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { requires } from "../_platform.ts";
-import { CapturedLog } from "../_helpers.ts";
+import { CapturedLog, readToEnd } from "../_helpers.ts";
 import { makeTestPki, type TestPki } from "../_tls.ts";
-import { UsageError } from "../../lib/cli/errors.ts";
+import { UsageError } from "../../lib/io/errors.ts";
 import { openStream } from "../../lib/net/connect.ts";
 import { serveTcpEcho } from "../../lib/tcp_echo/server.ts";
 import { NODE_UNPAUSED_BUFFER_BYTES } from "../../lib/net/node_conn.ts";
@@ -12,7 +12,6 @@ import {
   parsePin,
   pemCertificates,
 } from "../../lib/net/tls.ts";
-import { readToEnd } from "../_helpers.ts";
 import { listenNode } from "../../lib/net/node_listen.ts";
 
 const NEEDS = requires("openssl");

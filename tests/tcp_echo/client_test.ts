@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SockitError } from "../../lib/cli/errors.ts";
+import { SockitError } from "../../lib/io/errors.ts";
 import { QueueReader, WatchedWriter } from "../../lib/io/memory.ts";
 import { listenLoopback } from "../../lib/net/listen.ts";
 import { runTcpEchoClient } from "../../lib/tcp_echo/client.ts";

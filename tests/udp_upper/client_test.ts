@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { memoryIo } from "../../lib/demo/check.ts";
-import { SockitError } from "../../lib/cli/errors.ts";
+import { SockitError } from "../../lib/io/errors.ts";
 import {
   runUdpUpperClient,
   type UdpUpperClientOptions,

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  DropCounter,
   RateLimiter,
   refusalReason,
 } from "../../lib/udp_upper/reflection_guard.ts";
@@ -57,17 +56,4 @@ Deno.test("RateLimiter with 0 never limits, and its table stays bounded", () => 
   const bounded = new RateLimiter({ perSecond: 5, maxSources: 100 });
   for (let i = 0; i < 1000; i++) bounded.allow(`10.0.${i >> 8}.${i & 255}`, i);
   assert.equal(bounded.size, 100);
-});
-
-Deno.test("DropCounter sums by reason and source, bounded, and resets on take", () => {
-  const drops = new DropCounter(2);
-  for (let i = 0; i < 5; i++) drops.add("rate-limited", "a");
-  drops.add("blocked-port", "b:7");
-  drops.add("rate-limited", "c");
-  assert.deepEqual(drops.take(), [
-    { reason: "rate-limited", source: "a", count: 5 },
-    { reason: "blocked-port", source: "b:7", count: 1 },
-    { reason: "dropped", source: "other", count: 1 },
-  ]);
-  assert.deepEqual(drops.take(), []);
 });

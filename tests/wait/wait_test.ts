@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../../lib/cli/errors.ts";
+import { UsageError } from "../../lib/io/errors.ts";
 import { parseWaitTarget } from "../../lib/wait/wait.ts";
 
 Deno.test("parseWaitTarget() reads tcp://, host:port and unix: addresses", () => {

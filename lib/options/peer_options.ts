@@ -6,7 +6,7 @@
  */
 
 import { texts } from "../cli/option.ts";
-import { parseCidr, type PeerRule } from "./cidr.ts";
+import { parseCidr, type PeerRule } from "../net/cidr.ts";
 
 function cidrProblem(raw: string): string | null {
   return parseCidr(raw)

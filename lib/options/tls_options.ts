@@ -3,7 +3,8 @@
  * `--tls-ca`, `--tls-pin`, `--tls-insecure` for clients, with their rules
  * declared beside them (TLS works over TCP only; a certificate needs its
  * key; `--tls-insecure` checks nothing, so it goes with no CA and no pin),
- * and the readers that turn their values into TLS settings.
+ * the relay's TLS towards its target (`--to-tls`), and the readers that
+ * turn their values into TLS settings.
  *
  * @module
  */
@@ -11,13 +12,15 @@
 import type { ClientIo } from "../cli/client_io.ts";
 import { warn } from "../cli/client_io.ts";
 import { flag, text, type Values } from "../cli/option.ts";
+import { UsageError } from "../io/errors.ts";
+import type { Endpoint } from "../net/address.ts";
 import {
   type ClientTls,
   loadCaCerts,
   loadServerTls,
   parsePin,
   type ServerTls,
-} from "./tls.ts";
+} from "../net/tls.ts";
 
 const TLS_NEEDS_TCP_SERVER =
   "TLS works over TCP only: drop --unix or --tls-cert/--tls-key";
@@ -154,4 +157,56 @@ export async function clientTlsFrom(
     ...(tlsPin === undefined ? {} : { pin: parsePin(tlsPin) }),
     ...withCert,
   };
+}
+
+const IMPLIES_TO_TLS = "(implies --to-tls)";
+
+/** TLS towards the target: `--to-tls` and how the target's certificate is checked. */
+export const TARGET_TLS_OPTIONS = {
+  toTls: flag({
+    help: "Connect to the target over TLS, checked against the system CAs",
+  }),
+  tlsCa: text({
+    help: `Trust only the CA certificates in this PEM file ${IMPLIES_TO_TLS}`,
+    value: "FILE",
+  }),
+  tlsPin: text({
+    help: `Accept only this target certificate fingerprint ${IMPLIES_TO_TLS}`,
+    value: "SHA256",
+  }),
+  tlsInsecure: flag({
+    help: `Check no target certificate, with a warning ${IMPLIES_TO_TLS}`,
+    conflicts: {
+      tlsCa: "Option --tls-insecure checks nothing: drop it, or drop --tls-ca",
+      tlsPin:
+        "Option --tls-insecure checks nothing: drop it, or drop --tls-pin",
+    },
+  }),
+};
+
+/**
+ * How the relay checks the target over TLS, or `undefined` for plain.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { targetTlsFrom } from "./tls_options.ts";
+ * const plain = { toTls: false, tlsCa: undefined, tlsPin: undefined, tlsInsecure: false };
+ * assert.ok((await targetTlsFrom(plain, { transport: "tcp", hostname: "h", port: 1 })) === undefined);
+ * ```
+ */
+export async function targetTlsFrom(
+  values: Values<typeof TARGET_TLS_OPTIONS>,
+  target: Endpoint,
+): Promise<ClientTls | undefined> {
+  const tls = await clientTlsFrom(
+    { ...values, tls: values.toTls },
+    { stderr: Deno.stderr },
+  );
+  if (tls && target.transport === "unix") {
+    throw new UsageError(
+      "TLS works over TCP only: drop --to-tls (and --tls-ca, --tls-pin, --tls-insecure) or forward to HOST:PORT",
+    );
+  }
+  return tls;
 }

@@ -7,8 +7,8 @@
  */
 
 import type { Logger } from "../io/log.ts";
-import { formatAddr } from "./address.ts";
-import { addrRefusal, type PeerRule } from "./cidr.ts";
+import { formatAddr } from "../net/address.ts";
+import { addrRefusal, type PeerRule } from "../net/cidr.ts";
 
 /**
  * Whether `rule` turns away the peer at `addr`; when it does, logs
@@ -18,7 +18,7 @@ import { addrRefusal, type PeerRule } from "./cidr.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { turnedAway } from "./peer_gate.ts";
- * import { parseCidr } from "./cidr.ts";
+ * import { parseCidr } from "../net/cidr.ts";
  * import { Logger } from "../io/log.ts";
  * const logger = new Logger({ service: "doc", sink: () => {} });
  * const rule = { allow: [parseCidr("::1")!], deny: [] };

@@ -7,7 +7,7 @@
  */
 
 import { closeQuietly } from "../io/streams.ts";
-import { type Endpoint, endpointOf, formatEndpoint } from "./address.ts";
+import { type Endpoint, endpointOf, formatEndpoint } from "../net/address.ts";
 import { type Logger, printReadyLine } from "../io/log.ts";
 import { ShutdownSignal } from "./signals.ts";
 

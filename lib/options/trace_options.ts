@@ -6,12 +6,12 @@
  * @module
  */
 
-import { SockitError } from "../cli/errors.ts";
+import { SockitError } from "../io/errors.ts";
 import { choice, count, flag, text, type Values } from "../cli/option.ts";
 import { writeAllSync } from "../io/streams.ts";
 import { DEFAULT_TRACE_BYTES } from "../io/trace_entry.ts";
 import { openUserFileForWriting } from "../io/user_files.ts";
-import { type TraceDecoder, Tracer } from "./trace.ts";
+import { type TraceDecoder, Tracer } from "../net/trace.ts";
 
 /** The most bytes `--trace-bytes` shows of one chunk: 64 KiB. */
 export const MAX_TRACE_BYTES = 65536;

@@ -10,14 +10,14 @@
  */
 
 import { closeQuietly } from "../io/streams.ts";
-import { errorMessage } from "../cli/errors.ts";
-import { formatAddr } from "./address.ts";
-import type { PeerRule } from "./cidr.ts";
+import { errorMessage } from "../io/errors.ts";
+import { formatAddr } from "../net/address.ts";
+import type { PeerRule } from "../net/cidr.ts";
 import { turnedAway } from "./peer_gate.ts";
 import type { Logger } from "../io/log.ts";
 import { IdleWatch, sleep } from "../io/timers.ts";
-import { SocketFailures } from "./socket_failures.ts";
-import type { NodeConn } from "./node_conn.ts";
+import { SocketFailures } from "../net/socket_failures.ts";
+import type { NodeConn } from "../net/node_conn.ts";
 
 /** What a connection handler gets besides the connection. */
 export interface ConnectionContext {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../../lib/cli/errors.ts";
+import { UsageError } from "../../lib/io/errors.ts";
 import { parseCommandLine } from "../../lib/cli/parse.ts";
 import { SERVICES } from "../../lib/services.ts";
 

@@ -1,6 +1,7 @@
 /**
- * How a `sockit <service> server` command runs, from its option values to
- * a served socket: the logger from `--log-format`/`--quiet`, the endpoint
+ * What every `sockit <service> server` command has: its shared options
+ * (where to listen, logging, shutdown grace, who may connect), and how it
+ * runs, from its option values to a served socket: the logger from `--log-format`/`--quiet`, the endpoint
  * from `--host`/`--port`/`--unix`, TLS and `--trace` when given, then the server's whole
  * life through {@linkcode runServer}. Each service supplies only how it
  * serves.
@@ -10,29 +11,48 @@
 
 import type { Values } from "../cli/option.ts";
 import type { Logger } from "../io/log.ts";
-import type { Endpoint } from "./address.ts";
-import type { StreamListener } from "./accept_loop.ts";
-import { bindDatagram, listenOn } from "./listen.ts";
-import { listenNode } from "./node_listen.ts";
-import { turnedAway } from "./peer_gate.ts";
-import { addrRefusal, type PeerRule } from "./cidr.ts";
+import type { Endpoint } from "../net/address.ts";
+import type { StreamListener } from "../server/accept_loop.ts";
+import { bindDatagram, listenOn } from "../net/listen.ts";
+import { listenNode } from "../net/node_listen.ts";
+import { turnedAway } from "../server/peer_gate.ts";
+import { addrRefusal, type PeerRule } from "../net/cidr.ts";
 import {
   endpointFrom,
   type EndpointValues,
-  loggerFrom,
-  logOptions,
-  PEER_OPTIONS,
-  peerRuleFrom,
-} from "./options.ts";
-import { runServer } from "./server_runner.ts";
-import type { ServerTls } from "./tls.ts";
+  listenOptions,
+} from "./address_options.ts";
+import { GRACE_OPTIONS } from "./limit_options.ts";
+import { loggerFrom, logOptions } from "./log_options.ts";
+import { PEER_OPTIONS, peerRuleFrom } from "./peer_options.ts";
+import { runServer } from "../server/server_runner.ts";
+import type { ServerTls } from "../net/tls.ts";
 import {
   traceDatagrams,
   type TraceDecoder,
   traceListener,
   type Tracer,
-} from "./trace.ts";
+} from "../net/trace.ts";
 import { tracerFrom } from "./trace_options.ts";
+
+/**
+ * Options every stream server has: where to listen, logging, shutdown grace.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serverOptions } from "./serve_command.ts";
+ * assert.ok("grace" in serverOptions(8083));
+ * ```
+ */
+export function serverOptions(defaultPort: number) {
+  return {
+    ...listenOptions(defaultPort),
+    ...logOptions(),
+    ...GRACE_OPTIONS,
+    ...PEER_OPTIONS,
+  };
+}
 
 /** How a service serves once its socket is bound. */
 export type Serve<T> = (

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { serveConnections } from "../../lib/net/accept_loop.ts";
+import { serveConnections } from "../../lib/server/accept_loop.ts";
 import { listenLoopback } from "../../lib/net/listen.ts";
 import { writeAll } from "../../lib/io/streams.ts";
 import { CapturedLog, withTimeout } from "../_helpers.ts";

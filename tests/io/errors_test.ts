@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatErrorLine } from "../../lib/cli/errors.ts";
+import { formatErrorLine } from "../../lib/io/errors.ts";
 
 Deno.test("formatErrorLine() lowers only a sentence-case first letter", () => {
   assert.equal(formatErrorLine("Cannot connect"), "sockit: cannot connect");

@@ -1,30 +1,16 @@
 /**
- * The option groups servers and clients share: where to listen or connect
- * (with the rule that `--unix` excludes `--host` and `--port`), logging,
- * grace and connection limits for servers, a client's time limit, and the
- * readers that turn their values into an endpoint and a logger. Each rule is
- * declared here, once, beside its options; TLS has its own file,
- * `tls_options.ts`.
+ * Where a command listens or connects: `--host` and `--port`, or `--unix
+ * PATH` (which excludes them), the positional address forms, and the
+ * readers that turn their values into an endpoint. Each rule is declared
+ * here, once, beside its options.
  *
  * @module
  */
 
 import type { PositionalAddress } from "../cli/command.ts";
-import { PEER_OPTIONS, peerRuleFrom } from "./peer_options.ts";
-
-export { PEER_OPTIONS, peerRuleFrom };
-import { UsageError } from "../cli/errors.ts";
-import { choice, count, duration, flag, port, text } from "../cli/option.ts";
-import { Logger } from "../io/log.ts";
-import { MAX_QUEUED_LOG_BYTES } from "../io/log_queue.ts";
-import { formatSize } from "../io/units.ts";
-import {
-  DEFAULT_GRACE_MS,
-  DEFAULT_IDLE_TIMEOUT_MS,
-  DEFAULT_MAX_CONNS,
-} from "./accept_loop.ts";
-import { type Endpoint, parseAddress } from "./address.ts";
-import { TRACE_OPTIONS } from "./trace_options.ts";
+import { UsageError } from "../io/errors.ts";
+import { port, text } from "../cli/option.ts";
+import { type Endpoint, parseAddress } from "../net/address.ts";
 
 /** The host servers bind and clients reach unless told otherwise. */
 export const DEFAULT_HOST = "127.0.0.1";
@@ -80,106 +66,6 @@ export function listenOptions(defaultPort: number) {
   };
 }
 
-/** How a server logs: `--log-format`, `--quiet` (what is quiet is the server's to say) and `--trace`. */
-export function logOptions(quietHelp = "Do not log each connection") {
-  return {
-    logFormat: choice({
-      help:
-        `Log lines on stderr as text or one JSON object each; a slow stderr gets up to ${
-          formatSize(MAX_QUEUED_LOG_BYTES)
-        } queued (warnings ${
-          formatSize(2 * MAX_QUEUED_LOG_BYTES)
-        }), then lines are dropped and counted`,
-      value: "FORMAT",
-      choices: ["text", "json"] as const,
-      default: "text",
-    }),
-    quiet: flag({ help: quietHelp, short: "q" }),
-    ...TRACE_OPTIONS,
-  };
-}
-
-/** How long a server's in-flight work may finish at shutdown: `--grace`. */
-export const GRACE_OPTIONS = {
-  grace: duration({
-    help:
-      "On SIGINT/SIGTERM, time in-flight work gets to finish; a second signal ends it at once",
-    value: "SECONDS",
-    min: 0,
-    max: 3_600_000,
-    default: DEFAULT_GRACE_MS,
-  }),
-};
-
-/**
- * Options every stream server has: where to listen, logging, shutdown grace.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { serverOptions } from "./options.ts";
- * assert.ok("grace" in serverOptions(8083));
- * ```
- */
-export function serverOptions(defaultPort: number) {
-  return {
-    ...listenOptions(defaultPort),
-    ...logOptions(),
-    ...GRACE_OPTIONS,
-    ...PEER_OPTIONS,
-  };
-}
-
-/**
- * The accept loop's limits: `--max-conns` and `--idle-timeout` (what idle
- * means is the service's to say).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { connectionLimitOptions } from "./options.ts";
- * assert.ok(connectionLimitOptions("Close a quiet connection").maxConns.default === 1024);
- * ```
- */
-export function connectionLimitOptions(idleHelp: string) {
-  return {
-    maxConns: count({
-      help: "Connections open at once; one more is closed at once",
-      value: "N",
-      min: 1,
-      max: 100000,
-      default: DEFAULT_MAX_CONNS,
-    }),
-    idleTimeout: duration({
-      help: `${idleHelp} this long; 0 = never`,
-      value: "SECONDS",
-      min: 0,
-      max: 86_400_000,
-      default: DEFAULT_IDLE_TIMEOUT_MS,
-    }),
-  };
-}
-
-/**
- * The accept loop's options from a stream server's values.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { acceptLoopFrom } from "./options.ts";
- * assert.ok(acceptLoopFrom({ maxConns: 1, idleTimeout: 2, grace: 3 }).graceMs === 3);
- * ```
- */
-export function acceptLoopFrom(
-  values: { maxConns: number; idleTimeout: number; grace: number },
-): { maxConns: number; idleTimeoutMs: number; graceMs: number } {
-  return {
-    maxConns: values.maxConns,
-    idleTimeoutMs: values.idleTimeout,
-    graceMs: values.grace,
-  };
-}
-
 /**
  * Where a client connects: `--host` and `--port`, or `--unix PATH`.
  *
@@ -224,32 +110,6 @@ export function hostPortOptions(defaultPort: number) {
       short: "p",
       min: 1,
       default: defaultPort,
-    }),
-  };
-}
-
-/**
- * A client's `--timeout`, in ms.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { timeoutOption } from "./options.ts";
- * assert.ok(timeoutOption(10_000).timeout.parse("0.5") === 500);
- * ```
- */
-export function timeoutOption(
-  defaultMs: number,
-  help = "Limit on the connect and on each reply",
-) {
-  return {
-    timeout: duration({
-      help,
-      value: "SECONDS",
-      short: "t",
-      min: 1,
-      max: 3_600_000,
-      default: defaultMs,
     }),
   };
 }
@@ -299,27 +159,6 @@ export function hostPortFrom(
     throw new UsageError("Option --host needs a host name or address");
   }
   return { hostname: values.host, port: values.port };
-}
-
-/**
- * A server's logger from `--log-format` and `--quiet`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { loggerFrom } from "./options.ts";
- * assert.ok(loggerFrom({ logFormat: "json", quiet: true }, "doc").quiet);
- * ```
- */
-export function loggerFrom(
-  values: { logFormat: "text" | "json"; quiet: boolean },
-  service: string,
-): Logger {
-  return new Logger({
-    service,
-    format: values.logFormat,
-    quiet: values.quiet,
-  });
 }
 
 /**
