@@ -114,7 +114,8 @@ export function serviceHelp(service: Service): string {
 }
 
 /**
- * The help line of one option, with its bounds and default.
+ * The help line of one option, with its bounds, its default and the
+ * options it needs or cannot go with.
  *
  * @example
  * ```ts
@@ -123,6 +124,9 @@ export function serviceHelp(service: Service): string {
  * import { port } from "./option.ts";
  * const line = formatOptionHelp("port", port({ help: "Port", value: "PORT", min: 0, default: 20000 }));
  * assert.ok(line.includes("--port PORT") && line.includes("default 20000"));
+ * import { flag } from "./option.ts";
+ * const udp = formatOptionHelp("loss", flag({ help: "Lose", requires: { udp: "add --udp" } }));
+ * assert.ok(udp.endsWith("(needs --udp)"));
  * ```
  */
 export function formatOptionHelp(key: string, option: AnyOption): string {
@@ -138,10 +142,16 @@ function formatEnvHelp(option: AnyOption): string {
 }
 
 function notes(option: AnyOption): string {
-  const parts: string[] = [];
-  if (option.bounds !== undefined) parts.push(option.bounds);
+  const values: string[] = [];
+  if (option.bounds !== undefined) values.push(option.bounds);
   if (option.shownDefault !== undefined) {
-    parts.push(`default ${option.shownDefault}`);
+    values.push(`default ${option.shownDefault}`);
   }
-  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
+  // The relations the parser enforces, as declared on the option.
+  const flags = (keys: Readonly<Record<string, string>> | undefined) =>
+    Object.keys(keys ?? {}).map((key) => `--${flagName(key)}`).join(", ");
+  const parts = values.length > 0 ? [values.join(", ")] : [];
+  if (option.requires) parts.push(`needs ${flags(option.requires)}`);
+  if (option.conflicts) parts.push(`not with ${flags(option.conflicts)}`);
+  return parts.length > 0 ? ` (${parts.join("; ")})` : "";
 }

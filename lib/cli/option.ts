@@ -48,6 +48,23 @@ export interface Option<T, D extends boolean = boolean> {
   readonly required?: string;
   /** Turns one raw value into `T`, or throws an {@linkcode InvalidValue} saying why not. */
   parse(raw: string): T;
+  /** Shows a value in the command line's own words (a custom type's), for logs. */
+  show?(value: T): string;
+}
+
+/**
+ * A custom value type, as cliffy's: how an option's text becomes its value
+ * (once, in the parser; `run` receives the value), and how help and logs
+ * show one. `parse` throws an {@linkcode InvalidValue} or a `RangeError`
+ * whose message says what to write instead.
+ */
+export interface ValueType<T> {
+  /** The value's placeholder in help, e.g. `N[-M]`. */
+  readonly placeholder: string;
+  /** Turns raw text into a value, or throws saying what to write. */
+  parse(raw: string): T;
+  /** The value in the command line's words: `show(parse(x))` parses back to the same value. */
+  show(value: T): string;
 }
 
 /** Any option, for code that handles options without their types. */
@@ -116,6 +133,85 @@ function define<T, D extends boolean>(
     ...(rest.required === undefined ? {} : { required: rest.required }),
     parse: rest.parse,
   };
+}
+
+/**
+ * An option of a custom {@linkcode ValueType}: `run` receives the parsed
+ * value, and help shows the type's placeholder and its default in the
+ * type's words.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { typed, type ValueType } from "./option.ts";
+ * const EVEN: ValueType<number> = {
+ *   placeholder: "EVEN",
+ *   parse: (raw) => {
+ *     if (!/^\d*[02468]$/.test(raw)) throw new RangeError("use an even number, e.g. 2");
+ *     return Number(raw);
+ *   },
+ *   show: String,
+ * };
+ * const pairs = typed(EVEN, { help: "Pairs", default: 2 });
+ * assert.ok(pairs.parse("8") === 8 && pairs.shownDefault === "2" && pairs.value === "EVEN");
+ * assert.throws(() => pairs.parse("7"), /even number/);
+ * ```
+ */
+export function typed<T>(
+  type: ValueType<T>,
+  t: OptionText & { default: T },
+): Option<T, true>;
+export function typed<T>(type: ValueType<T>, t: OptionText): Option<T, false>;
+export function typed<T>(
+  type: ValueType<T>,
+  t: OptionText & { default?: T },
+): Option<T, boolean> {
+  const { default: fallback, ...rest } = t;
+  return {
+    ...define<T, boolean>(
+      { value: type.placeholder, ...rest },
+      {
+        default: fallback,
+        shownDefault: fallback === undefined ? undefined : type.show(fallback),
+        parse: (raw) => parseAs(type, raw),
+      },
+    ),
+    show: type.show,
+  };
+}
+
+/**
+ * A repeatable option of a custom {@linkcode ValueType}: each value parsed,
+ * all kept in order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { typedList } from "./option.ts";
+ * const words = typedList({ placeholder: "WORD", parse: (raw) => raw.toUpperCase(), show: String }, { help: "Word" });
+ * assert.deepEqual(words.parse("a"), ["A"]);
+ * ```
+ */
+export function typedList<T>(
+  type: ValueType<T>,
+  t: OptionText,
+): Option<T[], true> {
+  return define<T[], true>({ value: type.placeholder, ...t }, {
+    repeatable: true,
+    default: [],
+    bounds: "repeatable",
+    parse: (raw) => [parseAs(type, raw)],
+  });
+}
+
+/** `type.parse`, its `RangeError` said as an {@linkcode InvalidValue}. */
+function parseAs<T>(type: ValueType<T>, raw: string): T {
+  try {
+    return type.parse(raw);
+  } catch (err) {
+    if (err instanceof RangeError) throw new InvalidValue(err.message);
+    throw err;
+  }
 }
 
 /**

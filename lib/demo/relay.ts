@@ -22,7 +22,7 @@ import { traceListener, Tracer } from "../net/trace.ts";
 import { openDatagramClient } from "../net/udp_socket.ts";
 import { listenStream, stdoutTarget } from "../listen/sink.ts";
 import { relayDatagrams } from "../relay/datagram_relay.ts";
-import type { StreamFaults } from "../relay/faults.ts";
+import type { StreamFaults } from "../relay/fault_options.ts";
 import { relayStreams } from "../relay/stream_relay.ts";
 import { runTcpEchoClient } from "../tcp_echo/client.ts";
 import { serveTcpEcho } from "../tcp_echo/server.ts";
@@ -74,7 +74,7 @@ export function relayDemo(): Promise<DemoSuite> {
       ),
     };
   };
-  const joining = relayTo(tcp(sink.addr.port), { coalesceMs: 100 });
+  const joining = relayTo(tcp(sink.addr.port), { coalesce: 100 });
   const splitting = relayTo(tcp(echo.addr.port), { chunk: { min: 1, max: 1 } });
   const lossy = bindLoopbackDatagram();
   const upperAddr = upper.addr as Deno.NetAddr;

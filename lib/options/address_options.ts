@@ -24,7 +24,7 @@ const UNIX_EXCLUDES_HOST =
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { bindOptions } from "./options.ts";
+ * import { bindOptions } from "./address_options.ts";
  * assert.ok(bindOptions(3000).port.default === 3000);
  * ```
  */
@@ -51,7 +51,7 @@ export function bindOptions(defaultPort: number) {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { listenOptions } from "./options.ts";
+ * import { listenOptions } from "./address_options.ts";
  * assert.ok(listenOptions(20000).port.default === 20000);
  * ```
  */
@@ -72,7 +72,7 @@ export function listenOptions(defaultPort: number) {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectOptions } from "./options.ts";
+ * import { connectOptions } from "./address_options.ts";
  * assert.ok(connectOptions(3000).port.default === 3000);
  * ```
  */
@@ -93,7 +93,7 @@ export function connectOptions(defaultPort: number) {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { hostPortOptions } from "./options.ts";
+ * import { hostPortOptions } from "./address_options.ts";
  * assert.ok(hostPortOptions(3000).host.default === "127.0.0.1");
  * ```
  */
@@ -126,7 +126,7 @@ export type EndpointValues = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { endpointFrom } from "./options.ts";
+ * import { endpointFrom } from "./address_options.ts";
  * assert.ok(endpointFrom({ host: "::1", port: 1 }, "udp").transport === "udp");
  * assert.ok(endpointFrom({ host: "h", port: 1, unix: "/tmp/s" }, "tcp").transport === "unix");
  * ```
@@ -148,7 +148,7 @@ export function endpointFrom(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { hostPortFrom } from "./options.ts";
+ * import { hostPortFrom } from "./address_options.ts";
  * assert.ok(hostPortFrom({ host: "::1", port: 3000 }).hostname === "::1");
  * ```
  */
@@ -169,7 +169,7 @@ export function hostPortFrom(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { positionalAddress } from "./options.ts";
+ * import { positionalAddress } from "./address_options.ts";
  * const address = positionalAddress("tcp", { server: true, unix: true });
  * assert.ok(address.parse(":0").port === 0);
  * assert.ok(address.parse("unix:/tmp/s").unix === "/tmp/s");
@@ -205,7 +205,7 @@ export function positionalAddress(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { streamOrDatagramAddress } from "./options.ts";
+ * import { streamOrDatagramAddress } from "./address_options.ts";
  * assert.deepEqual(streamOrDatagramAddress().parse("udp://127.0.0.1:0"), { host: "127.0.0.1", port: 0, udp: true });
  * ```
  */

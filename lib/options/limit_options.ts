@@ -31,7 +31,7 @@ export const GRACE_OPTIONS = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectionLimitOptions } from "./options.ts";
+ * import { connectionLimitOptions } from "./limit_options.ts";
  * assert.ok(connectionLimitOptions("Close a quiet connection").maxConns.default === 1024);
  * ```
  */
@@ -60,7 +60,7 @@ export function connectionLimitOptions(idleHelp: string) {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { acceptLoopFrom } from "./options.ts";
+ * import { acceptLoopFrom } from "./limit_options.ts";
  * assert.ok(acceptLoopFrom({ maxConns: 1, idleTimeout: 2, grace: 3 }).graceMs === 3);
  * ```
  */
@@ -80,7 +80,7 @@ export function acceptLoopFrom(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { timeoutOption } from "./options.ts";
+ * import { timeoutOption } from "./limit_options.ts";
  * assert.ok(timeoutOption(10_000).timeout.parse("0.5") === 500);
  * ```
  */

@@ -36,7 +36,7 @@ export function logOptions(quietHelp = "Do not log each connection") {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { loggerFrom } from "./options.ts";
+ * import { loggerFrom } from "./log_options.ts";
  * assert.ok(loggerFrom({ logFormat: "json", quiet: true }, "doc").quiet);
  * ```
  */

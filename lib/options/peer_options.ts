@@ -5,27 +5,32 @@
  * @module
  */
 
-import { texts } from "../cli/option.ts";
-import { parseCidr, type PeerRule } from "../net/cidr.ts";
+import { typedList, type ValueType } from "../cli/option.ts";
+import { type Cidr, parseCidr, type PeerRule } from "../net/cidr.ts";
 
-function cidrProblem(raw: string): string | null {
-  return parseCidr(raw)
-    ? null
-    : "give an address or a CIDR range, e.g. 127.0.0.0/8 or ::1";
-}
+/** An address or a CIDR range, IPv4 or IPv6 (`127.0.0.0/8`, `::1`). */
+export const CIDR: ValueType<Cidr> = {
+  placeholder: "CIDR",
+  parse: (raw) => {
+    const range = parseCidr(raw);
+    if (!range) {
+      throw new RangeError(
+        "give an address or a CIDR range, e.g. 127.0.0.0/8 or ::1",
+      );
+    }
+    return range;
+  },
+  show: (range) => range.text,
+};
 
 /** Who may reach a server: `--allow-from` and `--deny-from`, each repeatable. */
 export const PEER_OPTIONS = {
-  allowFrom: texts({
+  allowFrom: typedList(CIDR, {
     help:
       "Take connections and datagrams only from this address or CIDR range; others are closed or dropped at once",
-    value: "CIDR",
-    check: cidrProblem,
   }),
-  denyFrom: texts({
+  denyFrom: typedList(CIDR, {
     help: "Refuse connections and datagrams from this address or CIDR range",
-    value: "CIDR",
-    check: cidrProblem,
   }),
 };
 
@@ -35,15 +40,12 @@ export const PEER_OPTIONS = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { peerRuleFrom } from "./peer_options.ts";
- * assert.ok(peerRuleFrom({ allowFrom: ["127.0.0.0/8"], denyFrom: [] }).allow.length === 1);
+ * import { CIDR, peerRuleFrom } from "./peer_options.ts";
+ * assert.ok(peerRuleFrom({ allowFrom: [CIDR.parse("127.0.0.0/8")], denyFrom: [] }).allow.length === 1);
  * ```
  */
 export function peerRuleFrom(
-  values: { allowFrom: string[]; denyFrom: string[] },
+  values: { allowFrom: Cidr[]; denyFrom: Cidr[] },
 ): PeerRule {
-  return {
-    allow: values.allowFrom.map((text) => parseCidr(text)!),
-    deny: values.denyFrom.map((text) => parseCidr(text)!),
-  };
+  return { allow: values.allowFrom, deny: values.denyFrom };
 }

@@ -29,7 +29,7 @@ const CERT_AND_KEY = "Options --tls-cert and --tls-key go together: give both";
 /** Options of TCP servers that can serve TLS: `--tls-cert` and `--tls-key`. */
 export const TLS_SERVER_OPTIONS = {
   tlsCert: text({
-    help: "Serve TLS with this PEM certificate chain (needs --tls-key)",
+    help: "Serve TLS with this PEM certificate chain",
     value: "FILE",
     requires: { tlsKey: CERT_AND_KEY },
     conflicts: { unix: TLS_NEEDS_TCP_SERVER },
@@ -81,7 +81,7 @@ const CLIENT_CERT_AND_KEY =
 export const TLS_CLIENT_CERT_OPTIONS = {
   tlsCert: text({
     help:
-      "Present this PEM client certificate (needs --tls-key; implies --tls), for a server with --tls-client-ca",
+      "Present this PEM client certificate (implies --tls), for a server with --tls-client-ca",
     value: "FILE",
     requires: { tlsKey: CLIENT_CERT_AND_KEY },
     conflicts: { unix: TLS_NEEDS_TCP_CLIENT },

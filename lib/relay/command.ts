@@ -8,7 +8,6 @@
  */
 
 import { defineCommand, type Service } from "../cli/command.ts";
-import { UsageError } from "../io/errors.ts";
 import { choice, flag, text } from "../cli/option.ts";
 import { seededRandom } from "../io/random.ts";
 import { formatEndpoint, parseAddress } from "../net/address.ts";
@@ -36,10 +35,11 @@ import {
 import { relayDatagrams } from "./datagram_relay.ts";
 import { appliesTo } from "./faults.ts";
 import {
-  datagramFaultsFrom,
+  DATAGRAM_FAULT_OPTIONS,
   FAULT_OPTIONS,
+  faultsOf,
   faultSummary,
-  streamFaultsFrom,
+  STREAM_FAULT_OPTIONS,
 } from "./fault_options.ts";
 import { relayStreams } from "./stream_relay.ts";
 
@@ -89,9 +89,8 @@ const server = defineCommand({
       schemes: udp ? ["udp"] : ["tcp", "unix"],
       minPort: 1,
     });
-    const seed = values.seed === undefined
-      ? crypto.getRandomValues(new Uint32Array(1))[0]!
-      : Number(values.seed);
+    const seed = values.seed ??
+      crypto.getRandomValues(new Uint32Array(1))[0]!;
     const random = seededRandom(seed);
     const way = (direction: "upstream" | "downstream") =>
       appliesTo(values.faults, direction);
@@ -102,7 +101,7 @@ const server = defineCommand({
       seed,
     };
     if (udp) {
-      const faults = datagramFaultsFrom(values);
+      const faults = faultsOf(DATAGRAM_FAULT_OPTIONS, values);
       return await runDatagramServer({
         service: "relay",
         values,
@@ -120,15 +119,10 @@ const server = defineCommand({
         },
       });
     }
-    const faults = streamFaultsFrom(values);
+    const faults = faultsOf(STREAM_FAULT_OPTIONS, values);
     const tls = await serverTlsFrom(values);
     const toTls = await targetTlsFrom(values, target);
-    const resets = faults?.resetAfter !== undefined;
-    if (resets && (tls || toTls)) {
-      throw new UsageError(
-        "Option --reset-after works on plain TCP and unix only: Deno's TLS cannot send a reset; drop the TLS options or use --cut-after",
-      );
-    }
+    const resets = faults?.resetAfter !== undefined; // Never with TLS: declared on the option.
     const open = (tracer: Tracer | undefined) => async () => {
       if (!resets) {
         return await openStream(target, {

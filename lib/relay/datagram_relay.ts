@@ -17,7 +17,8 @@ import { Deadline } from "../io/timers.ts";
 import { formatAddr } from "../net/address.ts";
 import type { PeerRule } from "../net/cidr.ts";
 import { serveDatagrams } from "../server/datagram_loop.ts";
-import { type DatagramFaults, delayMs } from "./faults.ts";
+import { delayMs } from "./faults.ts";
+import type { DatagramFaults } from "./fault_options.ts";
 
 /** How long a datagram held back by `--reorder` waits for one to pass it: 100 ms. */
 export const REORDER_HOLD_MS = 100;
@@ -72,16 +73,16 @@ class Lane {
   deliver(data: Uint8Array): void {
     const faults = this.#faults;
     if (!faults) return this.#emit(data);
-    if (this.#random() < faults.loss) {
+    if (this.#random() < (faults.loss ?? 0)) {
       this.dropped++;
       return;
     }
-    if (this.#held === undefined && this.#random() < faults.reorder) {
+    if (this.#held === undefined && this.#random() < (faults.reorder ?? 0)) {
       this.#held = data;
       this.#later(REORDER_HOLD_MS, () => this.#releaseHeld());
       return;
     }
-    const copies = this.#random() < faults.duplicate ? 2 : 1;
+    const copies = this.#random() < (faults.duplicate ?? 0) ? 2 : 1;
     const wait = faults.delay ? delayMs(faults.delay, this.#random) : 0;
     const go = () => {
       for (let i = 0; i < copies; i++) this.#emit(data);

@@ -1,14 +1,16 @@
 /**
  * The relay's faults as values: what each `--chunk`, `--delay`, `--rate`,
- * `--loss` ... means, parsed from its text, and the pure decisions made
- * from them (how to split a chunk, how long to wait, whether to drop a
+ * `--loss` ... means, as a value type the parser reads once (how its text
+ * becomes a value and how the value is shown again), and the pure
+ * decisions made from them (how to split a chunk, how long to wait, whether to drop a
  * datagram). Pure: no socket and no timer here; randomness comes from the
  * seeded generator passed in, so a `--seed` repeats a run.
  *
  * @module
  */
 
-import { MiB, parseSize } from "../io/units.ts";
+import type { ValueType } from "../cli/option.ts";
+import { formatSize, MiB, parseSize } from "../io/units.ts";
 import { type Random, randomBetween } from "../io/random.ts";
 
 /** The largest `--chunk` size: 1 MiB. */
@@ -34,36 +36,6 @@ export interface Delay {
 
 /** Which way faults apply: client to target, target to client, or both. */
 export type FaultDirection = "upstream" | "downstream" | "both";
-
-/** Faults on one direction of a TCP (or unix) connection; each absent one is off. */
-export interface StreamFaults {
-  /** Re-split the stream into writes of these sizes. */
-  chunk?: SizeRange;
-  /** Hold writes for up to this long and send them as one, in ms. */
-  coalesceMs?: number;
-  /** Wait this long before each write. */
-  delay?: Delay;
-  /** Send at most this many bytes a second. */
-  rateBytesPerSecond?: number;
-  /** After this many bytes, close both connections cleanly. */
-  cutAfter?: number;
-  /** After this many bytes, reset the connection the bytes go to. */
-  resetAfter?: number;
-  /** After this many bytes, forward nothing more (what arrives is read and dropped). */
-  stallAfter?: number;
-}
-
-/** Faults on datagrams, each way; probabilities from 0 to 1. */
-export interface DatagramFaults {
-  /** The chance a datagram is dropped. */
-  loss: number;
-  /** The chance a datagram is sent twice. */
-  duplicate: number;
-  /** The chance a datagram is held back and sent after the next one. */
-  reorder: number;
-  /** Wait this long before sending each datagram. */
-  delay?: Delay;
-}
 
 /**
  * Parses `N` or `N-M` bytes (`--chunk`).
@@ -186,6 +158,48 @@ export function parseProbability(raw: string): number {
   }
   return value;
 }
+
+/** `N` or `N-M` bytes, 1 to 1 MiB (`--chunk`). */
+export const SIZE_RANGE: ValueType<SizeRange> = {
+  placeholder: "N[-M]",
+  parse: parseSizeRange,
+  show: ({ min, max }) => min === max ? `${min}` : `${min}-${max}`,
+};
+
+/** `MS` or `MS+-JITTER` milliseconds (`--delay`). */
+export const DELAY: ValueType<Delay> = {
+  placeholder: "MS[+-JITTER]",
+  parse: parseDelay,
+  show: ({ ms, jitterMs }) => jitterMs > 0 ? `${ms}+-${jitterMs}` : `${ms}`,
+};
+
+/** A whole number of milliseconds, 1 to 60,000 (`--coalesce`). */
+export const MILLISECONDS: ValueType<number> = {
+  placeholder: "MS",
+  parse: parseMilliseconds,
+  show: String,
+};
+
+/** Bytes a second (`--rate 64KiB/s`). */
+export const RATE: ValueType<number> = {
+  placeholder: "BYTES/s",
+  parse: parseRate,
+  show: (rate) => `${formatSize(rate)}/s`,
+};
+
+/** A byte count, units allowed (`--cut-after 1MiB`). */
+export const BYTE_COUNT: ValueType<number> = {
+  placeholder: "BYTES",
+  parse: parseByteCount,
+  show: formatSize,
+};
+
+/** A chance from 0 to 1, or a percentage (`--loss 30%`). */
+export const PROBABILITY: ValueType<number> = {
+  placeholder: "P",
+  parse: parseProbability,
+  show: String,
+};
 
 /**
  * The sizes `--chunk` splits `length` bytes into, in order.

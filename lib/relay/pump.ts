@@ -14,7 +14,8 @@ import { concatBytes } from "../io/bytes.ts";
 import type { Random } from "../io/random.ts";
 import { type ByteReader, type ByteWriter, writeAll } from "../io/streams.ts";
 import { sleep } from "../io/timers.ts";
-import { delayMs, pieceSizes, type StreamFaults } from "./faults.ts";
+import { delayMs, pieceSizes } from "./faults.ts";
+import type { StreamFaults } from "./fault_options.ts";
 
 /** A relayed connection's end: a `Deno.Conn`, or a Node socket that can reset. */
 export interface RelayEnd {
@@ -138,7 +139,7 @@ export class Pump {
 
   async #next(): Promise<Uint8Array | null> {
     const first = await this.#take();
-    const coalesceMs = this.#options.faults?.coalesceMs;
+    const coalesceMs = this.#options.faults?.coalesce;
     if (first === null || coalesceMs === undefined) return first;
     const parts: Uint8Array[] = [first.slice()];
     let held = first.length;
@@ -205,8 +206,8 @@ export class Pump {
       const piece = bytes.subarray(at, at + size);
       at += size;
       if (faults?.delay) await sleep(delayMs(faults.delay, random), signal);
-      if (faults?.rateBytesPerSecond) {
-        await this.#pacedWrite(piece, faults.rateBytesPerSecond);
+      if (faults?.rate) {
+        await this.#pacedWrite(piece, faults.rate);
       } else {
         await this.#write(piece);
       }

@@ -16,7 +16,7 @@ import type { LogFields, Logger } from "../io/log.ts";
 import type { Random } from "../io/random.ts";
 import { Deadline } from "../io/timers.ts";
 import { describeOsError } from "../net/os_error.ts";
-import type { StreamFaults } from "./faults.ts";
+import type { StreamFaults } from "./fault_options.ts";
 import { Pump, type PumpEnd, type RelayEnd } from "./pump.ts";
 
 /** After a cut, how long the ends get to close their side before both are closed: 2 s. */

@@ -55,10 +55,25 @@ Deno.test("each --help lists exactly the options each command declares, with the
             assert.ok(line.trim().startsWith(`-${option.short}, --`), line);
           }
           if (option.shownDefault !== undefined) {
-            assert.ok(line.includes(`default ${option.shownDefault})`), line);
+            assert.match(
+              line,
+              new RegExp(`default ${RegExp.escape(option.shownDefault)}[);]`),
+            );
           } else assert.ok(!line.includes("default "), line);
           if (option.bounds !== undefined) {
             assert.ok(line.includes(`(${option.bounds}`), line);
+          }
+          // Each relation the parser enforces is said on the option's line.
+          const named = (keys?: Readonly<Record<string, string>>) =>
+            Object.keys(keys ?? {}).map((k) => `--${flagName(k)}`).join(", ");
+          if (option.requires) {
+            assert.ok(line.includes(`needs ${named(option.requires)}`), line);
+          }
+          if (option.conflicts) {
+            assert.ok(
+              line.includes(`not with ${named(option.conflicts)})`),
+              line,
+            );
           }
         }
       });

@@ -1,6 +1,18 @@
+import type { ValueType } from "../../lib/cli/option.ts";
+import {
+  DATAGRAM_FAULT_OPTIONS,
+  FAULT_OPTIONS,
+  faultsOf,
+  faultSummary,
+  SEED,
+  STREAM_FAULT_OPTIONS,
+} from "../../lib/relay/fault_options.ts";
 import assert from "node:assert/strict";
 import {
+  BYTE_COUNT,
+  DELAY,
   delayMs,
+  MILLISECONDS,
   parseByteCount,
   parseDelay,
   parseMilliseconds,
@@ -8,6 +20,9 @@ import {
   parseRate,
   parseSizeRange,
   pieceSizes,
+  PROBABILITY,
+  RATE,
+  SIZE_RANGE,
 } from "../../lib/relay/faults.ts";
 import { seededRandom } from "../../lib/io/random.ts";
 
@@ -55,4 +70,41 @@ Deno.test("the same seed draws the same faults", () => {
   };
   assert.deepEqual(draw(7), draw(7));
   assert.notDeepEqual(draw(7), draw(8));
+});
+
+Deno.test("each fault's value type shows a value in words that parse back to it", () => {
+  const cases: Array<[ValueType<unknown>, string[]]> = [
+    [SIZE_RANGE as ValueType<unknown>, ["1", "1-64", "1048576"]],
+    [DELAY as ValueType<unknown>, ["0", "50", "50+-10", "60000±60000"]],
+    [MILLISECONDS as ValueType<unknown>, ["1", "60000"]],
+    [RATE as ValueType<unknown>, ["1", "1000", "64KiB/s", "1GiB"]],
+    [BYTE_COUNT as ValueType<unknown>, ["0", "100", "1MiB", "1536"]],
+    [PROBABILITY as ValueType<unknown>, ["0", "0.3", "30%", "1", ".5"]],
+    [SEED as ValueType<unknown>, ["0", "7", "4294967295"]],
+  ];
+  for (const [type, raws] of cases) {
+    for (const raw of raws) {
+      const value = type.parse(raw);
+      assert.deepEqual(type.parse(type.show(value)), value, `${raw}`);
+    }
+  }
+});
+
+Deno.test("the relay's options hand run() typed faults, and the summary shows them in the command line's words", () => {
+  const chunk = FAULT_OPTIONS.chunk.parse("1-64");
+  const delay = FAULT_OPTIONS.delay.parse("5+-2");
+  assert.deepEqual(chunk, { min: 1, max: 64 });
+  assert.deepEqual(faultsOf(STREAM_FAULT_OPTIONS, { chunk, delay }), {
+    chunk,
+    delay,
+  });
+  assert.equal(
+    faultsOf(DATAGRAM_FAULT_OPTIONS, { delay: undefined }),
+    undefined,
+  );
+  assert.equal(
+    faultSummary({ chunk, delay, refuse: 0, seed: 9, rate: 65536 }),
+    "--chunk 1-64 --delay 5+-2 --rate 64KiB/s",
+  );
+  assert.throws(() => FAULT_OPTIONS.loss.parse("2"), /probability from 0 to 1/);
 });
