@@ -43,6 +43,21 @@ import {
   MAX_RATE_SOURCES,
 } from "./udp_upper/reflection_guard.ts";
 import { MAX_SENDS_IN_FLIGHT } from "./udp_upper/server.ts";
+import {
+  DEFAULT_CHECK_TIMEOUT_MS,
+  DEFAULT_MAX_REPLY_BYTES,
+  DEFAULT_READY_TIMEOUT_MS,
+  MAX_PLAN_ALIASES,
+  MAX_PLAN_BYTES,
+  MAX_REPLY_BYTES,
+  MAX_RETRIES,
+} from "./check/plan.ts";
+import {
+  MAX_SERVICE_LOG_BYTES,
+  SERVICE_STOP_GRACE_MS,
+} from "./check/service.ts";
+import { MAX_QUEUED_PRINT } from "./exec/reply.ts";
+import { MAX_QUEUED_OUTPUT } from "./exec/reply_sink.ts";
 import { DROP_LOG_MS, MAX_DROP_KEYS } from "./server/datagram_loop.ts";
 import {
   MAX_UDP_RETRIES,
@@ -394,6 +409,44 @@ export const LIMITS: readonly Limit[] = [
   {
     what: "server log drain at exit",
     value: s(LOG_FLUSH_MS),
+    flag: "fixed",
+  },
+  {
+    what: "`sockit check` plan",
+    value: `${b(MAX_PLAN_BYTES)}, ${n(MAX_PLAN_ALIASES)} aliases`,
+    flag: "fixed",
+  },
+  {
+    what: "`sockit check` reply read per check",
+    value: `${b(DEFAULT_MAX_REPLY_BYTES)} by default, up to ${
+      b(MAX_REPLY_BYTES)
+    }`,
+    flag: "`max_bytes:` in the plan",
+  },
+  {
+    what: "`sockit check` time per check, per service",
+    value: `${s(DEFAULT_CHECK_TIMEOUT_MS)} a try, ${
+      n(MAX_RETRIES)
+    } retries at most; ${s(DEFAULT_READY_TIMEOUT_MS)} to be ready`,
+    flag: "`timeout:`, `retries:` in the plan",
+  },
+  {
+    what: "`sockit check` service output kept",
+    value: `${
+      b(MAX_SERVICE_LOG_BYTES)
+    } a service (the rest counted); stop: SIGTERM, ${
+      s(SERVICE_STOP_GRACE_MS)
+    }, SIGKILL`,
+    flag: "fixed",
+  },
+  {
+    what: "exec client output queued for stdout",
+    value: `${b(MAX_QUEUED_PRINT)} a stream while the last write is out`,
+    flag: "fixed",
+  },
+  {
+    what: "exec streamed output queued for a client",
+    value: b(MAX_QUEUED_OUTPUT),
     flag: "fixed",
   },
 ];

@@ -8,6 +8,7 @@
 import type { Service } from "./cli/command.ts";
 import { BENCH } from "./bench/command.ts";
 import { CHAT } from "./chat/command.ts";
+import { CHECK } from "./check/command.ts";
 import { completionsService } from "./completions/command.ts";
 import { manService } from "./man/command.ts";
 import { LIMITS } from "./limits.ts";
@@ -32,6 +33,7 @@ export const SERVICES: readonly Service[] = [
   LISTEN,
   RELAY,
   WAIT,
+  CHECK,
   BENCH,
   DEMO,
   completionsService(() => SERVICES),

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { RUNTIME_FLAGS } from "../lib/cli/self.ts";
 import { createHash } from "node:crypto";
 
 /** The targets `deno compile` supports, in release order. */
@@ -26,22 +27,6 @@ export const TARGETS = [
 
 /** A compile target. */
 export type Target = typeof TARGETS[number];
-
-/**
- * The runtime flags baked into the binary: the least privilege sockit needs.
- * deno.json's `sockit` task uses exactly these (a test checks it).
- */
-export const RUNTIME_FLAGS = [
-  "--unstable-net", // Deno.listenDatagram for the UDP services.
-  "--allow-net", // Listen and connect where the user says; resolve names.
-  "--allow-read", // Unix socket paths; --token-file.
-  "--allow-write", // Create, chmod and remove unix socket files.
-  "--allow-run", // The exec server runs /bin/sh or --allow programs and signals their groups.
-  "--allow-env=SOCKIT_TOKEN,PATH", // The exec token; the PATH handed to commands.
-  // A 2 MiB young generation: RSS stays flat under load (it grew 70 -> 97 MiB
-  // over 1M echo requests with V8's default) at no cost in requests/s.
-  "--v8-flags=--max-semi-space-size=2",
-] as const;
 
 /** Where a target's binary goes. */
 export function outputPath(target: Target | "host", outDir = "dist"): string {

@@ -10,7 +10,7 @@
  */
 
 import { Deadline, whenAborted } from "../lib/io/timers.ts";
-import { RUNTIME_FLAGS } from "./compile.ts";
+import { RUNTIME_FLAGS } from "../lib/cli/self.ts";
 import { quoteWord } from "../lib/exec/shell_words.ts";
 
 const ROOT = new URL("../", import.meta.url);

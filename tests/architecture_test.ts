@@ -19,8 +19,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   server: ["io", "net"],
   options: ["io", "cli", "net", "server"],
 };
-/** Parts that may import any service: the list, the self-test, the load generator. */
-const SEES_SERVICES = ["services.ts", "limits.ts", "demo", "bench"];
+/** Parts that may import any service: the list, the self-test, the load generator, and check (its exec probe is exec's own client). */
+const SEES_SERVICES = ["services.ts", "limits.ts", "demo", "bench", "check"];
 
 /** The part of the tree a repo-relative path belongs to: `net`, `exec`, `services.ts`, `main.ts`. */
 function partOf(path: string): string {

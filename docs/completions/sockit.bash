@@ -6,7 +6,7 @@ _sockit() {
   prev="${COMP_WORDS[COMP_CWORD-1]}"
   COMPREPLY=()
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "tcp-echo udp-upper chat exec listen relay wait bench demo completions man --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "tcp-echo udp-upper chat exec listen relay wait check bench demo completions man --help --version" -- "$cur"))
     return
   fi
   service="${COMP_WORDS[1]}"
@@ -174,6 +174,11 @@ _sockit() {
     "wait --timeout"|"wait -t") kind="any" ;;
     "wait --send") kind="any" ;;
     "wait --expect") kind="any" ;;
+    "check --format") kind="words:text json junit tap github" ;;
+    "check --report-junit") kind="file" ;;
+    "check --report-json") kind="file" ;;
+    "check --jobs") kind="any" ;;
+    "check --var") kind="any" ;;
     "bench tcp-echo --host") kind="any" ;;
     "bench tcp-echo --port"|"bench tcp-echo -p") kind="any" ;;
     "bench tcp-echo --unix") kind="file" ;;
@@ -225,6 +230,7 @@ _sockit() {
     "listen") opts="--host --port -p --unix --log-format --quiet -q --trace --trace-file --trace-format --trace-bytes --grace --allow-from --deny-from --udp --once --output --reply --max-bytes --max-conns --idle-timeout --help -h" ;;
     "relay server") opts="--host --port -p --unix --log-format --quiet -q --trace --trace-file --trace-format --trace-bytes --grace --allow-from --deny-from --tls-cert --tls-key --max-conns --idle-timeout --to --to-tls --tls-ca --tls-pin --tls-insecure --udp --faults --chunk --coalesce --delay --rate --cut-after --reset-after --stall-after --refuse --loss --duplicate --reorder --seed --help -h" ;;
     "wait") opts="--timeout -t --json --send --expect --help -h" ;;
+    "check") opts="--format --report-junit --report-json --jobs --var --list --help -h" ;;
     "bench tcp-echo") opts="--host --port -p --unix --timeout -t --tls --tls-ca --tls-pin --tls-insecure --connections --duration --size --json --min-rps --max-p99 --help -h" ;;
     "bench udp-upper") opts="--host --port -p --timeout -t --connections --duration --size --json --min-rps --max-p99 --help -h" ;;
     "bench exec") opts="--host --port -p --unix --timeout -t --tls --tls-ca --tls-pin --tls-insecure --connections --duration --cmd --token-file --json --min-rps --max-p99 --help -h" ;;

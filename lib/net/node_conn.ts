@@ -1,8 +1,12 @@
 /**
  * A Node socket (`node:net` or `node:tls`) with the read/write/closeWrite
  * shape of a `Deno.Conn`, so code written for one serves the other. sockit
- * uses Node's sockets only where Deno's lack something: pinning and
- * `--tls-insecure` on the client, and a reset (RST) for the relay.
+ * uses Node's sockets only where Deno's lack something, and these are all
+ * of them: the TLS clients' pinning, `--tls-insecure` and client
+ * certificates (`tls_connect.ts`); every TLS server's connections, which
+ * `node_listen.ts` gates before the handshake and which carry the client
+ * certificate's subject; and the relay's reset (RST) for `--reset-after`,
+ * on both of its ends.
  *
  * @module
  */
@@ -64,6 +68,16 @@ export const NODE_UNPAUSED_BUFFER_BYTES = 16 * 1024 * 1024;
  * await conn.write(new TextEncoder().encode("hi"));
  * ```
  */
+/** What a TLS peer's certificate says: see {@linkcode NodeConn.peerCertificate}. */
+export interface PeerCertificate {
+  /** `CN=..., O=...`. */
+  subject: string;
+  /** Its DNS names and IP addresses. */
+  names: string[];
+  /** When it expires. */
+  validTo: Date;
+}
+
 export class NodeConn implements StreamConn {
   readonly #socket: Socket;
   /** Whether the socket may be paused while the buffer is full (not TLS). */
@@ -177,6 +191,22 @@ export class NodeConn implements StreamConn {
    * The subject of the certificate the peer presented (`CN=alice,O=ops`),
    * or `undefined` without one.
    */
+  /**
+   * The peer's TLS certificate: its subject, the names it is for and when it
+   * expires; `undefined` for a plain connection or a peer that sent none.
+   */
+  get peerCertificate(): PeerCertificate | undefined {
+    const socket = this.#socket as Partial<TLSSocket>;
+    const cert = socket.getPeerCertificate?.();
+    if (!cert || !cert.valid_to) return undefined;
+    const subject = Object.entries(cert.subject ?? {})
+      .map(([key, value]) => `${key}=${value}`).join(", ");
+    const names = (cert.subjectaltname ?? "").split(/,\s*/)
+      .map((name) => name.replace(/^(DNS|IP Address):/, ""))
+      .filter((name) => name !== "");
+    return { subject, names, validTo: new Date(cert.valid_to) };
+  }
+
   get certificateSubject(): string | undefined {
     const socket = this.#socket as Partial<TLSSocket>;
     const subject = socket.getPeerCertificate?.()?.subject;

@@ -391,7 +391,9 @@ const STREAMED_BYTES = 256 * 1024 * 1024;
 /**
  * Streamed exec: 256 MiB of stdin through `sockit exec client --stdin --
  * cat` (both ways streamed) against the same bytes through a direct pipe
- * into `cat`, in MB/s.
+ * into `cat`, in MB/s; and, as the runtime's floor, through one Deno
+ * process that only copies its stdin to its stdout
+ * (`bench/peers/deno_copy.ts`, 64 KiB reads, as a pipe gives).
  */
 export async function streamedExecCase(rounds: number): Promise<CaseResult> {
   const server = await startSockitServer("exec", "--max-output", "1GiB");
@@ -410,6 +412,10 @@ export async function streamedExecCase(rounds: number): Promise<CaseResult> {
       `head -c ${STREAMED_BYTES} /dev/zero | ${client} | wc -c`,
     "a direct pipe into cat":
       `head -c ${STREAMED_BYTES} /dev/zero | cat | wc -c`,
+    "a pipe through one Deno process (deno_copy.ts)":
+      `head -c ${STREAMED_BYTES} /dev/zero | ${
+        quoteWord(Deno.execPath())
+      } run ${quoteWord(`${ROOT}bench/peers/deno_copy.ts`)} | wc -c`,
   };
   const samples = new Map<string, number[]>();
   try {

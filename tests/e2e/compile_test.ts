@@ -5,9 +5,9 @@ import {
   checksumLine,
   compileArgs,
   outputPath,
-  RUNTIME_FLAGS,
   TARGETS,
 } from "../../scripts/compile.ts";
+import { RUNTIME_FLAGS } from "../../lib/cli/self.ts";
 import { pathOf, withTimeout } from "../_helpers.ts";
 import { requires } from "../_platform.ts";
 
