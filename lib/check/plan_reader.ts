@@ -49,7 +49,7 @@ type Places = Map<string, { line: number; column: number }>;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parsePlan } from "./plan.ts";
+ * import { parsePlan } from "./plan_reader.ts";
  * const plan = parsePlan("checks:\n  - name: up\n    tcp: 127.0.0.1:1\n    expect: refused\n", "p.yaml");
  * assert.ok(plan.checks[0]!.kind === "tcp" && plan.checks[0]!.line === 2);
  * ```

@@ -10,6 +10,7 @@
 import type { DemoCheck, DemoResult } from "./check.ts";
 import { execDemo } from "./exec.ts";
 import { relayDemo } from "./relay.ts";
+import { smokePlanDemo } from "./smoke_plan.ts";
 import { tcpEchoDemo } from "./tcp_echo.ts";
 import { udpDemo } from "./udp.ts";
 import { type ByteWriter, writeAll } from "../io/streams.ts";
@@ -32,7 +33,9 @@ export async function runDemo(out: ByteWriter): Promise<number> {
     "sockit demo: servers on free loopback ports, every client path against them\n",
   );
   const results: DemoResult[] = [];
-  for (const start of [tcpEchoDemo, udpDemo, execDemo, relayDemo]) {
+  for (
+    const start of [tcpEchoDemo, udpDemo, execDemo, relayDemo, smokePlanDemo]
+  ) {
     await using suite = await start();
     for (const check of suite.checks) {
       const result = await runCheck(check);
