@@ -25,7 +25,6 @@ import { writeAll } from "../io/streams.ts";
 import { readUserText } from "../io/user_files.ts";
 import { ShutdownSignal } from "../server/signals.ts";
 import { MAX_PLAN_BYTES, type Plan, PlanError } from "./plan.ts";
-import { parsePlan } from "./plan_reader.ts";
 import {
   checkLine,
   FORMATS,
@@ -141,6 +140,8 @@ async function readPlan(
       `Cannot read the plan "${file}": ${(err as Error).message}`,
     );
   }
+  // The YAML reader loads only when a plan is read: every other command starts without it.
+  const { parsePlan } = await import("./plan_reader.ts");
   try {
     return parsePlan(text, file, vars, (name) => Deno.env.get(name));
   } catch (err) {

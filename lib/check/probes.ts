@@ -177,11 +177,26 @@ async function streamTry(
     const verdict = judgeCertificate(conn as NodeConn, expect.cert);
     if (verdict.kind === "fail") return verdict;
   }
-  if (check.send) await writeAll(conn, check.send);
+  // One time limit from here on, sending included: a peer that never reads
+  // cannot hold a check past it.
+  using deadline = new Deadline(check.spec.timeoutMs, () => closeQuietly(conn));
+  if (check.send) {
+    try {
+      await writeAll(conn, check.send);
+    } catch (err) {
+      if (!deadline.expired) throw err;
+      return {
+        kind: "fail",
+        expected: expectedOutcome(check.spec),
+        got:
+          `the peer did not take what was sent within ${check.spec.timeoutMs} ms`,
+      };
+    }
+  }
   if (expect.kind === "outcome" && expect.outcome === "open") {
     return { kind: "pass" };
   }
-  return await readReply(conn, check, signal);
+  return await readReply(conn, check, signal, deadline);
 }
 
 /** Reads until the expectation is decided, the peer closes, the time limit or the byte cap. */
@@ -189,9 +204,9 @@ async function readReply(
   conn: StreamConn,
   check: ReadyCheck,
   signal: AbortSignal,
+  deadline: Deadline,
 ): Promise<Verdict> {
   const { expect, timeoutMs, maxBytes } = check.spec;
-  using deadline = new Deadline(timeoutMs, () => closeQuietly(conn));
   const stop = () => closeQuietly(conn);
   signal.addEventListener("abort", stop, { once: true });
   const chunks: Uint8Array[] = [];

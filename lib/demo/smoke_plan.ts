@@ -9,7 +9,6 @@
 
 import { listenLoopback } from "../net/listen.ts";
 import { bindLoopbackDatagram } from "../net/listen.ts";
-import { parsePlan } from "../check/plan_reader.ts";
 import { checkLine } from "../check/report.ts";
 import { runPlan } from "../check/run.ts";
 import { ownCommandLine } from "../cli/self.ts";
@@ -38,15 +37,15 @@ export function smokePlanDemo(): Promise<DemoSuite> {
     serveTcpEcho(echo, { signal: stop.signal, logger }),
     serveUdpUpper(upper, { signal: stop.signal, logger }),
   ];
-  const plan = (checks: string) =>
-    parsePlan(
+  const plan = async (checks: string) =>
+    (await import("../check/plan_reader.ts")).parsePlan(
       `vars:\n  echo: "127.0.0.1:${echo.addr.port}"\n  upper: "127.0.0.1:${
         (upper.addr as Deno.NetAddr).port
       }"\nchecks:\n${checks}`,
       "demo.yaml",
     );
   const run = async (checks: string) => {
-    const result = await runPlan(plan(checks), {
+    const result = await runPlan(await plan(checks), {
       sockit: ownCommandLine(),
       signal: new AbortController().signal,
       env: () => undefined,

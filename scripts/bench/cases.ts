@@ -450,3 +450,91 @@ export async function streamedExecCase(rounds: number): Promise<CaseResult> {
     })),
   };
 }
+
+/** TCP checks in the `sockit check` case: 1,000. */
+const CHECKS = 1000;
+/** Checks the shell-loop baseline runs (it takes about 0.1 s a check): 50. */
+const LOOP_CHECKS = 50;
+
+/**
+ * `sockit check`: a plan of 1,000 TCP checks against one local echo
+ * server, `--jobs 32`, against the same checks as a shell loop of
+ * `sockit tcp-echo client --expect` calls (run for 50, as a rate), in
+ * checks/s; and the check run's peak RSS, in KiB.
+ */
+export async function checkCase(
+  rounds: number,
+): Promise<{ result: CaseResult; rssKiB: number }> {
+  const server = await startSockitServer("tcp-echo");
+  const dir = await Deno.makeTempDir({ prefix: "sockit-bench-check-" });
+  const plan = `${dir}/plan.yaml`;
+  const lines = ["checks:"];
+  for (let i = 0; i < CHECKS; i++) {
+    lines.push(
+      `  - { name: "echo ${i}", tcp: "${HOST}:${server.port}", send: "ping ${i}\\n", expect: { equals: "ping ${i}\\n" } }`,
+    );
+  }
+  await Deno.writeTextFile(plan, lines.join("\n") + "\n");
+  const sockit = sockitArgv().map(quoteWord).join(" ");
+  const loop = `for i in $(seq ${LOOP_CHECKS}); do ${sockit} tcp-echo client ${
+    quoteWord(`${HOST}:${server.port}`)
+  } --message "ping $i" --expect "ping $i" > /dev/null || exit 1; done`;
+  const samples = new Map<string, number[]>();
+  let rssKiB = 0;
+  try {
+    for (let round = 0; round < rounds; round++) {
+      let started = performance.now();
+      const checked = await run("/usr/bin/time", [
+        "-f",
+        "%M",
+        ...sockitArgv(),
+        "check",
+        plan,
+        "--jobs",
+        "32",
+      ]);
+      const checkRate = CHECKS / ((performance.now() - started) / 1000);
+      if (checked.code !== 0) {
+        throw new Error(`sockit check failed: ${checked.stdout.slice(-500)}`);
+      }
+      rssKiB = Math.max(
+        rssKiB,
+        Number(checked.stderr.trim().split("\n").at(-1)),
+      );
+      started = performance.now();
+      const looped = await run("sh", ["-c", loop]);
+      if (looped.code !== 0) {
+        throw new Error(`the loop failed: ${looped.stderr}`);
+      }
+      const loopRate = LOOP_CHECKS / ((performance.now() - started) / 1000);
+      for (
+        const [name, rate] of [
+          ["sockit check --jobs 32", checkRate],
+          ["a shell loop of sockit tcp-echo client --expect", loopRate],
+        ] as const
+      ) {
+        samples.set(name, [...(samples.get(name) ?? []), rate]);
+        console.log(`  check | ${name}: ${rate.toFixed(0)} checks/s`);
+      }
+    }
+  } finally {
+    await stopServer(server);
+    await Deno.remove(dir, { recursive: true });
+  }
+  return {
+    rssKiB,
+    result: {
+      title:
+        "sockit check: 1,000 TCP checks against one echo server (checks/s)",
+      unit: "req/s",
+      rows: [...samples].map(([server, list]) => ({
+        server,
+        value: median(list),
+        p50_us: 0,
+        p99_us: 0,
+        losses: 0,
+        errors: 0,
+      })),
+    },
+  };
+}

@@ -19,6 +19,7 @@
 
 import { parseArgs } from "node:util";
 import {
+  checkCase,
   execCase,
   idleCase,
   memoryCase,
@@ -99,6 +100,8 @@ async function main(): Promise<number> {
   console.log("== exec");
   const exec = await execCase(seconds, rounds);
   const streamed = await streamedExecCase(rounds);
+  console.log("== sockit check");
+  const check = await checkCase(rounds);
   console.log("== memory, idle connections, start-up");
   const memory = await memoryCase();
   const idle = await idleCase();
@@ -109,6 +112,7 @@ async function main(): Promise<number> {
     relay,
     exec,
     streamed,
+    check,
     memory,
     idle,
     startup,

@@ -85,6 +85,7 @@ export async function renderReport(r: {
   relay: CaseResult[];
   exec: CaseResult;
   streamed: CaseResult;
+  check: { result: CaseResult; rssKiB: number };
   memory: { at100k: number; at1m: number; requests: number };
   idle: { perConnKiB: number; before: number; after: number; held: number };
   startup: { sockit: number; empty: number };
@@ -108,6 +109,13 @@ export async function renderReport(r: {
   const exP50 = (s: string) =>
     r.exec.rows.find((x) => x.server === s)?.p50_us ?? NaN;
   const udpSockit = r.udpCase.rows.find((x) => x.server === "sockit")!;
+  const [checked, looped] = r.check.result.rows.map((x) => x.value) as [
+    number,
+    number,
+  ];
+  const [catSockit, catDirect, catDeno] = r.streamed.rows.map((x) =>
+    x.value
+  ) as [number, number, number];
   const targets: [string, string, boolean][] = [
     [
       "Streaming, 1 connection: ≥ best peer and ≥ 0.9 × C",
@@ -200,6 +208,20 @@ export async function renderReport(r: {
       }×)`,
       r.startup.sockit <= 1.5 * r.startup.empty,
     ],
+    [
+      "Streamed exec, 256 MiB through cat: ≥ 0.5 × a direct pipe",
+      `${ratio(catSockit, catDirect)} × direct, ${
+        ratio(catSockit, catDeno)
+      } × one Deno process`,
+      catSockit >= 0.5 * catDirect,
+    ],
+    [
+      "sockit check, 1,000 TCP checks (--jobs 32): ≥ 20 × a shell loop, RSS < 128 MiB",
+      `${ratio(checked, looped)} × the loop, RSS ${
+        (r.check.rssKiB / 1024).toFixed(1)
+      } MiB`,
+      checked >= 20 * looped && r.check.rssKiB < 128 * 1024,
+    ],
   ];
   let notes = "";
   try {
@@ -232,6 +254,7 @@ export async function renderReport(r: {
     ...r.relay.map(caseTable),
     caseTable(r.exec),
     caseTable(r.streamed),
+    caseTable(r.check.result),
     "### Memory, idle connections, start-up",
     "",
     `- RSS of a fresh tcp-echo server: ${

@@ -372,6 +372,11 @@ while True:
 `);
     await using _flooder = flooder;
     const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const closer = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // Accepts, closes at once.
+    const closerPort = closer.addr.port;
+    const closing = (async () => {
+      for await (const conn of closer) conn.close();
+    })();
     const held: Deno.Conn[] = [];
     const accepting = (async () => {
       for await (const conn of silent) held.push(conn);
@@ -384,6 +389,7 @@ while True:
 checks:
   - { name: a, tcp: "127.0.0.1:1", expect: refused }
 `);
+    await Deno.writeFile(`${plan.dir}/big`, new Uint8Array(32 * 1024 * 1024));
     try {
       const service = await runSockit(["check", plan.path]);
       assert.equal(service.code, 1);
@@ -417,6 +423,8 @@ checks:
       );
     } finally {
       silent.close();
+      closer.close();
+      await closing.catch(() => {});
       await accepting.catch(() => {});
       for (const conn of held) conn.close();
     }

@@ -73,7 +73,8 @@ Deno.test("deno task demo fetches nothing that only the tests need", async () =>
     );
     const stderr = new TextDecoder().decode(output.stderr);
     assert.equal(output.code, 0, stderr);
-    assert.doesNotMatch(stderr, /Download|fast-check/);
+    // The plan reader's yaml is the program's own; the tests' packages are not.
+    assert.doesNotMatch(stderr, /fast-check|ajv|junit2json|tap-parser/);
   } finally {
     await Deno.remove(denoDir, { recursive: true });
   }
