@@ -430,3 +430,93 @@ checks:
     }
   },
 );
+
+Deno.test(
+  "e2e: unix probes, TLS by pin, insecure and subject, and exec with a token from the environment",
+  POSIX,
+  async () => {
+    await using plan = await planFile("");
+    const d = plan.dir;
+    const make = await new Deno.Command("openssl", {
+      args: [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "3",
+        "-subj",
+        "/CN=checked.test/O=sockit",
+        "-keyout",
+        `${d}/key.pem`,
+        "-out",
+        `${d}/cert.pem`,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    assert.equal(make.code, 0);
+    const fingerprint = new TextDecoder().decode(
+      (await new Deno.Command("openssl", {
+        args: [
+          "x509",
+          "-in",
+          `${d}/cert.pem`,
+          "-noout",
+          "-fingerprint",
+          "-sha256",
+        ],
+        stdout: "piped",
+      }).output()).stdout,
+    ).trim().replace(/^.*=/, "");
+    await Deno.writeTextFile(
+      plan.path,
+      `services:
+  sock:
+    run: sockit tcp-echo server --unix ${d}/echo.sock
+    ready: listening
+  tls:
+    run: sockit tcp-echo server --port 0 --tls-cert ${d}/cert.pem --tls-key ${d}/key.pem
+    ready: listening
+  box:
+    run: sockit exec server --port 0 --allow echo
+    ready: listening
+    env: { SOCKIT_TOKEN: s3cret }
+checks:
+  - name: unix echo
+    unix: ${d}/echo.sock
+    send: "over a file\\n"
+    expect: { equals: "over a file\\n" }
+  - name: pinned
+    tls: 127.0.0.1:\${services.tls.port}
+    tls_pin: "${fingerprint}"
+    send: hi
+    expect: { equals: hi, cert_subject: "CN=checked\\\\.test" }
+  - name: insecure, but a week is too long
+    tls: 127.0.0.1:\${services.tls.port}
+    tls_insecure: true
+    expect: { cert_valid_for: 7d }
+  - name: token from the environment
+    exec: 127.0.0.1:\${services.box.port}
+    token: { env: BOX_TOKEN }
+    cmd: [echo, let in]
+    expect: { exit_code: 0, stdout: { equals: "let in\\n" } }
+`,
+    );
+    const result = await runSockit(["check", plan.path], {
+      env: { BOX_TOKEN: "s3cret" },
+    });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /^ok +unix echo /m);
+    assert.match(result.stdout, /^ok +pinned /m);
+    assert.match(result.stdout, /^ok +token from the environment /m);
+    assert.match(
+      result.stdout,
+      /^FAIL insecure, but a week is too long .*\n {5}expected: a certificate valid 7 days more\n {5}got: {6}2 days left/m,
+    );
+    assert.doesNotMatch(result.stdout + result.stderr, /s3cret/);
+  },
+);
