@@ -137,7 +137,11 @@ async function readPlan(
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(
-      `Cannot read the plan "${file}": ${(err as Error).message}`,
+      `Cannot read the plan "${file}": ${
+        err instanceof Deno.errors.NotFound
+          ? "no such file; check the path"
+          : (err as Error).message
+      }`,
     );
   }
   // The YAML reader loads only when a plan is read: every other command starts without it.

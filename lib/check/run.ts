@@ -56,8 +56,12 @@ export interface RunPlanOptions {
   signal: AbortSignal;
   /** Reads an environment variable (`${env.NAME}`, tokens). */
   env: (name: string) => string | undefined;
-  /** Told as each service is ready and each check ends. */
-  onCheck?: (result: CheckResult, done: number, total: number) => void;
+  /** Told as each check ends; a failure here (stdout closed) ends the run, services stopped. */
+  onCheck?: (
+    result: CheckResult,
+    done: number,
+    total: number,
+  ) => void | Promise<void>;
   onStart?: (check: CheckSpec) => void;
 }
 
@@ -194,7 +198,7 @@ async function runChecks(
       const result = await runWithRetries(spec, plan, services, options);
       results.set(spec.name, result);
       order.push(result);
-      options.onCheck?.(result, order.length, plan.checks.length);
+      await options.onCheck?.(result, order.length, plan.checks.length);
     } finally {
       free();
     }

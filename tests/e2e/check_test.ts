@@ -520,3 +520,40 @@ checks:
     assert.doesNotMatch(result.stdout + result.stderr, /s3cret/);
   },
 );
+
+Deno.test(
+  "e2e: sockit check | head -1: the reader goes away, sockit check exits 141 and stops its services",
+  POSIX,
+  async () => {
+    await using plan = await planFile("");
+    const checks = Array.from(
+      { length: 5 },
+      (_, i) =>
+        `  - { name: c${i}, tcp: "127.0.0.1:1", expect: refused${
+          i > 0 ? `, after: c${i - 1}` : ""
+        } }`,
+    ).join("\n");
+    await Deno.writeTextFile(
+      plan.path,
+      `services:\n${recordingService(plan.dir, "svc")}checks:\n${checks}\n`,
+    );
+    const command = `${
+      sockitArgv().map((w) => `'${w}'`).join(" ")
+    } check '${plan.path}' | head -1; echo "status=\${PIPESTATUS[0]}"`;
+    const output = await new Deno.Command("bash", {
+      args: ["-c", command],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(output.stdout);
+    assert.match(
+      stdout,
+      /^ok +c0 .*\nstatus=141\n$/,
+      new TextDecoder().decode(output.stderr),
+    );
+    assert.equal(new TextDecoder().decode(output.stderr), "");
+    for (const pid of await pidsOf(plan.dir, "svc")) {
+      assert.ok(!(await alive(pid)), `${pid} outlived sockit check`);
+    }
+  },
+);
