@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { pathOf } from "./_helpers.ts";
+import { findCycle as findCycleIn } from "../lib/io/graph.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const BASE = ["io", "cli", "net", "server", "options"];
@@ -67,33 +68,7 @@ export function ruleBreaks(edges: ReadonlyArray<[string, string]>): string[] {
 export function findCycle(
   edges: ReadonlyArray<[string, string]>,
 ): string | null {
-  const next = new Map<string, string[]>();
-  for (const [from, to] of edges) next.set(from, [...next.get(from) ?? [], to]);
-  const state = new Map<string, "open" | "done">();
-  for (const start of next.keys()) {
-    if (state.has(start)) continue;
-    const stack: Array<{ node: string; i: number }> = [{ node: start, i: 0 }];
-    state.set(start, "open");
-    while (stack.length > 0) {
-      const top = stack.at(-1)!;
-      const targets = next.get(top.node) ?? [];
-      if (top.i >= targets.length) {
-        state.set(top.node, "done");
-        stack.pop();
-        continue;
-      }
-      const to = targets[top.i++]!;
-      if (state.get(to) === "open") {
-        const path = stack.map((s) => s.node);
-        return [...path.slice(path.indexOf(to)), to].join(" -> ");
-      }
-      if (!state.has(to)) {
-        state.set(to, "open");
-        stack.push({ node: to, i: 0 });
-      }
-    }
-  }
-  return null;
+  return findCycleIn(edges)?.join(" -> ") ?? null;
 }
 
 /** The static and dynamic imports between the project's files, from `deno info --json main.ts`. */

@@ -19,6 +19,7 @@ import {
   parseDocument,
 } from "npm:yaml@2.9.1";
 import { ShellWordsError, splitWords } from "../exec/shell_words.ts";
+import { findCycle } from "../io/graph.ts";
 import {
   type CheckSpec,
   DEFAULT_READY_TIMEOUT_MS,
@@ -473,7 +474,13 @@ export class PlanReader implements PlanHelpers {
         }
       }
     }
-    const cycle = findCycle(checks);
+    const cycle = findCycle(
+      checks.flatMap((c) =>
+        c.after.filter((name) => byName.has(name)).map((name) =>
+          [c.name, name] as const
+        )
+      ),
+    );
     if (cycle) {
       this.problem(
         `checks.${byName.get(cycle[0]!)}.after`,
@@ -483,36 +490,6 @@ export class PlanReader implements PlanHelpers {
       );
     }
   }
-}
-
-/** A cycle of `after:` as names, or `undefined`; iterative. */
-function findCycle(checks: CheckSpec[]): string[] | undefined {
-  const after = new Map(checks.map((c) => [c.name, c.after]));
-  const state = new Map<string, "open" | "done">();
-  for (const start of after.keys()) {
-    if (state.has(start)) continue;
-    const stack: Array<{ name: string; i: number }> = [{ name: start, i: 0 }];
-    state.set(start, "open");
-    while (stack.length > 0) {
-      const top = stack.at(-1)!;
-      const next = after.get(top.name) ?? [];
-      if (top.i >= next.length) {
-        state.set(top.name, "done");
-        stack.pop();
-        continue;
-      }
-      const to = next[top.i++]!;
-      if (state.get(to) === "open") {
-        const path = stack.map((s) => s.name);
-        return [...path.slice(path.indexOf(to)), to];
-      }
-      if (!state.has(to) && after.has(to)) {
-        state.set(to, "open");
-        stack.push({ name: to, i: 0 });
-      }
-    }
-  }
-  return undefined;
 }
 
 /** Whether two keys are one typo apart (a letter changed, added, dropped or swapped). */

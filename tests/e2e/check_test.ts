@@ -37,6 +37,38 @@ async function alive(pid: number): Promise<boolean> {
   return stat !== "" && !stat.startsWith("Z");
 }
 
+/** A self-signed certificate and key in `dir` (cert.pem, key.pem), valid `days`, for `subject` and `names`. */
+async function selfSigned(
+  dir: string,
+  days: number,
+  subject: string,
+  names?: string,
+): Promise<void> {
+  const made = await new Deno.Command("openssl", {
+    args: [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      String(days),
+      "-subj",
+      subject,
+      ...(names ? ["-addext", `subjectAltName=${names}`] : []),
+      "-keyout",
+      `${dir}/key.pem`,
+      "-out",
+      `${dir}/cert.pem`,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assert.equal(made.code, 0, "openssl made the certificate");
+}
+
 /** A service that records its own pid and a background child's, then says it is ready. */
 function recordingService(dir: string, name: string): string {
   return `  ${name}:
@@ -75,30 +107,12 @@ Deno.test(
   async () => {
     await using plan = await planFile("");
     // A certificate valid 60 days, for localhost: the plan wants 30 more.
-    const make = await new Deno.Command("openssl", {
-      args: [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "60",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        `${plan.dir}/key.pem`,
-        "-out",
-        `${plan.dir}/cert.pem`,
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    assert.equal(make.code, 0);
+    await selfSigned(
+      plan.dir,
+      60,
+      "/CN=localhost",
+      "DNS:localhost,IP:127.0.0.1",
+    );
     const result = await runSockit([
       "check",
       examples("typical_app.yaml"),
@@ -437,28 +451,7 @@ Deno.test(
   async () => {
     await using plan = await planFile("");
     const d = plan.dir;
-    const make = await new Deno.Command("openssl", {
-      args: [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "3",
-        "-subj",
-        "/CN=checked.test/O=sockit",
-        "-keyout",
-        `${d}/key.pem`,
-        "-out",
-        `${d}/cert.pem`,
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    assert.equal(make.code, 0);
+    await selfSigned(d, 3, "/CN=checked.test/O=sockit");
     const fingerprint = new TextDecoder().decode(
       (await new Deno.Command("openssl", {
         args: [
