@@ -3,7 +3,8 @@
  * client is never the bottleneck. Loopback targets only (the bench script
  * passes 127.0.0.1).
  *
- *   loadgen stream HOST PORT CONNS SIZE SECONDS   TCP echo throughput (MB/s)
+ *   loadgen stream HOST PORT CONNS SIZE SECONDS [BLOCKS]   TCP echo throughput (MB/s),
+ *                                                  BLOCKS blocks of SIZE in flight (2)
  *   loadgen rr     HOST PORT CONNS SIZE SECONDS   TCP echo request/response
  *   loadgen udp    HOST PORT SOCKS SIZE SECONDS   UDP request/response, resend after 200 ms
  *   loadgen exec   HOST PORT CONNS 0    SECONDS   exec frames running `true`
@@ -32,6 +33,8 @@
 #define UDP_RESEND_NS 200000000LL
 
 enum mode { STREAM, RR, UDP, EXEC, IDLE };
+/* Blocks of SIZE each stream connection keeps in flight. */
+static int blocks = 2;
 
 struct conn {
   int fd;
@@ -105,7 +108,7 @@ static void pump_out(struct conn *c) {
   const unsigned char *req = mode == EXEC ? (const unsigned char *)exec_frame : payload;
   size_t len = mode == EXEC ? exec_frame_len : size;
   if (mode == STREAM) {
-    while (c->outstanding < (long long)(2 * size)) {
+    while (c->outstanding < (long long)(blocks * size)) {
       ssize_t n = write(c->fd, payload, size);
       if (n <= 0) return;
       c->outstanding += n;
@@ -187,8 +190,9 @@ static void pump_in(struct conn *c, long long deadline) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 7) {
-    fprintf(stderr, "usage: loadgen stream|rr|udp|exec HOST PORT CONNS SIZE SECONDS\n");
+  if (argc == 8) blocks = atoi(argv[7]);
+  if ((argc != 7 && argc != 8) || blocks < 1) {
+    fprintf(stderr, "usage: loadgen stream|rr|udp|exec HOST PORT CONNS SIZE SECONDS [BLOCKS]\n");
     return 1;
   }
   mode = !strcmp(argv[1], "stream") ? STREAM : !strcmp(argv[1], "rr") ? RR

@@ -58,6 +58,7 @@ import {
 } from "./check/service.ts";
 import { MAX_QUEUED_PRINT } from "./exec/reply.ts";
 import { MAX_QUEUED_OUTPUT } from "./exec/reply_sink.ts";
+import { QUIET_READS } from "./io/read_buffer.ts";
 import { DROP_LOG_MS, MAX_DROP_KEYS } from "./server/datagram_loop.ts";
 import {
   MAX_UDP_RETRIES,
@@ -324,13 +325,6 @@ export const LIMITS: readonly Limit[] = [
     flag: `\`--trace-bytes\` (0 to ${b(MAX_TRACE_BYTES)})`,
   },
   {
-    what: "relay buffer per direction",
-    value: `${b(RELAY_BUFFER_BYTES)}, growing to ${
-      b(MAX_RELAY_BUFFER_BYTES)
-    } while reads fill it`,
-    flag: "fixed",
-  },
-  {
     what: "relay `--coalesce` hold",
     value: b(MAX_COALESCE_BYTES),
     flag: "fixed",
@@ -391,12 +385,17 @@ export const LIMITS: readonly Limit[] = [
     flag: "fixed",
   },
   {
-    what: "echo buffer per connection",
-    value: `${b(ECHO_START_BYTES)}; ${
+    what:
+      "read buffer per connection (echo, listen, clients' copies; the relay's per direction)",
+    value: `${
+      b(ECHO_START_BYTES)
+    }, four times larger on each read that fills it, to ${
       b(ECHO_STREAM_BYTES)
-    } once a read fills it (${
+    } (relay: ${b(RELAY_BUFFER_BYTES)} to ${
+      b(MAX_RELAY_BUFFER_BYTES)
+    }); half after ${n(QUIET_READS)} quiet reads (echo \`upper\`/\`reverse\`: ${
       b(ECHO_BUFFER_BYTES)
-    } in \`upper\`/\`reverse\` mode)`,
+    })`,
     flag: "fixed",
   },
   {

@@ -8,12 +8,11 @@
  */
 
 import type { ByteReader } from "./streams.ts";
+import { READ_MAX_BYTES, ReadSize } from "./read_buffer.ts";
 import { Deadline, whenAborted } from "./timers.ts";
 
 /** The first read's size, and the buffer's at first: 1 KiB (a request header fits). */
 export const MIN_READ_BYTES = 1024;
-/** Reads grow, while each fills what it was given, up to this: 256 KiB. */
-export const MAX_READ_BYTES = 256 * 1024;
 
 /** How {@linkcode BufferedReader.fill} ended. */
 export type FillResult = "ok" | "eof" | "pause";
@@ -37,7 +36,7 @@ export class BufferedReader {
   #data = new Uint8Array(MIN_READ_BYTES);
   #start = 0; // The buffered bytes are #data[#start, #end).
   #end = 0;
-  #readSize = MIN_READ_BYTES;
+  readonly #readSize = new ReadSize(MIN_READ_BYTES, READ_MAX_BYTES); // The one policy of every pump.
   #pending: Promise<number | null> | undefined;
   #eof = false;
 
@@ -156,13 +155,7 @@ export class BufferedReader {
     }
     this.#onRead(n);
     this.#end += n;
-    // Reads that fill what they were given mean a stream: read more at once.
-    // Short reads mean it went quiet: read (and hold) less again.
-    if (n === this.#readSize && this.#readSize < MAX_READ_BYTES) {
-      this.#readSize *= 2;
-    } else if (n < this.#readSize / 4 && this.#readSize > MIN_READ_BYTES) {
-      this.#readSize /= 2;
-    }
+    this.#readSize.took(n); // A stream reads more at once; a quiet one less again.
     return "data";
   }
 
@@ -172,15 +165,15 @@ export class BufferedReader {
    * more than the cap plus one read).
    */
   #room(): Uint8Array {
-    if (this.length === 0 && this.#data.length > 4 * this.#readSize) {
-      this.#data = new Uint8Array(this.#readSize); // Quiet again: give the memory back.
+    if (this.length === 0 && this.#data.length > 4 * this.#readSize.bytes) {
+      this.#data = new Uint8Array(this.#readSize.bytes); // Quiet again: give the memory back.
       this.#start = this.#end = 0;
     }
-    if (this.#data.length - this.#end < this.#readSize) {
+    if (this.#data.length - this.#end < this.#readSize.bytes) {
       const length = this.length;
       const wanted = Math.min(
-        length + this.#readSize,
-        this.#max + this.#readSize,
+        length + this.#readSize.bytes,
+        this.#max + this.#readSize.bytes,
       );
       if (wanted > this.#data.length) {
         const grown = new Uint8Array(
@@ -193,6 +186,6 @@ export class BufferedReader {
       }
       [this.#start, this.#end] = [0, length];
     }
-    return this.#data.subarray(this.#end, this.#end + this.#readSize);
+    return this.#data.subarray(this.#end, this.#end + this.#readSize.bytes);
   }
 }

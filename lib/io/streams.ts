@@ -6,6 +6,8 @@
  * @module
  */
 
+import { ReadBuffer } from "./read_buffer.ts";
+
 /** Something to read bytes from; `null` means end of stream. */
 export interface ByteReader {
   /** Reads into `p`, resolving to the byte count, or `null` at EOF. */
@@ -85,15 +87,17 @@ export function writeAllSync(
 export async function copy(
   reader: ByteReader,
   writer: ByteWriter,
-  options: { bufferSize?: number; onRead?: (n: number) => void } = {},
+  options: { onRead?: (n: number) => void } = {},
 ): Promise<number> {
-  const buffer = new Uint8Array(options.bufferSize ?? 64 * 1024);
+  const buffer = new ReadBuffer(); // Grows while reads fill it, as every pump's.
   let total = 0;
   while (true) {
-    const n = await reader.read(buffer);
+    const bytes = buffer.bytes;
+    const n = await reader.read(bytes);
     if (n === null) return total;
     options.onRead?.(n);
-    await writeAll(writer, buffer.subarray(0, n));
+    await writeAll(writer, bytes.subarray(0, n));
+    buffer.took(n);
     total += n;
   }
 }

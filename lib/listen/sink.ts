@@ -12,6 +12,7 @@
 
 import { errorMessage } from "../io/errors.ts";
 import type { Logger } from "../io/log.ts";
+import { ReadBuffer } from "../io/read_buffer.ts";
 import { type ByteWriter, closeQuietly, writeAll } from "../io/streams.ts";
 import {
   type Acceptor,
@@ -108,15 +109,17 @@ async function sinkConnection(
   const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const out = await options.target.open(context.peer, index);
   try {
-    const buffer = new Uint8Array(64 * 1024);
+    const buffer = new ReadBuffer();
     let total = 0;
     let replied = false;
     while (true) {
-      const n = await conn.read(buffer);
+      const bytes = buffer.bytes;
+      const n = await conn.read(bytes);
       if (n === null) return;
       context.received(n);
       const kept = Math.min(n, max - total);
-      if (kept > 0) await writeAll(out, buffer.subarray(0, kept));
+      if (kept > 0) await writeAll(out, bytes.subarray(0, kept));
+      buffer.took(n);
       total += n;
       if (total > max) {
         options.logger.warn("max-bytes", {

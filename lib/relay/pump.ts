@@ -11,6 +11,7 @@
  */
 
 import { concatBytes } from "../io/bytes.ts";
+import { ReadBuffer } from "../io/read_buffer.ts";
 import type { Random } from "../io/random.ts";
 import { type ByteReader, type ByteWriter, writeAll } from "../io/streams.ts";
 import { sleep } from "../io/timers.ts";
@@ -77,7 +78,7 @@ export class Pump {
   readonly #from: ByteReader;
   readonly #to: ByteWriter & Pick<RelayEnd, "closeWrite">;
   readonly #options: PumpOptions;
-  #buffer = new Uint8Array(RELAY_BUFFER_BYTES);
+  readonly #buffer = new ReadBuffer(RELAY_BUFFER_BYTES, MAX_RELAY_BUFFER_BYTES);
   #pending: Promise<Uint8Array | null> | null = null;
   #ended = false;
   #stopped = false;
@@ -178,12 +179,12 @@ export class Pump {
       return await pending;
     }
     if (this.#ended) return null;
-    const buffer = this.#buffer;
+    // Streaming, the buffer grows (fewer, larger copies); quiet, it shrinks.
+    const buffer = this.#buffer.bytes;
     const n = await this.#from.read(buffer);
-    if (n === buffer.length && n < MAX_RELAY_BUFFER_BYTES) {
-      this.#buffer = new Uint8Array(n * 4); // Streaming: fewer, larger copies.
-    }
-    return n === null ? null : buffer.subarray(0, n);
+    if (n === null) return null;
+    this.#buffer.took(n); // A larger buffer is a new one: this chunk stays whole.
+    return buffer.subarray(0, n);
   }
 
   /** A read into its own buffer, which may outlive this round. */

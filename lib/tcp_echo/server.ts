@@ -7,6 +7,11 @@
 
 import { MAX_LINE_BYTES } from "../io/lines.ts";
 import { BufferedReader } from "../io/buffered_reader.ts";
+import {
+  READ_MAX_BYTES,
+  READ_START_BYTES,
+  ReadBuffer,
+} from "../io/read_buffer.ts";
 import { writeAll } from "../io/streams.ts";
 import { PAUSE_ENDS_MESSAGE_MS } from "../io/timers.ts";
 import {
@@ -33,12 +38,11 @@ export const DEFAULT_ECHO_MODE: EchoMode = "echo";
 export const ECHO_BUFFER_BYTES = 64 * 1024;
 
 /**
- * The buffer a byte-echo connection grows to once it streams: 128 KiB.
- * Against 64 KiB it moved 1.45 times the bytes with 16 connections and
- * 1.15-1.2 times with one connection and a deep window, and 0.85 times with
- * one connection keeping only two 64 KiB blocks in flight (bench/NOTES.md).
+ * The buffer a byte-echo connection grows to once it streams: the shared
+ * policy's 256 KiB (`lib/io/read_buffer.ts`; bench/NOTES.md has the
+ * measurements of 128 KiB to 1 MiB).
  */
-export const ECHO_STREAM_BYTES = 128 * 1024;
+export const ECHO_STREAM_BYTES = READ_MAX_BYTES;
 
 /** Options of {@linkcode serveTcpEcho}. */
 export interface TcpEchoServerOptions extends ServeOptions {
@@ -105,21 +109,20 @@ async function echoBytes(
   context: ConnectionContext,
 ): Promise<void> {
   // Idle and chatty connections keep a small buffer; one that fills it is
-  // streaming and gets ECHO_STREAM_BYTES from then on.
-  let buffer = new Uint8Array(ECHO_START_BYTES);
+  // streaming and grows, up to ECHO_STREAM_BYTES; a quiet one shrinks back.
+  const buffer = new ReadBuffer(ECHO_START_BYTES, ECHO_STREAM_BYTES);
   while (true) {
-    const n = await conn.read(buffer);
+    const bytes = buffer.bytes;
+    const n = await conn.read(bytes);
     if (n === null) return;
     context.received(n);
-    await writeAll(conn, buffer.subarray(0, n), context.sent);
-    if (n === buffer.length && buffer.length < ECHO_STREAM_BYTES) {
-      buffer = new Uint8Array(ECHO_STREAM_BYTES);
-    }
+    await writeAll(conn, bytes.subarray(0, n), context.sent);
+    buffer.took(n);
   }
 }
 
 /** The buffer an echo connection starts with: 2 KiB. */
-export const ECHO_START_BYTES = 2048;
+export const ECHO_START_BYTES = READ_START_BYTES;
 
 /** Uppercases each chunk as it arrives, holding back only a split UTF-8 character. */
 async function echoUppercase(

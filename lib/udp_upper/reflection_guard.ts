@@ -100,6 +100,11 @@ export class RateLimiter {
     this.#maxSources = options.maxSources ?? MAX_RATE_SOURCES;
   }
 
+  /** Whether it lets everything through (`--rate 0`): the hot path then skips it. */
+  get unlimited(): boolean {
+    return this.#perSecond === 0;
+  }
+
   /** Sources tracked now. */
   get size(): number {
     return this.#buckets.size;

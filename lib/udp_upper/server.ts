@@ -80,6 +80,7 @@ export async function serveUdpUpper(
   const limiter = new RateLimiter({
     perSecond: options.ratePerSecond ?? DEFAULT_RATE_PER_SECOND,
   });
+  const unlimited = limiter.unlimited;
   let replied = 0;
   let sendsInFlight = 0;
   let allSent: (() => void) | undefined;
@@ -105,6 +106,7 @@ export async function serveUdpUpper(
   const refuse = (from: Deno.Addr): Refusal | null => {
     const reason = refusalReason(from as Peer, self as Peer);
     if (reason) return { reason, source: formatAddr(from) };
+    if (unlimited) return null; // --rate 0: no host to name, no clock to read.
     const host = "hostname" in from ? from.hostname : formatAddr(from);
     return limiter.allow(host, performance.now())
       ? null
@@ -121,7 +123,10 @@ export async function serveUdpUpper(
     // receive starts at once. The reply is a copy; the buffer is reused.
     sendsInFlight++;
     const sending = socket.send(upperDatagram(data), from).then(
-      () => replied++,
+      () => {
+        replied++;
+        if (--sendsInFlight === 0) allSent?.();
+      },
       (err) => {
         if (!signal.aborted) {
           logger.warn("send-failed", {
@@ -129,10 +134,9 @@ export async function serveUdpUpper(
             error: errorMessage(err),
           });
         }
+        if (--sendsInFlight === 0) allSent?.();
       },
-    ).finally(() => {
-      if (--sendsInFlight === 0) allSent?.();
-    });
+    );
     // A unix datagram socket cannot send while a receive is pending:
     // there, each reply goes out before the next receive.
     return sendsInFlight > MAX_SENDS_IN_FLIGHT || !overUdp

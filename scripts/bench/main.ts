@@ -73,6 +73,14 @@ async function main(): Promise<number> {
       rounds,
     ),
     await runCase(
+      "TCP echo, 16 connections, 4 blocks of 64 KiB in flight each",
+      tcp,
+      running,
+      (p) => ["stream", HOST, String(p), "16", "65536", s, "4"],
+      "MB/s",
+      rounds,
+    ),
+    await runCase(
       "TCP echo, 50 connections, 64-byte request/response",
       tcp,
       running,

@@ -21,6 +21,11 @@ export const PEER_NAMES = {
   udp: { c: "C recvfrom", python: "Python plain loop", node: "Node dgram" },
 };
 
+/** The floor peers' names, as the report finds them. */
+export const DENO_LOOP_64K = "Deno loop, 64 KiB";
+export const DENO_LOOP_256K = "Deno loop, 256 KiB";
+export const DENO_UDP_LOOP = "Deno receive(buf) loop";
+
 function peer(name: string, argv: () => string[]): Peer {
   return { name, start: () => startServer(argv()) };
 }
@@ -90,5 +95,18 @@ export async function peersFor(kind: "tcp" | "udp"): Promise<Peer[]> {
   if (kind === "tcp" && await has("socat")) {
     peers.push({ name: "socat PIPE", start: startSocat });
   }
+  // The runtime's floor: the plainest Deno loops, no protection at all.
+  const floor = (...args: string[]) => () => [
+    Deno.execPath(),
+    "run",
+    "--allow-net",
+    "--unstable-net",
+    `${ROOT}bench/peers/deno_floor.ts`,
+    ...args,
+  ];
+  if (kind === "tcp") {
+    peers.push(peer(DENO_LOOP_64K, floor("tcp", "65536")));
+    peers.push(peer(DENO_LOOP_256K, floor("tcp", "262144")));
+  } else peers.push(peer(DENO_UDP_LOOP, floor("udp")));
   return peers;
 }

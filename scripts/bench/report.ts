@@ -6,6 +6,7 @@
  */
 
 import type { CaseResult } from "./cases.ts";
+import { DENO_LOOP_256K, DENO_UDP_LOOP } from "./peers.ts";
 import { has, ROOT, run } from "./processes.ts";
 
 function ratio(a: number, b: number): string {
@@ -93,14 +94,18 @@ export async function renderReport(r: {
   rounds: number;
   minutes: number;
 }): Promise<string> {
-  const [stream1, stream16, rr] = r.tcpCases as [
+  const [stream1, stream16, deep16, rr] = r.tcpCases as [
+    CaseResult,
     CaseResult,
     CaseResult,
     CaseResult,
   ];
   const best = (c: CaseResult) =>
     Math.max(
-      ...c.rows.filter((x) => x.server !== "sockit" && x.server !== "C epoll")
+      ...c.rows.filter((x) =>
+        x.server !== "sockit" && x.server !== "C epoll" &&
+        !x.server.startsWith("Deno ")
+      )
         .map((x) => x.value),
     );
   const p99 = (c: CaseResult, s: string) =>
@@ -221,6 +226,27 @@ export async function renderReport(r: {
         (r.check.rssKiB / 1024).toFixed(1)
       } MiB`,
       checked >= 20 * looped && r.check.rssKiB < 128 * 1024,
+    ],
+    [
+      "16 connections, 4 blocks in flight: ≥ 0.9 × the bare Deno loop (256 KiB)",
+      `${
+        ratio(value(deep16, "sockit"), value(deep16, DENO_LOOP_256K))
+      } × Deno 256 KiB, ${
+        ratio(value(deep16, "sockit"), value(deep16, "C epoll"))
+      } × C, ${ratio(value(deep16, "sockit"), best(deep16))} × best peer`,
+      value(deep16, "sockit") >= 0.9 * value(deep16, DENO_LOOP_256K),
+    ],
+    [
+      "1 connection streaming: ≥ 0.95 × C",
+      `${ratio(value(stream1, "sockit"), value(stream1, "C epoll"))} × C, ${
+        ratio(value(stream1, "sockit"), value(stream1, DENO_LOOP_256K))
+      } × Deno 256 KiB`,
+      value(stream1, "sockit") >= 0.95 * value(stream1, "C epoll"),
+    ],
+    [
+      "UDP: ≥ 0.95 × the bare Deno receive(buf) loop",
+      `${ratio(udpSockit.value, value(r.udpCase, DENO_UDP_LOOP))} × the loop`,
+      udpSockit.value >= 0.95 * value(r.udpCase, DENO_UDP_LOOP),
     ],
   ];
   let notes = "";

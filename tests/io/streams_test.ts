@@ -14,14 +14,17 @@ Deno.test("writeAll() loops over short writes", async () => {
   assert.deepEqual(got, [5, 6, 7, 8]);
 });
 
-Deno.test("copy() moves every byte with a small buffer", async () => {
-  const input = Uint8Array.from({ length: 10_000 }, (_, i) => i % 251);
+Deno.test("copy() moves every byte, in small reads and in large ones", async () => {
+  const input = Uint8Array.from({ length: 1_000_000 }, (_, i) => i % 251);
   const out = new MemoryWriter();
   assert.equal(
-    await copy(new MemoryReader(input, 7), out, { bufferSize: 13 }),
+    await copy(new MemoryReader(input, 7), out),
     input.length,
   );
   assert.deepEqual(out.bytes(), input);
+  const whole = new MemoryWriter();
+  assert.equal(await copy(new MemoryReader(input), whole), input.length);
+  assert.deepEqual(whole.bytes(), input);
 });
 
 Deno.test("readFull() stops at EOF and reports what it got", async () => {
