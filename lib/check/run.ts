@@ -62,6 +62,7 @@ export interface RunPlanOptions {
     done: number,
     total: number,
   ) => void | Promise<void>;
+  /** Told as each check starts (for a live line on a terminal). */
   onStart?: (check: CheckSpec) => void;
 }
 
@@ -175,7 +176,7 @@ async function runChecks(
   services: Service[],
   options: RunPlanOptions,
 ): Promise<CheckResult[]> {
-  const jobs = Math.max(1, options.jobs ?? 8);
+  const jobs = Math.max(1, options.jobs ?? DEFAULT_JOBS);
   const results = new Map<string, CheckResult>();
   const finished = new Map<string, Promise<void>>();
   const order: CheckResult[] = [];

@@ -123,9 +123,14 @@ export class Service implements AsyncDisposable {
       this.#pump(this.child.stdout, (line) => onLine?.(line)),
       this.#pump(this.child.stderr, (line) => onLine?.(line)),
     ]).then(() => {}, () => {});
-    const ready = spec.ready.kind === "line"
-      ? sawLine
-      : this.#probe(spec.ready.address, deadline.signal);
+    // The address probe stops with the wait, however the wait ends.
+    using stopProbing = new DisposableStack();
+    const probing = new AbortController();
+    stopProbing.defer(() => probing.abort());
+    const ready = spec.ready.kind === "line" ? sawLine : this.#probe(
+      spec.ready.address,
+      AbortSignal.any([deadline.signal, probing.signal]),
+    );
     const exited = this.child.status.then((status) => status);
     const timedOut = new Promise<"timeout">((resolve) =>
       deadline.signal.addEventListener("abort", () => resolve("timeout"), {

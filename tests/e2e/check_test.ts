@@ -317,6 +317,22 @@ Deno.test(
       }  dies:\n    run: [sh, -c, "echo about to fail; exit 3"]\n    ready: never\nchecks:\n  - { name: a, tcp: "127.0.0.1:1", expect: refused }\n`,
     );
     const died = await runSockit(["check", plan.path]);
+    // One ready by its address, which exits first: no probe is left running.
+    await Deno.writeTextFile(
+      plan.path,
+      `services:\n  gone:\n    run: [sh, -c, "exit 4"]\n    ready: { address: "127.0.0.1:1" }\nchecks:\n  - { name: a, tcp: "127.0.0.1:1", expect: refused }\n`,
+    );
+    const started = performance.now();
+    const gone = await runSockit(["check", plan.path], { timeoutMs: 20_000 });
+    assert.equal(gone.code, 1, gone.stdout + gone.stderr);
+    assert.match(
+      gone.stdout,
+      /service "gone" exited with code 4 before it was ready/,
+    );
+    assert.ok(
+      performance.now() - started < 10_000,
+      "it ended without waiting out anything",
+    );
     assert.equal(died.code, 1);
     assert.match(
       died.stdout,
