@@ -156,6 +156,12 @@ while True:
     tcp: 127.0.0.1:${port}
     send: "GET\\n"
     expect: { json: { pointer: /status/version, equals: "2.0" } }
+  - name: in no time
+    tcp: 127.0.0.1:${port}
+    send: "GET\\n"
+    expect: { contains: version, within: 0ms }
+    retries: 1
+    retry_delay: 10ms
 `);
     const summary = `${plan.dir}/summary.md`;
     const junitFile = `${plan.dir}/junit.xml`;
@@ -199,13 +205,14 @@ while True:
         }>;
       }>;
     };
-    assert.equal(junit.tests, 2);
-    assert.equal(junit.failures, 1);
+    assert.equal(junit.tests, 3);
+    assert.equal(junit.failures, 2);
     const [suite] = junit.testsuite;
     assert.equal(suite!.name, plan.path);
     assert.deepEqual(suite!.testcase.map((t) => t.name), [
       "status is ok",
       "version is 2",
+      "in no time",
     ]);
     assert.ok(suite!.testcase.every((t) => t.time >= 0));
     assert.match(
@@ -227,11 +234,12 @@ while True:
     );
     parser.end(tap.stdout);
     const final = await complete;
-    assert.equal(final.count, 2);
+    assert.equal(final.count, 3);
     assert.equal(final.ok, false);
     assert.deepEqual(results.map((r) => [r.ok, r.name]), [
       [true, "status is ok"],
       [false, "version is 2"],
+      [false, "in no time"],
     ]);
 
     const text = await runSockit(["check", plan.path, "--jobs", "1"]);
@@ -239,7 +247,11 @@ while True:
       text.stdout,
       /^FAIL version is 2 \(tcp 127\.0\.0\.1:\d+, \d+ ms\)\n {5}expected: JSON with \/status\/version = "2\.0"\n {5}got: {6}"\{\\"status\\"/m,
     );
-    assert.match(text.stdout, /^2 checks: 1 passed, 1 failed/m);
+    assert.match(
+      text.stdout,
+      /^FAIL in no time \(tcp 127\.0\.0\.1:\d+, \d+ ms, 2 tries\)\n {5}expected: a decision within 0 ms\n/m,
+    );
+    assert.match(text.stdout, /^3 checks: 1 passed, 2 failed/m);
   },
 );
 
