@@ -9,7 +9,6 @@
  * @module
  */
 
-import { concatBytes } from "../io/bytes.ts";
 import { errorMessage } from "../io/errors.ts";
 import { closeQuietly, writeAll } from "../io/streams.ts";
 import { Deadline } from "../io/timers.ts";
@@ -209,14 +208,24 @@ async function readReply(
   const { expect, timeoutMs, maxBytes } = check.spec;
   const stop = () => closeQuietly(conn);
   signal.addEventListener("abort", stop, { once: true });
-  const chunks: Uint8Array[] = [];
+  // Everything so far, in one buffer that doubles as it fills (up to the cap):
+  // each read is judged with the whole reply, never copied again.
+  let data = new Uint8Array(4096);
   let got = 0;
-  let ended = false;
+  let ended = maxBytes === 0; // max_bytes: 0 reads nothing at all.
+  let capped = ended;
   const buffer = new Uint8Array(64 * 1024);
+  const soFar = () => data.subarray(0, got);
   try {
     while (true) {
-      const bytes = concatBytes(chunks);
-      const verdict = decide(expect, bytes, ended);
+      const verdict = decide(expect, soFar(), ended);
+      if (verdict.kind === "fail" && capped) {
+        return {
+          ...verdict,
+          got:
+            `${verdict.got} (read stopped at the ${maxBytes}-byte cap: max_bytes)`,
+        };
+      }
       if (verdict.kind === "fail") return verdict;
       if (verdict.kind === "pass" && (!needsEnd(expect) || ended)) {
         return verdict;
@@ -235,7 +244,7 @@ async function readReply(
       if (n === null) {
         ended = true;
         if (deadline.expired) {
-          const last = decide(expect, concatBytes(chunks), true);
+          const last = decide(expect, soFar(), true);
           if (last.kind === "fail" || needsEnd(expect)) {
             return {
               kind: "fail",
@@ -243,7 +252,7 @@ async function readReply(
                 ? last.expected
                 : "the server to close the connection",
               got: `${
-                last.kind === "fail" ? last.got : showBytes(concatBytes(chunks))
+                last.kind === "fail" ? last.got : showBytes(soFar())
               } (no decision within ${timeoutMs} ms)`,
             };
           }
@@ -251,9 +260,16 @@ async function readReply(
         }
         continue;
       }
-      chunks.push(buffer.slice(0, n));
+      if (got + n > data.length) {
+        const grown = new Uint8Array(
+          Math.min(Math.max(data.length * 2, got + n), maxBytes),
+        );
+        grown.set(soFar());
+        data = grown;
+      }
+      data.set(buffer.subarray(0, n), got);
       got += n;
-      if (got >= maxBytes) ended = true; // The byte cap: judge what came.
+      if (got >= maxBytes) ended = capped = true; // The byte cap: judge what came.
     }
   } finally {
     signal.removeEventListener("abort", stop);

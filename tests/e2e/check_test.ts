@@ -451,18 +451,32 @@ checks:
     send: hi
     expect: { equals: hi }
     timeout: 500ms
+  - name: never reads
+    tcp: 127.0.0.1:${silent.addr.port}
+    send: { file: ${plan.dir}/big }
+    expect: open
+    timeout: 500ms
+  - name: hangs up
+    tcp: 127.0.0.1:${closerPort}
+    send: { base64: aGk= }
+    expect: closed
 `,
       );
       const result = await runSockit(["check", plan.path]);
       assert.equal(result.code, 1);
       assert.match(
         result.stdout,
-        /^FAIL flood .*\n {5}expected: contains "y"\n {5}got: {6}"x{200}" \(\+1048376 bytes\)$/m,
+        /^FAIL flood .*\n {5}expected: contains "y"\n {5}got: {6}"x{200}" \(\+1048376 bytes\) \(read stopped at the 1048576-byte cap: max_bytes\)$/m,
       );
       assert.match(
         result.stdout,
         /^FAIL silent .*\n {5}expected: equals "hi"\n {5}got: {6}"" \(no decision within 500 ms\)$/m,
       );
+      assert.match(
+        result.stdout,
+        /^FAIL never reads .*\n {5}expected: the connection open\n {5}got: {6}the peer did not take what was sent within 500 ms$/m,
+      );
+      assert.match(result.stdout, /^ok +hangs up /m);
     } finally {
       silent.close();
       closer.close();
