@@ -68,7 +68,10 @@ export function summaryLine(result: PlanResult): string {
     : result.serviceFailure
     ? " (a service did not start)"
     : "";
-  return `${result.results.length} checks: ${passed} passed, ${failed} failed (${
+  const count = result.results.length;
+  return `${count} check${
+    count === 1 ? "" : "s"
+  }: ${passed} passed, ${failed} failed (${
     Number((result.ms / 1000).toFixed(1))
   } s)${what}`;
 }

@@ -112,8 +112,9 @@ export class Service implements AsyncDisposable {
         if (spec.ready.kind !== "line") return;
         const match = line.match(spec.ready.pattern);
         if (!match) return;
+        // Its (?<port>...) or first group; else the line's last :PORT ([::1]:4000 too).
         const port = match.groups?.port ?? match[1] ??
-          line.match(/:(\d+)\b/)?.[1];
+          [...line.matchAll(/:(\d+)\b/g)].at(-1)?.[1];
         if (port !== undefined && /^\d+$/.test(port)) this.port = Number(port);
         onLine = undefined;
         resolve();

@@ -520,7 +520,14 @@ Deno.test(
     run: sockit exec server --port 0 --allow echo
     ready: listening
     env: { SOCKIT_TOKEN: s3cret }
+  six:
+    run: sockit tcp-echo server --host ::1 --port 0
+    ready: listening
 checks:
+  - name: the port of an IPv6 ready line
+    tcp: "[::1]:\${services.six.port}"
+    send: v6
+    expect: { equals: v6 }
   - name: unix echo
     unix: ${d}/echo.sock
     send: "over a file\\n"
@@ -546,6 +553,10 @@ checks:
     });
     assert.equal(result.code, 1, result.stdout + result.stderr);
     assert.match(result.stdout, /^ok +unix echo /m);
+    assert.match(
+      result.stdout,
+      /^ok +the port of an IPv6 ready line \(tcp \[::1\]:\d{2,}/m,
+    );
     assert.match(result.stdout, /^ok +pinned /m);
     assert.match(result.stdout, /^ok +token from the environment /m);
     assert.match(
