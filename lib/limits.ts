@@ -32,6 +32,7 @@ import { TLS_HANDSHAKE_TIMEOUT_MS } from "./net/tls.ts";
 import { MAX_TRACE_BYTES } from "./options/trace_options.ts";
 import { MAX_DATAGRAM_BYTES } from "./net/udp_socket.ts";
 import {
+  ECHO_ALONE_BYTES,
   ECHO_BUFFER_BYTES,
   ECHO_START_BYTES,
   ECHO_STREAM_BYTES,
@@ -391,11 +392,11 @@ export const LIMITS: readonly Limit[] = [
       b(ECHO_START_BYTES)
     }, four times larger on each read that fills it, to ${
       b(ECHO_STREAM_BYTES)
-    } (relay: ${b(RELAY_BUFFER_BYTES)} to ${
-      b(MAX_RELAY_BUFFER_BYTES)
-    }); half after ${n(QUIET_READS)} quiet reads (echo \`upper\`/\`reverse\`: ${
-      b(ECHO_BUFFER_BYTES)
-    })`,
+    } (an echo stream alone: ${b(ECHO_ALONE_BYTES)}; relay: ${
+      b(RELAY_BUFFER_BYTES)
+    } to ${b(MAX_RELAY_BUFFER_BYTES)}); half after ${
+      n(QUIET_READS)
+    } quiet reads (echo \`upper\`/\`reverse\`: ${b(ECHO_BUFFER_BYTES)})`,
     flag: "fixed",
   },
   {

@@ -36,10 +36,17 @@ export class ReadSize {
   readonly #max: number;
   #quiet = 0;
 
-  /** Starts at `min` bytes and never grows past `max`. */
-  constructor(min = READ_START_BYTES, max = READ_MAX_BYTES) {
+  readonly #limit: (() => number) | undefined;
+
+  /** Starts at `min` bytes and never grows past `max` (nor past `limit()`, when given). */
+  constructor(
+    min = READ_START_BYTES,
+    max = READ_MAX_BYTES,
+    limit?: () => number,
+  ) {
     this.#min = min;
     this.#max = Math.max(min, max);
+    this.#limit = limit;
     this.bytes = min;
   }
 
@@ -50,8 +57,9 @@ export class ReadSize {
    */
   took(n: number): boolean {
     const size = this.bytes;
-    if (n >= size && size < this.#max) {
-      this.bytes = Math.min(size * 4, this.#max);
+    const max = Math.min(this.#max, this.#limit?.() ?? Infinity);
+    if (n >= size && size < max) {
+      this.bytes = Math.min(size * 4, max);
       this.#quiet = 0;
     } else if (n < size / 4 && size > this.#min) {
       if (++this.#quiet >= QUIET_READS) {
@@ -84,9 +92,13 @@ export class ReadBuffer {
   readonly #size: ReadSize;
   #bytes: Uint8Array;
 
-  /** Starts at `min` bytes and never grows past `max`. */
-  constructor(min = READ_START_BYTES, max = READ_MAX_BYTES) {
-    this.#size = new ReadSize(min, max);
+  /** Starts at `min` bytes and never grows past `max` (nor past `limit()`). */
+  constructor(
+    min = READ_START_BYTES,
+    max = READ_MAX_BYTES,
+    limit?: () => number,
+  ) {
+    this.#size = new ReadSize(min, max, limit);
     this.#bytes = new Uint8Array(this.#size.bytes);
   }
 

@@ -33,3 +33,13 @@ Deno.test("ReadBuffer halves after a run of quiet reads, back to its start size,
   for (let i = 0; i < 10 * QUIET_READS; i++) buffer.took(1);
   assert.equal(buffer.bytes.length, 2048, "never below the start size");
 });
+
+Deno.test("ReadBuffer grows no further than its limit says now, and on past it once the limit rises", () => {
+  let limit = 8192;
+  const buffer = new ReadBuffer(2048, 262144, () => limit);
+  for (let i = 0; i < 4; i++) buffer.took(buffer.bytes.length);
+  assert.equal(buffer.bytes.length, 8192, "held at the limit");
+  limit = 262144;
+  buffer.took(buffer.bytes.length);
+  assert.equal(buffer.bytes.length, 32768, "growing again");
+});
