@@ -21,7 +21,7 @@ import {
 } from "../cli/option.ts";
 import { ownCommandLine } from "../cli/self.ts";
 import { UsageError } from "../io/errors.ts";
-import { writeAll } from "../io/streams.ts";
+import { readFull, writeAll } from "../io/streams.ts";
 import { readUserText } from "../io/user_files.ts";
 import { ShutdownSignal } from "../server/signals.ts";
 import { MAX_PLAN_BYTES, type Plan, PlanError } from "./plan.ts";
@@ -154,21 +154,11 @@ async function readPlan(
   }
 }
 
+/** The plan on stdin, at most one byte past the cap (the reader then says it is too large). */
 async function readStdin(): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of Deno.stdin.readable) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size > MAX_PLAN_BYTES) break;
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return new TextDecoder().decode(bytes);
+  const bytes = new Uint8Array(MAX_PLAN_BYTES + 1);
+  const n = await readFull(Deno.stdin, bytes);
+  return new TextDecoder().decode(bytes.subarray(0, n));
 }
 
 function listing(plan: Plan): string {

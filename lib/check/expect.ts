@@ -7,6 +7,7 @@
  * @module
  */
 
+import { startsWithBytes } from "../io/bytes.ts";
 import { parsePayload, showBytes } from "./values.ts";
 
 /** One thing a reply must hold. */
@@ -130,12 +131,12 @@ function judgeOne(m: Matcher, bytes: Uint8Array, ended: boolean): Verdict {
   switch (m.kind) {
     case "equals": {
       if (bytes.length < m.bytes.length) {
-        if (!startsWith(m.bytes, bytes)) {
+        if (!startsWithBytes(m.bytes, bytes)) {
           return fail(`equals ${showBytes(m.bytes)}`);
         }
         return ended ? fail(`equals ${showBytes(m.bytes)}`) : UNDECIDED;
       }
-      return bytes.length === m.bytes.length && startsWith(bytes, m.bytes)
+      return bytes.length === m.bytes.length && startsWithBytes(bytes, m.bytes)
         ? PASS
         : fail(`equals ${showBytes(m.bytes)}`);
     }
@@ -170,14 +171,6 @@ function judgeOne(m: Matcher, bytes: Uint8Array, ended: boolean): Verdict {
 
 const PASS: Verdict = { kind: "pass" };
 const UNDECIDED: Verdict = { kind: "undecided" };
-
-function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
-  if (prefix.length > bytes.length) return false;
-  for (let i = 0; i < prefix.length; i++) {
-    if (bytes[i] !== prefix[i]) return false;
-  }
-  return true;
-}
 
 function indexOf(bytes: Uint8Array, needle: Uint8Array): number {
   if (needle.length === 0) return 0;

@@ -10,7 +10,7 @@
 
 import { errorMessage } from "../io/errors.ts";
 import { readUserText } from "../io/user_files.ts";
-import { sleep } from "../io/timers.ts";
+import { sleep, whenAborted } from "../io/timers.ts";
 import type { CheckSpec, Plan } from "./plan.ts";
 import { type ReadyCheck, tryCheck } from "./probes.ts";
 import { Service, ServiceFailed } from "./service.ts";
@@ -133,18 +133,12 @@ async function waitOrAbort<T>(
   work: Promise<T>,
   signal: AbortSignal,
 ): Promise<T> {
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new Error("interrupted"));
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([work, aborted]);
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-    aborted.catch(() => {});
-    work.catch(() => {});
-  }
+  using aborted = whenAborted(signal);
+  work.catch(() => {}); // Left behind at an abort: its end goes nowhere.
+  return await Promise.race([
+    work,
+    aborted.promise.then(() => Promise.reject(new Error("interrupted"))),
+  ]);
 }
 
 /** Fills in `${vars.X}`, `${env.X}` and `${services.X.port}` (checked when the plan was read). */

@@ -9,7 +9,7 @@
  */
 
 import { formatSeconds, MiB } from "../io/units.ts";
-import { Deadline, settlesWithin, sleep } from "../io/timers.ts";
+import { Deadline, settlesWithin, sleep, whenAborted } from "../io/timers.ts";
 import { errorMessage } from "../io/errors.ts";
 import { openStream } from "../net/connect.ts";
 import { parseAddress } from "../net/address.ts";
@@ -133,15 +133,11 @@ export class Service implements AsyncDisposable {
       AbortSignal.any([deadline.signal, probing.signal]),
     );
     const exited = this.child.status.then((status) => status);
-    const timedOut = new Promise<"timeout">((resolve) =>
-      deadline.signal.addEventListener("abort", () => resolve("timeout"), {
-        once: true,
-      })
-    );
+    using timedOut = whenAborted(deadline.signal);
     const first = await Promise.race([
       ready.then(() => "ready" as const),
       exited,
-      timedOut,
+      timedOut.promise.then(() => "timeout" as const),
     ]);
     if (first === "ready") return;
     const why = first === "timeout"

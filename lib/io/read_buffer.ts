@@ -57,7 +57,10 @@ export class ReadSize {
    */
   took(n: number): boolean {
     const size = this.bytes;
-    const max = Math.min(this.#max, this.#limit?.() ?? Infinity);
+    // The limit is asked only of a full read: the hot path of a steady stream skips it.
+    const max = n >= size
+      ? Math.min(this.#max, this.#limit?.() ?? Infinity)
+      : this.#max;
     if (n >= size && size < max) {
       this.bytes = Math.min(size * 4, max);
       this.#quiet = 0;

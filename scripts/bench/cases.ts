@@ -46,6 +46,18 @@ export function median(values: number[]): number {
     : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Rows of a case measured by rates alone (no latencies): each server's median. */
+function rowsOfRates(samples: Map<string, number[]>): CaseResult["rows"] {
+  return [...samples].map(([server, list]) => ({
+    server,
+    value: median(list),
+    p50_us: 0,
+    p99_us: 0,
+    losses: 0,
+    errors: 0,
+  }));
+}
+
 /** A case's medians per server. */
 export interface CaseResult {
   title: string;
@@ -440,14 +452,7 @@ export async function streamedExecCase(rounds: number): Promise<CaseResult> {
   return {
     title: "Streamed exec: 256 MiB through `cat` (MB/s)",
     unit: "MB/s",
-    rows: [...samples].map(([server, list]) => ({
-      server,
-      value: median(list),
-      p50_us: 0,
-      p99_us: 0,
-      losses: 0,
-      errors: 0,
-    })),
+    rows: rowsOfRates(samples),
   };
 }
 
@@ -527,14 +532,7 @@ export async function checkCase(
       title:
         "sockit check: 1,000 TCP checks against one echo server (checks/s)",
       unit: "req/s",
-      rows: [...samples].map(([server, list]) => ({
-        server,
-        value: median(list),
-        p50_us: 0,
-        p99_us: 0,
-        losses: 0,
-        errors: 0,
-      })),
+      rows: rowsOfRates(samples),
     },
   };
 }

@@ -69,6 +69,36 @@ async function selfSigned(
   assert.equal(made.code, 0, "openssl made the certificate");
 }
 
+/**
+ * A loopback server that accepts and then neither reads nor answers;
+ * `connected` resolves at its first connection. Disposing closes it all.
+ */
+function silentServer(): {
+  port: number;
+  connected: Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+} {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  let first = () => {};
+  const connected = new Promise<void>((resolve) => first = resolve);
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      held.push(conn);
+      first();
+    }
+  })();
+  return {
+    port: listener.addr.port,
+    connected,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await accepting.catch(() => {});
+      for (const conn of held) conn.close();
+    },
+  };
+}
+
 /** A service that records its own pid and a background child's, then says it is ready. */
 function recordingService(dir: string, name: string): string {
   return `  ${name}:
@@ -359,16 +389,12 @@ Deno.test(
   POSIX,
   async () => {
     await using plan = await planFile("");
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // Accepts, never answers.
-    const held: Deno.Conn[] = [];
-    const accepting = (async () => {
-      for await (const conn of listener) held.push(conn);
-    })();
+    await using silent = silentServer();
     await Deno.writeTextFile(
       plan.path,
       `services:\n${
         recordingService(plan.dir, "svc")
-      }checks:\n  - name: waits\n    tcp: 127.0.0.1:${listener.addr.port}\n    send: hi\n    expect: { equals: never }\n    timeout: 60s\n`,
+      }checks:\n  - name: waits\n    tcp: 127.0.0.1:${silent.port}\n    send: hi\n    expect: { equals: never }\n    timeout: 60s\n`,
     );
     const [program, ...args] = sockitArgv();
     const child = new Deno.Command(program!, {
@@ -376,22 +402,16 @@ Deno.test(
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    try {
-      while (held.length === 0) await new Promise((r) => setTimeout(r, 20)); // The check is connected.
-      child.kill("SIGINT");
-      const output = await child.output();
-      assert.equal(output.code, 130, new TextDecoder().decode(output.stderr));
-      assert.match(
-        new TextDecoder().decode(output.stdout),
-        /interrupted: services stopped/,
-      );
-      for (const pid of await pidsOf(plan.dir, "svc")) {
-        assert.ok(!(await alive(pid)), `${pid} outlived Ctrl-C`);
-      }
-    } finally {
-      listener.close();
-      await accepting.catch(() => {});
-      for (const conn of held) conn.close();
+    await silent.connected; // The check is connected.
+    child.kill("SIGINT");
+    const output = await child.output();
+    assert.equal(output.code, 130, new TextDecoder().decode(output.stderr));
+    assert.match(
+      new TextDecoder().decode(output.stdout),
+      /interrupted: services stopped/,
+    );
+    for (const pid of await pidsOf(plan.dir, "svc")) {
+      assert.ok(!(await alive(pid)), `${pid} outlived Ctrl-C`);
     }
   },
 );
@@ -413,15 +433,11 @@ while True:
         c.close()
 `);
     await using _flooder = flooder;
-    const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    await using silent = silentServer();
     const closer = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // Accepts, closes at once.
     const closerPort = closer.addr.port;
     const closing = (async () => {
       for await (const conn of closer) conn.close();
-    })();
-    const held: Deno.Conn[] = [];
-    const accepting = (async () => {
-      for await (const conn of silent) held.push(conn);
     })();
     await using plan = await planFile(`services:
   chatty:
@@ -447,12 +463,12 @@ checks:
     tcp: 127.0.0.1:${floodPort}
     expect: { contains: "y" }
   - name: silent
-    tcp: 127.0.0.1:${silent.addr.port}
+    tcp: 127.0.0.1:${silent.port}
     send: hi
     expect: { equals: hi }
     timeout: 500ms
   - name: never reads
-    tcp: 127.0.0.1:${silent.addr.port}
+    tcp: 127.0.0.1:${silent.port}
     send: { file: ${plan.dir}/big }
     expect: open
     timeout: 500ms
@@ -478,11 +494,8 @@ checks:
       );
       assert.match(result.stdout, /^ok +hangs up /m);
     } finally {
-      silent.close();
       closer.close();
       await closing.catch(() => {});
-      await accepting.catch(() => {});
-      for (const conn of held) conn.close();
     }
   },
 );
