@@ -154,6 +154,7 @@ export async function serveConnections<
       closeQuietly(conn);
       continue;
     }
+    noDelay(conn);
     const entry: OpenConnection<C> = {
       conn,
       closed: false,
@@ -253,6 +254,23 @@ async function runConnection<C extends AcceptedConn>(
     reason,
     ...(error ? { error } : {}),
   });
+}
+
+/**
+ * Turns Nagle's algorithm off on an accepted TCP connection, as Go's `net`
+ * does for every TCP connection: a reply goes out when written, never held
+ * back waiting for the peer's ACK of the last one (an echo's tail, a
+ * relay's small write after a large one). Unix and `node:net` connections
+ * are left as they are (the latter set it themselves).
+ */
+function noDelay(conn: AcceptedConn): void {
+  if (conn.remoteAddr.transport === "tcp" && "setNoDelay" in conn) {
+    try {
+      (conn as Deno.TcpConn).setNoDelay(true);
+    } catch {
+      // Reset already: its first read says so.
+    }
+  }
 }
 
 function closeEntry<C extends AcceptedConn>(entry: OpenConnection<C>): void {
