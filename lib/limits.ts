@@ -122,7 +122,9 @@ export interface Limit {
 }
 
 const s = (ms: number) => ms < 1000 ? `${ms} ms` : formatSeconds(ms);
-const n = (count: number) => count.toLocaleString("en-US");
+// Thousands with commas, without asking ICU for a locale at start-up (about 4 ms).
+const n = (count: number) =>
+  String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 const b = (bytes: number) =>
   formatSize(bytes).replace(/^(\d+)([KMG]iB)$/, "$1 $2");
 

@@ -188,7 +188,6 @@ async function reconnecting(
       continue;
     }
     try {
-      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
       await exchanges(conn);
     } catch (err) {
       countError(tally, err);

@@ -81,7 +81,6 @@ export async function runExecClient(
         ? new TransportError(err.message, { cause: err })
         : err;
     });
-    if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
     if (options.command === undefined) {
       // At a prompt each command gets one reply: the output, then the status.
       const promptMode = mode === "legacy" ? "legacy" : "single";

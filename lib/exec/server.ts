@@ -137,7 +137,6 @@ async function handleConnection(
   context: ConnectionContext,
   state: ServerState,
 ): Promise<void> {
-  if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true); // Request/response: no Nagle delay.
   const frames = new FrameConnection(conn, {
     maxBuffered: PREFIX_BYTES + MAX_HEADER_BYTES + state.maxStdin,
     onRead: context.received,

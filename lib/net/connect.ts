@@ -65,7 +65,8 @@ async function openUntraced(
 }
 
 /**
- * Connects to a TCP or unix endpoint within `timeoutMs`.
+ * Connects to a TCP or unix endpoint within `timeoutMs`; a TCP connection
+ * has Nagle's algorithm off (`TCP_NODELAY`), as every accepted one does.
  *
  * @example
  * ```ts
@@ -86,11 +87,14 @@ export async function connectTo(
     if (endpoint.transport === "unix") {
       return await Deno.connect({ transport: "unix", path: endpoint.path });
     }
-    return await Deno.connect({
+    const conn = await Deno.connect({
       hostname: endpoint.hostname,
       port: endpoint.port,
       signal: abort.signal,
     });
+    // No Nagle delay, as Go's net: what sockit writes goes out when written.
+    conn.setNoDelay(true);
+    return conn;
   } catch (err) {
     const why = deadline.expired
       ? `timed out after ${formatSeconds(timeoutMs)}`

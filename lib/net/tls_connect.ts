@@ -50,7 +50,6 @@ export async function startVerifiedTls(
     () => (conn ?? tcp).close(),
   );
   try {
-    tcp.setNoDelay(true); // TLS writes whole records: Nagle only adds delay.
     conn = await Deno.startTls(tcp, {
       hostname: target.hostname,
       ...(tls.caCerts ? { caCerts: tls.caCerts } : {}),

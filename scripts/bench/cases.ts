@@ -415,7 +415,9 @@ const STREAMED_BYTES = 256 * 1024 * 1024;
  * cat` (both ways streamed) against the same bytes through a direct pipe
  * into `cat`, in MB/s; and, as the runtime's floor, through one Deno
  * process that only copies its stdin to its stdout
- * (`bench/peers/deno_copy.ts`, 64 KiB reads, as a pipe gives).
+ * (`bench/peers/deno_copy.ts`, 64 KiB reads, as a pipe gives), and through
+ * one that does so with `readSync`/`writeSync` (`deno_copy_sync.ts`: what
+ * the runtime's async pipe operations cost, by difference).
  */
 export async function streamedExecCase(rounds: number): Promise<CaseResult> {
   const server = await startSockitServer("exec", "--max-output", "1GiB");
@@ -438,6 +440,10 @@ export async function streamedExecCase(rounds: number): Promise<CaseResult> {
       `head -c ${STREAMED_BYTES} /dev/zero | ${
         quoteWord(Deno.execPath())
       } run ${quoteWord(`${ROOT}bench/peers/deno_copy.ts`)} | wc -c`,
+    "the same, synchronous (deno_copy_sync.ts)":
+      `head -c ${STREAMED_BYTES} /dev/zero | ${
+        quoteWord(Deno.execPath())
+      } run ${quoteWord(`${ROOT}bench/peers/deno_copy_sync.ts`)} | wc -c`,
   };
   const samples = new Map<string, number[]>();
   try {
