@@ -19,7 +19,9 @@ export const ECHO_MODES = ["echo", "upper", "reverse"] as const;
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
-const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+// Made on first use: ICU's segmenter costs about 12 ms to build, which every
+// command would pay at start-up otherwise.
+let graphemes: Intl.Segmenter | undefined;
 
 /**
  * Transforms one line's content (without its line ending) for a line mode.
@@ -46,7 +48,11 @@ export function transformLine(
   }
   if (mode === "upper") return encoder.encode(text.toUpperCase());
   return encoder.encode(
-    Array.from(graphemes.segment(text), (s) => s.segment).reverse().join(""),
+    Array.from(
+      (graphemes ??= new Intl.Segmenter(undefined, { granularity: "grapheme" }))
+        .segment(text),
+      (s) => s.segment,
+    ).reverse().join(""),
   );
 }
 
