@@ -8,7 +8,7 @@
 import { type Endpoint, formatEndpoint } from "./address.ts";
 import { SockitError } from "../io/errors.ts";
 import { describeOsError } from "./os_error.ts";
-import type { StreamConn } from "./stream_conn.ts";
+import { noDelay, type StreamConn } from "./stream_conn.ts";
 import type { ClientTls } from "./tls.ts";
 import { connectNodeTls, startVerifiedTls } from "./tls_connect.ts";
 import { Deadline } from "../io/timers.ts";
@@ -87,14 +87,13 @@ export async function connectTo(
     if (endpoint.transport === "unix") {
       return await Deno.connect({ transport: "unix", path: endpoint.path });
     }
-    const conn = await Deno.connect({
-      hostname: endpoint.hostname,
-      port: endpoint.port,
-      signal: abort.signal,
-    });
-    // No Nagle delay, as Go's net: what sockit writes goes out when written.
-    conn.setNoDelay(true);
-    return conn;
+    return noDelay(
+      await Deno.connect({
+        hostname: endpoint.hostname,
+        port: endpoint.port,
+        signal: abort.signal,
+      }),
+    );
   } catch (err) {
     const why = deadline.expired
       ? `timed out after ${formatSeconds(timeoutMs)}`

@@ -18,6 +18,7 @@ import type { Logger } from "../io/log.ts";
 import { IdleWatch, sleep } from "../io/timers.ts";
 import { SocketFailures } from "../net/socket_failures.ts";
 import type { NodeConn } from "../net/node_conn.ts";
+import { noDelay } from "../net/stream_conn.ts";
 
 /** What a connection handler gets besides the connection. */
 export interface ConnectionContext {
@@ -254,23 +255,6 @@ async function runConnection<C extends AcceptedConn>(
     reason,
     ...(error ? { error } : {}),
   });
-}
-
-/**
- * Turns Nagle's algorithm off on an accepted TCP connection, as Go's `net`
- * does for every TCP connection: a reply goes out when written, never held
- * back waiting for the peer's ACK of the last one (an echo's tail, a
- * relay's small write after a large one). Unix and `node:net` connections
- * are left as they are (the latter set it themselves).
- */
-function noDelay(conn: AcceptedConn): void {
-  if (conn.remoteAddr.transport === "tcp" && "setNoDelay" in conn) {
-    try {
-      (conn as Deno.TcpConn).setNoDelay(true);
-    } catch {
-      // Reset already: its first read says so.
-    }
-  }
 }
 
 function closeEntry<C extends AcceptedConn>(entry: OpenConnection<C>): void {

@@ -112,6 +112,11 @@ export async function serveUdpUpper(
       ? null
       : { reason: "rate-limited", source: host };
   };
+  // One handler for every reply that went out, made once, not per datagram.
+  const sent = () => {
+    replied++;
+    if (--sendsInFlight === 0) allSent?.();
+  };
   const answer = (
     data: Uint8Array,
     from: Deno.Addr,
@@ -123,10 +128,7 @@ export async function serveUdpUpper(
     // receive starts at once. The reply is a copy; the buffer is reused.
     sendsInFlight++;
     const sending = socket.send(upperDatagram(data), from).then(
-      () => {
-        replied++;
-        if (--sendsInFlight === 0) allSent?.();
-      },
+      sent,
       (err) => {
         if (!signal.aborted) {
           logger.warn("send-failed", {
