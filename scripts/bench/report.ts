@@ -1,6 +1,8 @@
 /**
  * bench/RESULTS.md: the machine, the targets (each a rule over the cases'
- * medians, or best rounds against the runtime's floor; met or not), one table per case, and bench/NOTES.md appended.
+ * medians, or over best rounds for the three cases judged against the
+ * runtime's floor and C; met or not), one table per case, and
+ * bench/NOTES.md appended.
  *
  * @module
  */
