@@ -29,7 +29,19 @@ import {
 } from "../options/tls_options.ts";
 import { runTcpEchoClient } from "./client.ts";
 import { ECHO_MODES } from "./line_modes.ts";
-import { DEFAULT_ECHO_MODE, serveTcpEcho, TCP_ECHO_PORT } from "./server.ts";
+import { formatSize } from "../io/units.ts";
+import {
+  DEFAULT_ECHO_MODE,
+  ECHO_ALONE_BYTES,
+  ECHO_START_BYTES,
+  ECHO_STREAM_BYTES,
+  serveTcpEcho,
+  TCP_ECHO_PORT,
+} from "./server.ts";
+
+/** A size as the notes write it: `64 KiB`. */
+const size = (bytes: number) =>
+  formatSize(bytes).replace(/(\d)([KMG]iB)$/, "$1 $2");
 
 /** How long the client waits for a connection and for each reply by default: 10 s. */
 export const TCP_ECHO_CLIENT_TIMEOUT_MS = 10_000;
@@ -105,8 +117,13 @@ export const TCP_ECHO: Service = {
   commands: [server, client],
   notes: [
     "The server sends back exactly the bytes it receives, to many clients at once, reading a\n" +
-    "connection only as fast as it reads the replies (2 KiB buffer per connection, 128 KiB once\n" +
-    "it streams). --mode upper uppercases each chunk as it arrives (holding back only a split\n" +
+    `connection only as fast as it reads the replies (a ${
+      size(ECHO_START_BYTES)
+    } buffer per connection,\n` +
+    `growing to ${size(ECHO_STREAM_BYTES)} while it streams, ${
+      size(ECHO_ALONE_BYTES)
+    } while it is the only stream).\n` +
+    "--mode upper uppercases each chunk as it arrives (holding back only a split\n" +
     "UTF-8 character). --mode reverse answers line by line, keeping each line's ending, and a\n" +
     "partial line once the client pauses for 50 ms (the same pause ends a raw exec command); a\n" +
     "line over 64 KiB closes that connection.",
