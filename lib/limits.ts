@@ -7,7 +7,7 @@
  * @module
  */
 
-import { formatSeconds, formatSize } from "./io/units.ts";
+import { formatSeconds, formatSizeInProse } from "./io/units.ts";
 import { MAX_LINE_BYTES } from "./io/lines.ts";
 import { LOG_FLUSH_MS } from "./io/log.ts";
 import { MAX_QUEUED_LOG_BYTES } from "./io/log_queue.ts";
@@ -125,8 +125,7 @@ const s = (ms: number) => ms < 1000 ? `${ms} ms` : formatSeconds(ms);
 // Thousands with commas, without asking ICU for a locale at start-up (about 4 ms).
 const n = (count: number) =>
   String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-const b = (bytes: number) =>
-  formatSize(bytes).replace(/^(\d+)([KMG]iB)$/, "$1 $2");
+const b = formatSizeInProse;
 
 /**
  * Every bound, in the order the reference lists them.

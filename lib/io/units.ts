@@ -52,6 +52,21 @@ export function formatSize(bytes: number): string {
 }
 
 /**
+ * A size as prose writes it, with a space before the unit: `64 KiB`,
+ * `1000B` (help texts and the limits table).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatSizeInProse } from "./units.ts";
+ * assert.ok(formatSizeInProse(64 * 1024) === "64 KiB" && formatSizeInProse(1000) === "1000B");
+ * ```
+ */
+export function formatSizeInProse(bytes: number): string {
+  return formatSize(bytes).replace(/^(\d+)([KMG]iB)$/, "$1 $2");
+}
+
+/**
  * Writes a duration in ms as seconds for messages: `10 s`, `0.5 s`.
  *
  * @example

@@ -74,27 +74,23 @@ export const TLS_CLIENT_OPTIONS = {
   }),
 };
 
-const CLIENT_CERT_AND_KEY =
-  "Options --tls-cert and --tls-key go together: give both";
-
 /** A client certificate for servers that ask for one (`exec server --tls-client-ca`). */
 export const TLS_CLIENT_CERT_OPTIONS = {
   tlsCert: text({
     help:
       "Present this PEM client certificate (implies --tls), for a server with --tls-client-ca",
     value: "FILE",
-    requires: { tlsKey: CLIENT_CERT_AND_KEY },
+    requires: { tlsKey: CERT_AND_KEY },
     conflicts: { unix: TLS_NEEDS_TCP_CLIENT },
   }),
   tlsKey: text({
     help: "The PEM private key of --tls-cert",
     value: "FILE",
-    requires: { tlsCert: CLIENT_CERT_AND_KEY },
+    requires: { tlsCert: CERT_AND_KEY },
     conflicts: { unix: TLS_NEEDS_TCP_CLIENT },
   }),
 };
 
-/** The values {@linkcode endpointFrom} reads. */
 /**
  * The server's certificate and key, or `undefined` without `--tls-cert`.
  *

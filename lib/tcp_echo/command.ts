@@ -29,7 +29,7 @@ import {
 } from "../options/tls_options.ts";
 import { runTcpEchoClient } from "./client.ts";
 import { ECHO_MODES } from "./line_modes.ts";
-import { formatSize } from "../io/units.ts";
+import { formatSizeInProse as size } from "../io/units.ts";
 import {
   DEFAULT_ECHO_MODE,
   ECHO_ALONE_BYTES,
@@ -38,10 +38,6 @@ import {
   serveTcpEcho,
   TCP_ECHO_PORT,
 } from "./server.ts";
-
-/** A size as the notes write it: `64 KiB`. */
-const size = (bytes: number) =>
-  formatSize(bytes).replace(/(\d)([KMG]iB)$/, "$1 $2");
 
 /** How long the client waits for a connection and for each reply by default: 10 s. */
 export const TCP_ECHO_CLIENT_TIMEOUT_MS = 10_000;

@@ -41,7 +41,8 @@ Deno.test("FrameConnection reads a body larger than its buffer, and reports how 
   });
 });
 
-Deno.test("FrameConnection writes a small frame and its body in one write, a large one in parts", async () => {
+/** A FrameConnection that only writes, into memory, keeping each write's length. */
+function writeCounting() {
   const writer = new MemoryWriter();
   const writes: number[] = [];
   const conn = new FrameConnection({
@@ -51,6 +52,11 @@ Deno.test("FrameConnection writes a small frame and its body in one write, a lar
       return writer.write(p);
     },
   });
+  return { writer, writes, conn };
+}
+
+Deno.test("FrameConnection writes a small frame and its body in one write, a large one in parts", async () => {
+  const { writer, writes, conn } = writeCounting();
   await conn.write({ total_size: 2 }, new Uint8Array(2));
   assert.equal(writes.length, 1);
   await conn.write({ type: "stdout", size: 65_536 }, new Uint8Array(65_536));
@@ -66,15 +72,7 @@ Deno.test("FrameConnection writes a small frame and its body in one write, a lar
 });
 
 Deno.test("FrameConnection.writeBefore() sends a header written into the body's headroom in one write; without room, as write() does", async () => {
-  const writer = new MemoryWriter();
-  const writes: number[] = [];
-  const conn = new FrameConnection({
-    read: () => Promise.resolve(null),
-    write: (p) => {
-      writes.push(p.length);
-      return writer.write(p);
-    },
-  });
+  const { writer, writes, conn } = writeCounting();
   const buffer = new Uint8Array(HEADROOM_BYTES + 3);
   buffer.set([7, 8, 9], HEADROOM_BYTES);
   await conn.writeBefore(
